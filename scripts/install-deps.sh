@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Regent needs to build and test. Idempotent and quick when
+# everything is present (it only asks dpkg), so `make build` runs it every time: a fresh machine
+# or CI box gets what it needs, and nobody has to remember a manual install step.
+set -euo pipefail
+
+packages=(
+  g++ make cmake ninja-build ccache pkg-config git  # toolchain
+  libgtest-dev libgmock-dev                          # unit tests (GoogleTest, GoogleMock)
+  libbenchmark-dev                                   # bench/ (Google Benchmark)
+  libfmt-dev                                         # formatting for logs and assertions
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  # Exit status alone is not enough: a removed package keeps a "deinstall ok config-files" entry.
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [[ "$status" != "install ok installed" ]]; then
+    missing+=("$pkg")
+  fi
+done
+
+if (( ${#missing[@]} == 0 )); then
+  echo "install-deps: all dependencies present"
+  exit 0
+fi
+
+if (( EUID == 0 )); then
+  sudo=()
+elif command -v sudo >/dev/null; then
+  sudo=(sudo)
+else
+  echo "install-deps: missing ${missing[*]}, and not root and no sudo to install them" >&2
+  exit 1
+fi
+
+# apt's progress output is silenced so the script ends in one line; its errors still reach stderr
+# and, with set -e, stop the script.
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: installed ${missing[*]}"
