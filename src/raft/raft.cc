@@ -182,6 +182,11 @@ void Raft::tick_heartbeat() {
 }
 
 Error Raft::step(const Message& m) {
+  if (m.term == 0 && m.type != MessageType::kPropose && m.type != MessageType::kReadIndex) {
+    // Only forwarded requests are term-less; anything else without a term is malformed.
+    logger_->warn("{:x} dropped {} from {:x} without a term", id_, to_string(m.type), m.from);
+    return Error::kOk;
+  }
   if (m.term > term_) {
     if (!step_higher_term(m)) return Error::kOk;
   } else if (m.term < term_ && m.term != 0) {

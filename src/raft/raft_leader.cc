@@ -116,6 +116,7 @@ Error Raft::propose(std::vector<Entry> entries) {
 Error Raft::append_proposal(std::vector<Entry>& entries, NodeId origin) {
   if (!trk_.progress.contains(id_)) return Error::kNotLeader;  // Removed from the cluster.
   if (lead_transferee_ != kNone) return Error::kTransferInProgress;
+  Index conf_index = 0;  // Becomes pending only if the entries are actually appended.
   for (size_t i = 0; i < entries.size(); ++i) {
     if (entries[i].type != EntryType::kConfChange) continue;
     const auto cc = decode_conf_change(entries[i].data);
@@ -135,12 +136,14 @@ Error Raft::append_proposal(std::vector<Entry>& entries, NodeId origin) {
                     outcome.error());
       return Error::kInvalidConfChange;
     }
-    pending_conf_index_ = log_.last_index() + i + 1;
+    if (conf_index != 0) return Error::kConfChangePending;  // Two in one batch.
+    conf_index = log_.last_index() + i + 1;
   }
   if (!append_entries(std::move(entries))) {
     logger_->debug("{:x} dropped proposal from {:x}: uncommitted size limit", id_, origin);
     return Error::kTooManyUncommitted;
   }
+  if (conf_index != 0) pending_conf_index_ = conf_index;
   bcast_append();
   return Error::kOk;
 }

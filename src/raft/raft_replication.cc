@@ -86,7 +86,9 @@ void Raft::bcast_heartbeat_with_context(const std::string& context) {
 // An append from a leader of our term must describe a contiguous run after `index`, with terms
 // that never decrease and never exceed the leader's. Anything else is malformed and dropped.
 bool Raft::valid_append(const Message& m) const {
-  if (m.log_term > m.term) return false;
+  if (m.log_term > m.term || m.index >= kMaxIndex || m.entries.size() >= kMaxIndex - m.index) {
+    return false;
+  }
   Term prev = m.log_term;
   Index expected = m.index + 1;
   for (const Entry& e : m.entries) {
@@ -136,8 +138,9 @@ void Raft::handle_heartbeat(const Message& m) {
 
 void Raft::handle_snapshot(const Message& m) {
   const auto& meta = m.snapshot.metadata;
-  if (meta.index == 0) {
-    logger_->warn("{:x} dropped empty snapshot from {:x}", id_, m.from);
+  if (meta.index == 0 || meta.index >= kMaxIndex || meta.term > m.term) {
+    logger_->warn("{:x} dropped malformed snapshot [index {}, term {}] from {:x}", id_,
+                  meta.index, meta.term, m.from);
     return;
   }
   if (restore(m.snapshot)) {
@@ -169,11 +172,16 @@ bool Raft::restore(const Snapshot& snap) {
     log_.commit_to(meta.index);
     return false;
   }
-  log_.restore(snap);
+  // Validate the configuration before touching the log: a snapshot whose configuration cannot
+  // exist (no voters, a member both voter and learner) is dropped, never half-applied.
   tracker::ProgressTracker fresh(trk_.max_inflight(), trk_.max_inflight_bytes());
-  auto outcome = confchange::restore(fresh, log_.last_index(), cs);
-  REGENT_ASSERT(outcome.has_value(), "{:x} cannot restore snapshot configuration: {}", id_,
-                outcome.has_value() ? "" : outcome.error());
+  auto outcome = confchange::restore(fresh, meta.index, cs);
+  if (!outcome.has_value()) {
+    logger_->warn("{:x} ignored snapshot at {}: invalid configuration: {}", id_, meta.index,
+                  outcome.error());
+    return false;
+  }
+  log_.restore(snap);
   trk_ = std::move(fresh);
   const ConfState restored = switch_to_config(*outcome);
   REGENT_ASSERT(restored == cs, "{:x} snapshot configuration did not round-trip", id_);
@@ -191,6 +199,13 @@ void Raft::handle_append_response(const Message& m, tracker::Progress& pr) {
       if (pr.state == tracker::ProgressState::kReplicate) pr.become_probe();
       send_append(m.from);
     }
+    return;
+  }
+  if (m.index > log_.last_index()) {
+    // Acknowledging entries we never sent: a confused or malicious peer. Trusting it could push
+    // match past our log and, with others, the commit index past what a quorum holds.
+    logger_->warn("{:x} ignored append response from {:x} for index {} beyond last index {}",
+                  id_, m.from, m.index, log_.last_index());
     return;
   }
   const bool was_paused = pr.is_paused();

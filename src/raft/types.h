@@ -19,6 +19,10 @@ using NodeId = uint64_t;
 // No node has id 0; it means "nobody" (no vote cast, no leader known).
 inline constexpr NodeId kNone = 0;
 
+// Indexes a peer may name. Far beyond any real log (2^62 entries), and low enough that index
+// arithmetic (last + 1, next - 1) can never wrap; larger ones mark a message as malformed.
+inline constexpr Index kMaxIndex = Index{1} << 62;
+
 enum class EntryType : uint8_t {
   kNormal = 0,      // Application data; an empty one is the leader's no-op.
   kConfChange = 1,  // An encoded ConfChange (see conf_change.h).

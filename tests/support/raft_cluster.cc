@@ -70,7 +70,7 @@ void Cluster::process_ready(NodeId id) {
       REGENT_ASSERT(cc.has_value(), "undecodable conf change at {}", e.index);
       m.node->apply_conf_change(*cc);
     }
-    m.applied.push_back(e);
+    if (e.index > m.replay_until) m.applied.push_back(e);
   }
   for (auto& r : rd.read_states) m.reads.push_back(std::move(r));
   m.node->advance();
@@ -167,9 +167,11 @@ void Cluster::restart(NodeId id) {
   MemberState& m = members_.at(id);
   // Messages in flight to or from the crashed incarnation are gone.
   std::erase_if(queue_, [&](const Message& msg) { return msg.to == id || msg.from == id; });
+  // Like a real host: the state machine restarts from the snapshot and replays the log after it,
+  // which re-applies membership changes the snapshot does not contain.
   Config c = make_config(id);
-  c.applied = m.applied.empty() ? 0 : m.applied.back().index;
-  if (c.applied < m.storage->first_index() - 1) c.applied = 0;
+  c.applied = m.storage->first_index() - 1;
+  m.replay_until = m.applied.empty() ? 0 : m.applied.back().index;
   m.node = std::make_unique<RawNode>(c);
   m.down = false;
 }

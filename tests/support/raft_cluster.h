@@ -26,6 +26,9 @@ struct MemberState {
   std::vector<ReadState> reads;
   std::optional<SoftState> last_soft;
   bool down = false;  // Crashed: receives nothing, processes nothing.
+  // After a restart the state machine is rebuilt from the snapshot by replaying the log; entries
+  // up to here were applied before the crash and are replayed without being recorded again.
+  Index replay_until = 0;
 };
 
 class Cluster {

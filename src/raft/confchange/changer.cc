@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
+#include <string>
 #include <utility>
 
 namespace regent::raft::confchange {
@@ -59,8 +61,9 @@ MaybeError check_learners(const Config& cfg, const ProgressMap& trk) {
     if (cfg.voters.incoming.contains(id)) {
       return fmt::format("{} is in learners and in the incoming voters", id);
     }
-    if (!trk.at(id).is_learner)
+    if (!trk.at(id).is_learner) {
       return fmt::format("{} is in learners, but is not marked as learner", id);
+    }
   }
   for (NodeId id : cfg.voters.ids()) {
     if (trk.at(id).is_learner) return fmt::format("{} is a voter, but is marked as learner", id);
@@ -139,7 +142,7 @@ void make_learner(const Seed& seed, Outcome& out, NodeId id) {
   if (it->second.is_learner) return;
   Progress saved = it->second;
   remove_member(out, id);
-  auto [pos, inserted] = out.progress.insert_or_assign(id, std::move(saved));
+  auto pos = out.progress.insert_or_assign(id, std::move(saved)).first;
   if (out.config.voters.outgoing.contains(id)) {
     out.config.learners_next.insert(id);
   } else {
@@ -241,11 +244,25 @@ Result Changer::simple(const std::vector<ConfChangeSingle>& changes) const {
 namespace {
 
 // Rejects what no sequence of changes could have produced, so that restoring never silently
-// yields a configuration other than the one described.
+// yields a configuration other than the one described (replaying an "add learner" for a voter,
+// say, would demote it).
 MaybeError check_conf_state(const ConfState& cs) {
   if (cs.voters_outgoing.empty()) {
     if (!cs.learners_next.empty()) return "learners_next in a non-joint conf state";
     if (cs.auto_leave) return "auto_leave in a non-joint conf state";
+  }
+  for (NodeId id : cs.learners) {
+    if (cs.voters.contains(id) || cs.voters_outgoing.contains(id)) {
+      return fmt::format("{} is both a learner and a voter", id);
+    }
+  }
+  for (NodeId id : cs.learners_next) {
+    if (!cs.voters_outgoing.contains(id)) {
+      return fmt::format("{} is in learners_next, but not in the outgoing voters", id);
+    }
+    if (cs.voters.contains(id)) {
+      return fmt::format("{} is in learners_next and in the incoming voters", id);
+    }
   }
   return std::nullopt;
 }

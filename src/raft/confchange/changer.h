@@ -10,8 +10,8 @@
 //  - leave_joint(): only in a joint configuration; learners_next become learners; the outgoing
 //    half is dropped; members that are in neither half nor learners lose their Progress.
 //  - No change may leave the incoming voter set empty ("removed all voters").
-//  - Newly added members get Progress{next = last_index, match = 0, recent_active = true} so that
-//    check-quorum does not immediately count them as inactive.
+//  - Newly added members get Progress{next = max(last_index, 1), match = 0, recent_active = true} so
+//    that check-quorum does not immediately count them as inactive.
 #pragma once
 
 #include <string>
@@ -32,7 +32,8 @@ using Result = Expected<Outcome, std::string>;
 
 class Changer {
  public:
-  // `tracker` is read, never modified. `last_index` seeds new members' Progress.
+  // `tracker` is read, never modified, and must outlive the Changer. `last_index` seeds new
+  // members' Progress.
   Changer(const tracker::ProgressTracker& tracker, Index last_index)
       : tracker_(tracker), last_index_(last_index) {}
 

@@ -1,6 +1,6 @@
 #include "raft/log/memory_storage.h"
 
-#include <algorithm>
+#include <cstddef>
 #include <span>
 
 #include "common/assert.h"

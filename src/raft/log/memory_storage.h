@@ -33,8 +33,7 @@ class MemoryStorage final : public LogStorage {
 
   // Makes a snapshot at index i (which must be <= last_index()) with the given data; conf_state,
   // if given, replaces the stored one. Fails with kCompacted if i <= the current snapshot index.
-  Expected<Snapshot, StorageError> create_snapshot(Index i, const ConfState* cs,
-                                                   std::string data);
+  Expected<Snapshot, StorageError> create_snapshot(Index i, const ConfState* cs, std::string data);
 
   // Discards entries up to and including compact_index (which must be <= last_index()).
   // Fails with kCompacted if already compacted past it.

@@ -1,9 +1,10 @@
 #include "raft/log/raft_log.h"
 
-#include <algorithm>
-#include <span>
-
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
 
 #include "common/assert.h"
 #include "raft/log/limit_size.h"
@@ -41,8 +42,7 @@ std::optional<Index> RaftLog::maybe_append(Index index, Term log_term, Index com
   Index conflict = find_conflict(ents);
   if (conflict != 0) {
     if (conflict <= committed_) {
-      REGENT_PANIC("entry {} conflicts with committed entry [committed({})]", conflict,
-                   committed_);
+      REGENT_PANIC("entry {} conflicts with committed entry [committed({})]", conflict, committed_);
     }
     Index first_new = index + 1;
     REGENT_ASSERT(conflict >= first_new && conflict - first_new < ents.size(),
@@ -72,8 +72,8 @@ Index RaftLog::find_conflict(const std::vector<Entry>& ents) const {
   for (const Entry& e : ents) {
     if (match_term(e.index, e.term)) continue;
     if (e.index <= last_index()) {
-      logger_->info("found conflict at index {} [existing term: {}, conflicting term: {}]",
-                    e.index, zero_term_on_error(e.index), e.term);
+      logger_->info("found conflict at index {} [existing term: {}, conflicting term: {}]", e.index,
+                    zero_term_on_error(e.index), e.term);
     }
     return e.index;
   }

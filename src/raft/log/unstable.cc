@@ -1,5 +1,7 @@
 #include "raft/log/unstable.h"
 
+#include <cstddef>
+
 #include "common/assert.h"
 
 namespace regent::raft {

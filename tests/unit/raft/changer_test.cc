@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -97,7 +98,7 @@ TEST(ChangerTest, InputTrackerIsNeverModified) {
   Changer c(t, kLastIndex);
   ASSERT_TRUE(c.simple({add(5)}));
   ASSERT_TRUE(c.simple({remove(1)}));
-  ASSERT_TRUE(c.enter_joint(true, {remove(1), remove(2), learner(3)}));
+  ASSERT_TRUE(c.enter_joint(true, {remove(1), learner(3), add(6)}));
   ASSERT_FALSE(c.simple({remove(1), remove(2)}));
   EXPECT_EQ(t.config, config_before);
   EXPECT_EQ(describe(t.progress), progress_before);
@@ -163,18 +164,14 @@ TEST(ChangerTest, ReplaceVoterThroughJoint) {
   EXPECT_EQ(left->progress.size(), 3u);
 }
 
-TEST(ChangerTest, PromoteStagedLearnerBackToVoterInJoint) {
-  // (1 2)&&(1 2 3) learners_next=(3): adding 3 back cancels its demotion.
-  ProgressTracker t = build({1, 2}, {1, 2, 3}, {}, {3});
-  ProgressTracker joint = t;
-  Result r = Changer(t, kLastIndex).leave_joint();
+TEST(ChangerTest, LaterChangeInTheSameJointChangeWins) {
+  // Demoting 3 stages it in learners_next; adding it back in the same change un-stages it.
+  ProgressTracker t = build({1, 2, 3});
+  Result r = Changer(t, kLastIndex).enter_joint(false, {learner(3), add(3)});
   ASSERT_TRUE(r) << r.error();
-  // Enter a fresh joint config from the left one, demote 3 and re-add it in one change.
-  ProgressTracker plain = build({1, 2, 3});
-  Result again = Changer(plain, kLastIndex).enter_joint(false, {learner(3), add(3)});
-  ASSERT_TRUE(again) << again.error();
-  EXPECT_EQ(again->config.describe(), "voters=(1 2 3)&&(1 2 3)");
-  EXPECT_FALSE(again->progress.at(3).is_learner);
+  EXPECT_EQ(r->config.describe(), "voters=(1 2 3)&&(1 2 3)");
+  EXPECT_FALSE(r->progress.at(3).is_learner);
+  EXPECT_EQ(r->progress.at(3).match, 3u);
 }
 
 TEST(ChangerTest, RemoveUnknownNodeIsANoOp) {
@@ -228,85 +225,57 @@ TEST(ChangerTest, RemoveOutgoingVoterInJointKeepsProgressUntilLeave) {
   EXPECT_EQ(left->progress.size(), 2u);
 }
 
+enum class Op { kSimple, kEnterJoint, kLeaveJoint };
+
+struct RefusedCase {
+  std::string name;
+  ProgressTracker tracker;
+  Op op;
+  std::vector<ConfChangeSingle> changes;
+  std::string want_error;
+};
+
+RefusedCase refused(std::string name, ProgressTracker tracker, Op op,
+                    std::vector<ConfChangeSingle> changes, std::string want_error) {
+  return {std::move(name), std::move(tracker), op, std::move(changes), std::move(want_error)};
+}
+
+std::vector<RefusedCase> refused_cases() {
+  return {
+      refused("enter joint twice", build({1, 2}, {1, 2, 3}), Op::kEnterJoint, {add(4)},
+              "config is already joint"),
+      refused("enter joint from zero voters", ProgressTracker(kMaxInflight, 0), Op::kEnterJoint,
+              {add(1)}, "can't make a zero-voter config joint"),
+      refused("leave a non-joint config", build({1, 2, 3}), Op::kLeaveJoint, {},
+              "can't leave a non-joint config"),
+      refused("leave the empty config", ProgressTracker(kMaxInflight, 0), Op::kLeaveJoint, {},
+              "can't leave a non-joint config"),
+      refused("simple in joint", build({1, 2}, {1, 2, 3}), Op::kSimple, {add(4)},
+              "can't apply simple config change in joint config"),
+      refused("simple adds two voters", build({1, 2, 3}), Op::kSimple, {add(4), add(5)},
+              "more than one voter changed without entering joint config"),
+      refused("simple swaps a voter", build({1, 2, 3}), Op::kSimple, {remove(3), add(4)},
+              "more than one voter changed without entering joint config"),
+      refused("simple removes two voters", build({1, 2, 3}), Op::kSimple, {remove(1), remove(2)},
+              "more than one voter changed without entering joint config"),
+      refused("simple promotes two learners", build({1}, {}, {2, 3}), Op::kSimple, {add(2), add(3)},
+              "more than one voter changed without entering joint config"),
+      refused("simple removes the last voter", build({1}), Op::kSimple, {remove(1)},
+              "removed all voters"),
+      refused("simple demotes the last voter", build({1}, {}, {2}), Op::kSimple, {learner(1)},
+              "removed all voters"),
+      refused("simple adds only a learner to empty", ProgressTracker(kMaxInflight, 0), Op::kSimple,
+              {learner(1)}, "removed all voters"),
+      refused("joint removes all voters", build({1, 2, 3}), Op::kEnterJoint,
+              {remove(1), remove(2), remove(3)}, "removed all voters"),
+      refused("joint demotes all voters", build({1, 2}), Op::kEnterJoint, {learner(1), learner(2)},
+              "removed all voters"),
+  };
+}
+
 // Every refused change names why, and leaves nothing changed (the input is const).
 TEST(ChangerTest, RefusedChanges) {
-  enum class Op { kSimple, kEnterJoint, kLeaveJoint };
-  struct Case {
-    std::string name;
-    ProgressTracker tracker;
-    Op op;
-    std::vector<ConfChangeSingle> changes;
-    std::string want_error;
-  };
-  const std::vector<Case> cases = {
-      {"enter joint twice",
-       build({1, 2}, {1, 2, 3}),
-       Op::kEnterJoint,
-       {add(4)},
-       "config is already joint"},
-      {"enter joint from zero voters",
-       ProgressTracker(kMaxInflight, 0),
-       Op::kEnterJoint,
-       {add(1)},
-       "can't make a zero-voter config joint"},
-      {"leave a non-joint config",
-       build({1, 2, 3}),
-       Op::kLeaveJoint,
-       {},
-       "can't leave a non-joint config"},
-      {"leave the empty config",
-       ProgressTracker(kMaxInflight, 0),
-       Op::kLeaveJoint,
-       {},
-       "can't leave a non-joint config"},
-      {"simple in joint",
-       build({1, 2}, {1, 2, 3}),
-       Op::kSimple,
-       {add(4)},
-       "can't apply simple config change in joint config"},
-      {"simple adds two voters",
-       build({1, 2, 3}),
-       Op::kSimple,
-       {add(4), add(5)},
-       "more than one voter changed without entering joint config"},
-      {"simple swaps a voter",
-       build({1, 2, 3}),
-       Op::kSimple,
-       {remove(3), add(4)},
-       "more than one voter changed without entering joint config"},
-      {"simple removes two voters",
-       build({1, 2, 3}),
-       Op::kSimple,
-       {remove(1), remove(2)},
-       "more than one voter changed without entering joint config"},
-      {"simple promotes two learners",
-       build({1}, {}, {2, 3}),
-       Op::kSimple,
-       {add(2), add(3)},
-       "more than one voter changed without entering joint config"},
-      {"simple removes the last voter", build({1}), Op::kSimple, {remove(1)}, "removed all voters"},
-      {"simple demotes the last voter",
-       build({1}, {}, {2}),
-       Op::kSimple,
-       {learner(1)},
-       "removed all voters"},
-      {"simple adds only a learner to empty",
-       ProgressTracker(kMaxInflight, 0),
-       Op::kSimple,
-       {learner(1)},
-       "removed all voters"},
-      {"joint removes all voters",
-       build({1, 2, 3}),
-       Op::kEnterJoint,
-       {remove(1), remove(2), remove(3)},
-       "removed all voters"},
-      {"joint demotes all voters",
-       build({1, 2}),
-       Op::kEnterJoint,
-       {learner(1), learner(2)},
-       "removed all voters"},
-  };
-  for (const Case& c : cases) {
+  for (const RefusedCase& c : refused_cases()) {
     SCOPED_TRACE(c.name);
     Changer changer(c.tracker, kLastIndex);
     Result r = c.op == Op::kSimple       ? changer.simple(c.changes)
@@ -446,7 +415,11 @@ TEST(RestoreTest, InvalidConfStatesAreRefused) {
   const std::vector<Case> cases = {
       {"learners without voters", conf_state({}, {1}), "removed all voters"},
       {"joint without incoming voters", conf_state({}, {}, {1, 2}), "removed all voters"},
-      {"learner that is also a voter", conf_state({1, 2}, {2}), "removed all voters"},
+      {"learner that is also a voter", conf_state({1, 2}, {2}), "2 is both a learner and a voter"},
+      {"learner that is also an outgoing voter", conf_state({1}, {2}, {1, 2}),
+       "2 is both a learner and a voter"},
+      {"learners_next that is an incoming voter", conf_state({1, 2}, {}, {1, 2}, {2}),
+       "2 is in learners_next and in the incoming voters"},
       {"learners_next when not joint", conf_state({1}, {}, {}, {2}),
        "learners_next in a non-joint conf state"},
       {"auto_leave when not joint", conf_state({1}, {}, {}, {}, true),
@@ -460,6 +433,67 @@ TEST(RestoreTest, InvalidConfStatesAreRefused) {
     ASSERT_FALSE(r) << r->config.describe();
     EXPECT_EQ(r.error(), c.want_error);
   }
+}
+
+// Whatever configuration a sequence of accepted changes reaches, restoring its ConfState yields
+// the same configuration and the same members (etcd's quick test, with a fixed seed).
+TEST(RestoreTest, RandomChangeSequencesRestoreToTheSameConfig) {
+  std::mt19937_64 rng(7);
+  auto random_changes = [&rng](size_t max) {
+    std::vector<ConfChangeSingle> out(1 + rng() % max);
+    for (ConfChangeSingle& c : out) {
+      c.type = static_cast<ConfChangeType>(rng() % 3);
+      c.node_id = 1 + rng() % 6;
+    }
+    return out;
+  };
+  ProgressTracker t = build({1});
+  size_t accepted = 0;
+  for (int step = 0; step < 3000; ++step) {
+    SCOPED_TRACE(testing::Message() << "step " << step << " from " << t.config.describe());
+    Changer changer(t, kLastIndex);
+    const uint64_t pick = rng() % 3;
+    Result r = pick == 0   ? changer.simple(random_changes(2))
+               : pick == 1 ? changer.enter_joint(rng() % 2 == 0, random_changes(4))
+                           : changer.leave_joint();
+    if (!r) continue;
+    ++accepted;
+    t = adopt(t, *r);
+    Result restored = restore(ProgressTracker(kMaxInflight, 0), kLastIndex, t.conf_state());
+    ASSERT_TRUE(restored) << restored.error();
+    EXPECT_EQ(restored->config, t.config);
+    std::set<NodeId> want_ids;
+    std::set<NodeId> got_ids;
+    for (const auto& [id, pr] : t.progress) want_ids.insert(id);
+    for (const auto& [id, pr] : restored->progress) {
+      got_ids.insert(id);
+      EXPECT_EQ(pr.is_learner, t.progress.at(id).is_learner) << id;
+    }
+    EXPECT_EQ(got_ids, want_ids);
+  }
+  EXPECT_GT(accepted, 500u);  // The walk really explored configurations.
+}
+
+// Restoring accepts a ConfState only if the result describes exactly that ConfState.
+TEST(RestoreTest, RandomConfStatesRoundTripOrAreRefused) {
+  std::mt19937_64 rng(11);
+  size_t accepted = 0;
+  for (int round = 0; round < 3000; ++round) {
+    ConfState cs;
+    for (NodeId id = 1; id <= 5; ++id) {
+      if (rng() % 2) cs.voters.insert(id);
+      if (rng() % 4 == 0) cs.learners.insert(id);
+      if (rng() % 3 == 0) cs.voters_outgoing.insert(id);
+      if (rng() % 5 == 0) cs.learners_next.insert(id);
+    }
+    cs.auto_leave = rng() % 2 == 0;
+    Result r = restore(ProgressTracker(kMaxInflight, 0), kLastIndex, cs);
+    if (!r) continue;
+    ++accepted;
+    SCOPED_TRACE(r->config.describe());
+    EXPECT_EQ(adopt(ProgressTracker(kMaxInflight, 0), *r).conf_state(), cs);
+  }
+  EXPECT_GT(accepted, 50u);
 }
 
 TEST(RestoreTest, NonEmptyTrackerIsRefused) {

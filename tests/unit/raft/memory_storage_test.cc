@@ -101,8 +101,8 @@ TEST(MemoryStorageTest, Entries) {
   };
   for (size_t k = 0; k < cases.size(); ++k) {
     const Case& c = cases[k];
-    SCOPED_TRACE(::testing::Message() << "#" << k << " entries(" << c.lo << ", " << c.hi << ", "
-                                      << c.max_bytes << ")");
+    SCOPED_TRACE(::testing::Message()
+                 << "#" << k << " entries(" << c.lo << ", " << c.hi << ", " << c.max_bytes << ")");
     auto got = s.entries(c.lo, c.hi, c.max_bytes);
     if (c.want_err) {
       ASSERT_FALSE(got.has_value());
@@ -223,7 +223,9 @@ TEST(MemoryStorageTest, Append) {
     std::vector<Entry> want;  // Including the dummy entry (3, 3).
   };
   const std::vector<Case> cases = {
-      {"all compacted: ignored", {entry(1, 1), entry(2, 2)}, {entry(3, 3), entry(4, 4), entry(5, 5)}},
+      {"all compacted: ignored",
+       {entry(1, 1), entry(2, 2)},
+       {entry(3, 3), entry(4, 4), entry(5, 5)}},
       {"identical: no change",
        {entry(3, 3), entry(4, 4), entry(5, 5)},
        {entry(3, 3), entry(4, 4), entry(5, 5)}},
