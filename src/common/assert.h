@@ -16,11 +16,11 @@ namespace regent {
 
 }  // namespace regent
 
-#define REGENT_ASSERT(cond, ...)                                                   \
-  do {                                                                             \
-    if (!(cond)) [[unlikely]] {                                                    \
+#define REGENT_ASSERT(cond, ...)                                                       \
+  do {                                                                                 \
+    if (!(cond)) [[unlikely]] {                                                        \
       ::regent::assert_fail(__FILE__, __LINE__, #cond, ::fmt::format("" __VA_ARGS__)); \
-    }                                                                              \
+    }                                                                                  \
   } while (0)
 
 #define REGENT_PANIC(...) \

@@ -10,10 +10,14 @@ namespace regent::raft {
 
 std::string_view to_string(Role r) {
   switch (r) {
-    case Role::kFollower: return "follower";
-    case Role::kPreCandidate: return "pre-candidate";
-    case Role::kCandidate: return "candidate";
-    case Role::kLeader: return "leader";
+    case Role::kFollower:
+      return "follower";
+    case Role::kPreCandidate:
+      return "pre-candidate";
+    case Role::kCandidate:
+      return "candidate";
+    case Role::kLeader:
+      return "leader";
   }
   return "unknown";
 }
@@ -57,8 +61,8 @@ Raft::Raft(const Config& config)
 
 void Raft::load_state(const HardState& hs) {
   REGENT_ASSERT(hs.commit >= log_.committed() && hs.commit <= log_.last_index(),
-                "{:x} stored commit {} is out of range [{}, {}]", id_, hs.commit,
-                log_.committed(), log_.last_index());
+                "{:x} stored commit {} is out of range [{}, {}]", id_, hs.commit, log_.committed(),
+                log_.last_index());
   log_.commit_to(hs.commit);
   term_ = hs.term;
   vote_ = hs.vote;
@@ -92,8 +96,7 @@ void Raft::reset(Term term) {
   const Index last = log_.last_index();
   const Index persisted = persisted_index();
   trk_.visit([&](NodeId id, tracker::Progress& pr) {
-    pr = tracker::Progress(last + 1, trk_.max_inflight(), trk_.max_inflight_bytes(),
-                           pr.is_learner);
+    pr = tracker::Progress(last + 1, trk_.max_inflight(), trk_.max_inflight_bytes(), pr.is_learner);
     if (id == id_) pr.match = persisted;
   });
   pending_conf_index_ = 0;
@@ -202,10 +205,16 @@ Error Raft::step(const Message& m) {
       break;
   }
   switch (role_) {
-    case Role::kLeader: step_leader(m); break;
+    case Role::kLeader:
+      step_leader(m);
+      break;
     case Role::kCandidate:
-    case Role::kPreCandidate: step_candidate(m); break;
-    case Role::kFollower: step_follower(m); break;
+    case Role::kPreCandidate:
+      step_candidate(m);
+      break;
+    case Role::kFollower:
+      step_follower(m);
+      break;
   }
   return Error::kOk;
 }
@@ -259,11 +268,9 @@ void Raft::check_invariants() const {
   REGENT_ASSERT(log_.committed() <= log_.last_index(), "{:x} committed {} > last {}", id_,
                 log_.committed(), log_.last_index());
   if (role_ == Role::kLeader) {
-    REGENT_ASSERT(lead_ == id_ && vote_ == id_, "{:x} leads without having voted for itself",
-                  id_);
+    REGENT_ASSERT(lead_ == id_ && vote_ == id_, "{:x} leads without having voted for itself", id_);
   } else {
-    REGENT_ASSERT(lead_transferee_ == kNone && read_only_.pending() == 0 &&
-                      pending_reads_.empty(),
+    REGENT_ASSERT(lead_transferee_ == kNone && read_only_.pending() == 0 && pending_reads_.empty(),
                   "{:x} holds leader-only state as {}", id_, to_string(role_));
   }
   for (const auto& [id, pr] : trk_.progress) {

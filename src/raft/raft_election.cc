@@ -75,11 +75,12 @@ void Raft::start_election(bool pre_vote, bool transfer) {
 
 void Raft::handle_vote_request(const Message& m) {
   const bool pre_vote = m.type == MessageType::kPreVote;
-  const MessageType response = pre_vote ? MessageType::kPreVoteResponse : MessageType::kVoteResponse;
+  const MessageType response =
+      pre_vote ? MessageType::kPreVoteResponse : MessageType::kVoteResponse;
   // We may vote again for whom we already voted for (a retransmission), or for anyone if we have
   // neither voted nor heard from a leader in this term, or in a pre-vote for a later term.
-  const bool can_vote = vote_ == m.from || (vote_ == kNone && lead_ == kNone) ||
-                        (pre_vote && m.term > term_);
+  const bool can_vote =
+      vote_ == m.from || (vote_ == kNone && lead_ == kNone) || (pre_vote && m.term > term_);
   if (can_vote && log_.is_up_to_date(m.index, m.log_term)) {
     logger_->info("{:x} [term {}] granted {} to {:x} at term {}", id_, term_, to_string(m.type),
                   m.from, m.term);
@@ -97,8 +98,8 @@ void Raft::handle_vote_request(const Message& m) {
 }
 
 void Raft::handle_vote_response(const Message& m) {
-  const MessageType expected = role_ == Role::kPreCandidate ? MessageType::kPreVoteResponse
-                                                            : MessageType::kVoteResponse;
+  const MessageType expected =
+      role_ == Role::kPreCandidate ? MessageType::kPreVoteResponse : MessageType::kVoteResponse;
   if (m.type != expected) return;
   trk_.record_vote(m.from, !m.reject);
   const auto tally = trk_.tally_votes();
@@ -130,8 +131,8 @@ bool Raft::step_higher_term(const Message& m) {
     // from disrupting a healthy cluster even without pre-vote.
     const bool in_lease = check_quorum_ && lead_ != kNone && election_elapsed_ < election_timeout_;
     if (!forced && in_lease) {
-      logger_->info("{:x} [term {}] ignored {} from {:x} at term {}: lease not expired", id_,
-                    term_, to_string(m.type), m.from, m.term);
+      logger_->info("{:x} [term {}] ignored {} from {:x} at term {}: lease not expired", id_, term_,
+                    to_string(m.type), m.from, m.term);
       return false;
     }
   }
@@ -152,11 +153,13 @@ void Raft::step_lower_term(const Message& m) {
   if ((check_quorum_ || pre_vote_) && from_leader) {
     // A stale leader (cut off while we moved on) would otherwise never learn the new term: our
     // lease and pre-vote keep us from voting it out. The answer carries our term and deposes it.
-    send(Message{.type = MessageType::kAppendResponse, .to = m.from});
+    // It is a rejection of index 0, which any leader discards as stale: if the current leader
+    // sent the old message in an earlier term, it must not read this as "I hold nothing".
+    send(Message{.type = MessageType::kAppendResponse, .to = m.from, .reject = true});
   } else if (m.type == MessageType::kPreVote) {
     // Answer, so a pre-candidate stuck at an old term learns ours and can catch up.
-    send(Message{.type = MessageType::kPreVoteResponse, .to = m.from, .term = term_,
-                 .reject = true});
+    send(Message{
+        .type = MessageType::kPreVoteResponse, .to = m.from, .term = term_, .reject = true});
   } else {
     logger_->debug("{:x} [term {}] ignored {} from {:x} at lower term {}", id_, term_,
                    to_string(m.type), m.from, m.term);

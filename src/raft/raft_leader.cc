@@ -128,9 +128,10 @@ Error Raft::append_proposal(std::vector<Entry>& entries, NodeId origin) {
     if (joint != cc->leave_joint()) return Error::kInvalidConfChange;
     confchange::Changer changer(trk_, log_.last_index());
     bool auto_leave = false;
-    const auto outcome = cc->leave_joint()            ? changer.leave_joint()
-                         : cc->enter_joint(&auto_leave) ? changer.enter_joint(auto_leave, cc->changes)
-                                                        : changer.simple(cc->changes);
+    const auto outcome = cc->leave_joint() ? changer.leave_joint()
+                         : cc->enter_joint(&auto_leave)
+                             ? changer.enter_joint(auto_leave, cc->changes)
+                             : changer.simple(cc->changes);
     if (!outcome.has_value()) {
       logger_->warn("{:x} refused configuration change from {:x}: {}", id_, origin,
                     outcome.error());
@@ -206,7 +207,10 @@ void Raft::handle_read_index(const Message& m) {
     return;
   }
   const Index index = log_.committed();
-  if (read_only_option_ == ReadOnlyOption::kLeaseBased || trk_.is_singleton()) {
+  // The lease holds only while a quorum has answered within the current check-quorum window
+  // (their leases then outlast it); otherwise confirm leadership the safe way.
+  const bool in_lease = read_only_option_ == ReadOnlyOption::kLeaseBased && trk_.quorum_active(id_);
+  if (in_lease || trk_.is_singleton()) {
     serve_read(index, m.from, m.entries[0].data);
     return;
   }

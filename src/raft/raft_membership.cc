@@ -9,12 +9,12 @@ namespace regent::raft {
 ConfState Raft::apply_conf_change(const ConfChange& cc) {
   confchange::Changer changer(trk_, log_.last_index());
   bool auto_leave = false;
-  confchange::Result outcome = cc.leave_joint()              ? changer.leave_joint()
-                               : cc.enter_joint(&auto_leave) ? changer.enter_joint(auto_leave,
-                                                                                   cc.changes)
-                                                             : changer.simple(cc.changes);
-  REGENT_ASSERT(outcome.has_value(), "{:x} committed configuration change does not apply: {}",
-                id_, outcome.has_value() ? "" : outcome.error());
+  confchange::Result outcome = cc.leave_joint() ? changer.leave_joint()
+                               : cc.enter_joint(&auto_leave)
+                                   ? changer.enter_joint(auto_leave, cc.changes)
+                                   : changer.simple(cc.changes);
+  REGENT_ASSERT(outcome.has_value(), "{:x} committed configuration change does not apply: {}", id_,
+                outcome.has_value() ? "" : outcome.error());
   return switch_to_config(*outcome);
 }
 
@@ -53,8 +53,8 @@ ConfState Raft::switch_to_config(const confchange::Outcome& outcome) {
 void Raft::maybe_auto_leave_joint() {
   if (role_ != Role::kLeader || !trk_.config.auto_leave || !trk_.config.voters.joint()) return;
   if (log_.applied() < pending_conf_index_) return;
-  std::vector<Entry> leave{Entry{.type = EntryType::kConfChange,
-                                 .data = encode_conf_change(ConfChange{})}};
+  std::vector<Entry> leave{
+      Entry{.type = EntryType::kConfChange, .data = encode_conf_change(ConfChange{})}};
   const Error e = append_proposal(leave, id_);
   if (e != Error::kOk) {
     // Tried again after the next apply.

@@ -139,8 +139,8 @@ void Raft::handle_heartbeat(const Message& m) {
 void Raft::handle_snapshot(const Message& m) {
   const auto& meta = m.snapshot.metadata;
   if (meta.index == 0 || meta.index >= kMaxIndex || meta.term > m.term) {
-    logger_->warn("{:x} dropped malformed snapshot [index {}, term {}] from {:x}", id_,
-                  meta.index, meta.term, m.from);
+    logger_->warn("{:x} dropped malformed snapshot [index {}, term {}] from {:x}", id_, meta.index,
+                  meta.term, m.from);
     return;
   }
   if (restore(m.snapshot)) {
@@ -159,8 +159,8 @@ bool Raft::restore(const Snapshot& snap) {
   const auto& meta = snap.metadata;
   if (meta.index <= log_.committed()) return false;
   const auto& cs = meta.conf_state;
-  const bool member = cs.voters.contains(id_) || cs.learners.contains(id_) ||
-                      cs.voters_outgoing.contains(id_);
+  const bool member =
+      cs.voters.contains(id_) || cs.learners.contains(id_) || cs.voters_outgoing.contains(id_);
   if (!member) {
     // A snapshot that does not contain us cannot be from a leader of a configuration we are in.
     logger_->warn("{:x} ignored snapshot at {}: not a member of its configuration", id_,
@@ -204,22 +204,26 @@ void Raft::handle_append_response(const Message& m, tracker::Progress& pr) {
   if (m.index > log_.last_index()) {
     // Acknowledging entries we never sent: a confused or malicious peer. Trusting it could push
     // match past our log and, with others, the commit index past what a quorum holds.
-    logger_->warn("{:x} ignored append response from {:x} for index {} beyond last index {}",
-                  id_, m.from, m.index, log_.last_index());
+    logger_->warn("{:x} ignored append response from {:x} for index {} beyond last index {}", id_,
+                  m.from, m.index, log_.last_index());
     return;
   }
   const bool was_paused = pr.is_paused();
   const bool progressed = pr.maybe_update(m.index);
   if (!progressed && !(pr.match == m.index && pr.state == tracker::ProgressState::kProbe)) return;
   switch (pr.state) {
-    case tracker::ProgressState::kProbe: pr.become_replicate(); break;
+    case tracker::ProgressState::kProbe:
+      pr.become_replicate();
+      break;
     case tracker::ProgressState::kSnapshot:
       if (pr.match + 1 >= log_.first_index()) {
         pr.become_probe();
         pr.become_replicate();
       }
       break;
-    case tracker::ProgressState::kReplicate: pr.inflights.free_le(m.index); break;
+    case tracker::ProgressState::kReplicate:
+      pr.inflights.free_le(m.index);
+      break;
   }
   if (maybe_commit()) {
     release_pending_reads();
@@ -245,8 +249,14 @@ void Raft::handle_heartbeat_response(const Message& m, tracker::Progress& pr) {
     pr.inflights.free_first_one();
   }
   if (pr.match < log_.last_index()) send_append(m.from);
+  if (m.from == lead_transferee_ && pr.match == log_.last_index()) {
+    // Resend: the first timeout-now may have been lost, or refused because the target had not
+    // yet applied a membership change it had just learned was committed.
+    send_timeout_now(m.from);
+  }
 
-  if (read_only_option_ != ReadOnlyOption::kSafe || m.context.empty()) return;
+  // Lease-based reads fall back to this path too when the lease is not confirmed.
+  if (m.context.empty()) return;
   const auto* acks = read_only_.recv_ack(m.from, m.context);
   if (acks == nullptr) return;
   std::map<NodeId, bool> votes;

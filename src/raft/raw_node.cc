@@ -50,9 +50,9 @@ bool RawNode::has_ready() const {
   if (ready_outstanding_) return false;
   const auto& log = raft_.log();
   return raft_.soft_state() != prev_soft_ || raft_.hard_state() != prev_hard_ ||
-         !raft_.msgs.empty() || !raft_.msgs_after_persist.empty() ||
-         !raft_.read_states.empty() || !log.unstable_entries().empty() ||
-         log.unstable_snapshot().has_value() || log.has_next_committed_entries();
+         !raft_.msgs.empty() || !raft_.msgs_after_persist.empty() || !raft_.read_states.empty() ||
+         !log.unstable_entries().empty() || log.unstable_snapshot().has_value() ||
+         log.has_next_committed_entries();
 }
 
 Ready RawNode::ready() {
@@ -87,8 +87,8 @@ Ready RawNode::ready() {
   ready_last_index_ = rd.entries.empty() ? 0 : rd.entries.back().index;
   ready_last_term_ = rd.entries.empty() ? 0 : rd.entries.back().term;
   ready_snapshot_index_ = rd.snapshot ? rd.snapshot->metadata.index : 0;
-  ready_applied_ = rd.committed_entries.empty() ? ready_snapshot_index_
-                                                : rd.committed_entries.back().index;
+  ready_applied_ =
+      rd.committed_entries.empty() ? ready_snapshot_index_ : rd.committed_entries.back().index;
   ready_applied_payload_ = payload_size(rd.committed_entries);
   return rd;
 }

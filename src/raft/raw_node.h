@@ -31,8 +31,8 @@ struct Ready {
   std::optional<SoftState> soft_state;  // Set if leader or role changed.
   std::optional<HardState> hard_state;  // Set if term, vote or commit changed.
   std::vector<ReadState> read_states;
-  std::vector<Entry> entries;           // To append to stable storage.
-  std::optional<Snapshot> snapshot;     // To persist and install (a follower catching up).
+  std::vector<Entry> entries;            // To append to stable storage.
+  std::optional<Snapshot> snapshot;      // To persist and install (a follower catching up).
   std::vector<Entry> committed_entries;  // To apply.
   std::vector<Message> messages;
   std::vector<Message> messages_after_persist;
@@ -74,12 +74,15 @@ class RawNode {
 #endif
   }
 
-
  public:
   explicit RawNode(const Config& config);
 
-  void tick() { guarded([&] { raft_.tick(); }); }
-  Error campaign() { return guarded([&] { return raft_.campaign(); }); }
+  void tick() {
+    guarded([&] { raft_.tick(); });
+  }
+  Error campaign() {
+    return guarded([&] { return raft_.campaign(); });
+  }
   Error propose(std::string data);
   // Proposes several entries as one batch (one append, one round of messages).
   Error propose_batch(std::vector<std::string> data);
@@ -92,7 +95,9 @@ class RawNode {
   Error transfer_leader(NodeId target) {
     return guarded([&] { return raft_.transfer_leader(target); });
   }
-  void report_unreachable(NodeId id) { guarded([&] { raft_.report_unreachable(id); }); }
+  void report_unreachable(NodeId id) {
+    guarded([&] { raft_.report_unreachable(id); });
+  }
   void report_snapshot(NodeId id, bool success) {
     guarded([&] { raft_.report_snapshot(id, success); });
   }

@@ -10,7 +10,8 @@
 //  - leave_joint(): only in a joint configuration; learners_next become learners; the outgoing
 //    half is dropped; members that are in neither half nor learners lose their Progress.
 //  - No change may leave the incoming voter set empty ("removed all voters").
-//  - Newly added members get Progress{next = max(last_index, 1), match = 0, recent_active = true} so
+//  - Newly added members get Progress{next = max(last_index, 1), match = 0, recent_active = true}
+//  so
 //    that check-quorum does not immediately count them as inactive.
 #pragma once
 

@@ -70,7 +70,8 @@ TEST(RaftFlowControl, UncommittedSizeLimitRejectsProposalsUntilEntriesCommit) {
   EXPECT_EQ(c.propose(1, "ffff"), Error::kOk);
   EXPECT_EQ(c.propose(1, "gggggg"), Error::kOk);
   for (NodeId id : c.ids()) {
-    EXPECT_EQ(c.applied_data(id), (std::vector<std::string>{"aaaa", "bbbb", "dd", "ffff", "gggggg"}))
+    EXPECT_EQ(c.applied_data(id),
+              (std::vector<std::string>{"aaaa", "bbbb", "dd", "ffff", "gggggg"}))
         << id;
   }
 }
@@ -84,9 +85,13 @@ TEST(RaftFlowControl, FirstProposalIsAcceptedEvenIfLargerThanTheLimit) {
   };
   const std::vector<Case> cases = {
       {"single oversized entry", {std::string(100, 'x')}, Error::kOk, Error::kTooManyUncommitted},
-      {"oversized batch", {std::string(6, 'x'), std::string(6, 'y')}, Error::kOk,
+      {"oversized batch",
+       {std::string(6, 'x'), std::string(6, 'y')},
+       Error::kOk,
        Error::kTooManyUncommitted},
-      {"entry exactly at the limit", {std::string(10, 'x')}, Error::kOk,
+      {"entry exactly at the limit",
+       {std::string(10, 'x')},
+       Error::kOk,
        Error::kTooManyUncommitted},
       {"small entry", {std::string(3, 'x')}, Error::kOk, Error::kOk},
   };
@@ -207,12 +212,12 @@ TEST(RaftFlowControl, AppendsToACatchingUpFollowerAreBatchedWithinMaxSizePerMsg)
   constexpr uint64_t kMaxMsg = 100;
   struct Case {
     std::string name;
-    size_t payload;   // Each entry weighs payload + Entry::kOverheadBytes.
-    size_t per_msg;   // Entries expected in a full message.
+    size_t payload;  // Each entry weighs payload + Entry::kOverheadBytes.
+    size_t per_msg;  // Entries expected in a full message.
   };
   const std::vector<Case> cases = {
-      {"small entries, two per message", 10, 2},   // 34 bytes each: 68 <= 100 < 102
-      {"tiny entries, four per message", 1, 4},    // 25 bytes each: 100 <= 100 < 125
+      {"small entries, two per message", 10, 2},  // 34 bytes each: 68 <= 100 < 102
+      {"tiny entries, four per message", 1, 4},   // 25 bytes each: 100 <= 100 < 125
       {"oversized entries, one per message", 150, 1},
   };
   for (const Case& tc : cases) {

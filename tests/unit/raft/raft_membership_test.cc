@@ -11,28 +11,9 @@
 #include <vector>
 
 #include "support/raft_cluster.h"
+#include "support/raft_printers.h"
 
 namespace regent::raft {
-
-// Readable gtest failure messages (internal linkage: each test file may carry its own).
-[[maybe_unused]] static void PrintTo(Error e, std::ostream* os) { *os << to_string(e); }
-[[maybe_unused]] static void PrintTo(Role r, std::ostream* os) { *os << to_string(r); }
-[[maybe_unused]] static void PrintTo(const ConfState& cs, std::ostream* os) {
-  auto ids = [&](const char* name, const std::set<NodeId>& s) {
-    *os << name << "=(";
-    for (NodeId id : s) *os << (id == *s.begin() ? "" : " ") << id;
-    *os << ") ";
-  };
-  ids("voters", cs.voters);
-  ids("outgoing", cs.voters_outgoing);
-  ids("learners", cs.learners);
-  ids("learners_next", cs.learners_next);
-  *os << (cs.auto_leave ? "autoleave" : "");
-}
-namespace tracker {
-[[maybe_unused]] static void PrintTo(ProgressState s, std::ostream* os) { *os << to_string(s); }
-}  // namespace tracker
-
 namespace {
 
 using testing::Cluster;
@@ -608,6 +589,16 @@ TEST(RaftMembership, RefusedChangeLeavesNothingPending) {
          // Leaving a joint configuration when not joint: invalid, so the batch is dropped.
          m.entries.push_back(
              Entry{.type = EntryType::kConfChange, .data = encode_conf_change(ConfChange{})});
+         return c.node(1).step(m);
+       },
+       Error::kOk},
+      {"forwarded batch with two valid changes",
+       [](Cluster& c) {
+         Message m{.type = MessageType::kPropose, .to = 1, .from = 2};
+         for (NodeId id : {4, 5}) {
+           m.entries.push_back(Entry{.type = EntryType::kConfChange,
+                                     .data = encode_conf_change(change({add_learner(id)}))});
+         }
          return c.node(1).step(m);
        },
        Error::kOk},

@@ -1,8 +1,7 @@
 // The claims of the Raft paper's safety argument, one test each: the figure-8 commit rule, log
 // repair in few round trips, and the five properties of Figure 3 under randomized faults.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "common/prng.h"
 #include "safety_checker.h"

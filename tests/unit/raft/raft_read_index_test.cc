@@ -282,9 +282,8 @@ TEST(RaftReadIndex, MemberWithoutLeaderRefusesReads) {
     c.heal();
     ASSERT_TRUE(c.stabilize());
     EXPECT_TRUE(c.member(2).reads.empty());
-    EXPECT_EQ(count_delivered(c,
-                              [](const Message& m) { return m.type == MessageType::kReadIndex; }),
-              0u);
+    EXPECT_EQ(
+        count_delivered(c, [](const Message& m) { return m.type == MessageType::kReadIndex; }), 0u);
   }
 }
 
@@ -331,6 +330,35 @@ TEST(RaftReadIndex, LeaseBasedReadsSkipTheHeartbeatRound) {
             0u);
   // The remote read costs one round trip: request and answer, nothing else.
   EXPECT_EQ(c.delivered().size(), 2u);
+}
+
+TEST(RaftReadIndex, LeaseBasedReadIsAnsweredEvenWhenTheLeaseMustBeReconfirmed) {
+  // Right after a check-quorum round the leader has not yet heard from anyone in the new window.
+  // Whether it then serves on its lease or confirms with a heartbeat round first, the read must
+  // be answered once the followers respond.
+  Cluster c({1, 2, 3}, lease_based());
+  ASSERT_TRUE(c.elect(1));
+  bool lapsed = false;
+  for (int i = 0; i < 30 && !lapsed; ++i) {
+    c.tick(1);  // Not stabilized yet: nobody has answered this tick's heartbeats.
+    lapsed = !c.raft(1).tracker().quorum_active(1);
+    if (!lapsed) {
+      ASSERT_TRUE(c.stabilize());
+    }
+  }
+  ASSERT_TRUE(lapsed) << "check-quorum never started a new window";
+  ASSERT_EQ(c.raft(1).role(), Role::kLeader);
+  ASSERT_EQ(c.node(1).read_index("fresh-window"), Error::kOk);
+  ASSERT_TRUE(c.stabilize());
+  for (int i = 0; i < 3 && c.member(1).reads.empty(); ++i) {
+    c.tick(1);
+    ASSERT_TRUE(c.stabilize());
+  }
+  EXPECT_EQ(contexts(c.member(1).reads), std::vector<std::string>{"fresh-window"});
+  // Later reads are not stuck behind it either.
+  ASSERT_EQ(c.node(1).read_index("next"), Error::kOk);
+  ASSERT_TRUE(c.stabilize());
+  EXPECT_EQ(contexts(c.member(1).reads), (std::vector<std::string>{"fresh-window", "next"}));
 }
 
 TEST(RaftReadIndex, LeaseBasedLeaderStopsServingOnceCheckQuorumDeposesIt) {

@@ -6,15 +6,15 @@
 // The core checks its invariants after every input in Debug builds (RawNode::guarded), so these
 // tests must run in a Debug build to mean what they say; they also call check_invariants()
 // themselves where it matters.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -101,13 +101,13 @@ class Solo {
   void lead(bool acked) {
     ASSERT_EQ(node_->campaign(), Error::kOk);
     drain();
-    const Term next = raft().term() + 1;
     if (raft().role() == Role::kPreCandidate) {
-      step(Message{.type = MessageType::kPreVoteResponse, .from = 2, .term = next});
+      // A granted pre-vote carries the term the pre-candidate would campaign in.
+      step(Message{.type = MessageType::kPreVoteResponse, .from = 2, .term = raft().term() + 1});
       drain();
     }
     ASSERT_EQ(raft().role(), Role::kCandidate);
-    step(Message{.type = MessageType::kVoteResponse, .from = 2, .term = next});
+    step(Message{.type = MessageType::kVoteResponse, .from = 2, .term = raft().term()});
     drain();
     ASSERT_EQ(raft().role(), Role::kLeader);
     if (acked) {
@@ -137,6 +137,8 @@ std::vector<Message> of_type(const std::vector<Message>& msgs, MessageType type)
 
 std::map<NodeId, std::string> progress_of(const RawNode& n) { return n.status().progress; }
 
+std::string describe(const Message& m);
+
 // --- Unknown members -----------------------------------------------------------------------
 
 TEST(RaftRobustness, LeaderIgnoresResponsesFromUnknownMembers) {
@@ -160,7 +162,7 @@ TEST(RaftRobustness, LeaderIgnoresResponsesFromUnknownMembers) {
   for (const Case& tc : cases) {
     SCOPED_TRACE(tc.name);
     Solo s;
-    s.lead(/*acked=*/false);
+    ASSERT_NO_FATAL_FAILURE(s.lead(/*acked=*/false));
     const Term term = s.raft().term();
     const Index last = s.raft().log().last_index();
     const Index commit = s.raft().log().committed();
@@ -207,7 +209,7 @@ TEST(RaftRobustness, StaleTermMessagesAreIgnoredOrAnsweredWithOurTerm) {
   struct Case {
     std::string name;
     Message msg;
-    // The single answer expected (type, and whether it rejects); kNone `to` means no answer.
+    // Whether exactly one answer is expected, of which type, and whether it refuses.
     bool answered;
     MessageType answer_type;
     bool answer_rejects;
@@ -235,7 +237,8 @@ TEST(RaftRobustness, StaleTermMessagesAreIgnoredOrAnsweredWithOurTerm) {
        MessageType::kPreVoteResponse,
        true},
       {"vote", {.type = MessageType::kVote, .term = kStale, .log_term = 9, .index = 99}, false},
-      {"append response", {.type = MessageType::kAppendResponse, .term = kStale, .index = 6},
+      {"append response",
+       {.type = MessageType::kAppendResponse, .term = kStale, .index = 6},
        false},
       {"heartbeat response", {.type = MessageType::kHeartbeatResponse, .term = kStale}, false},
       {"timeout-now", {.type = MessageType::kTimeoutNow, .term = kStale}, false},
@@ -248,7 +251,7 @@ TEST(RaftRobustness, StaleTermMessagesAreIgnoredOrAnsweredWithOurTerm) {
   for (const Case& tc : cases) {
     SCOPED_TRACE(tc.name);
     Solo s;
-    s.follow(/*leader=*/2, /*term=*/5, /*last=*/6, /*commit=*/3);
+    ASSERT_NO_FATAL_FAILURE(s.follow(/*leader=*/2, /*term=*/5, /*last=*/6, /*commit=*/3));
     const HardState hs = s.raft().hard_state();
     const std::vector<Entry> log = s.log_entries();
 
@@ -324,6 +327,52 @@ TEST(RaftRobustness, StaleLeaderStepsDownWhenAnsweredWithTheHigherTerm) {
   }
 }
 
+TEST(RaftRobustness, RedeliveredStaleHeartbeatDoesNotDerailANewLeader) {
+  // A network may deliver an old message late or twice. Here member 2 receives, at term 4, a
+  // heartbeat that member 1 sent as leader of term 2, while 1 leads again at term 4. 2 answers
+  // the stale heartbeat with its term; 1 must not take that answer for an acknowledgement that
+  // tells it where 2's log matches (it is not), and must keep replicating to 2 with appends:
+  // nothing was compacted, so a snapshot is never needed.
+  Cluster c({1, 2, 3});
+  ASSERT_TRUE(c.elect(1));
+  ASSERT_EQ(c.propose(1, "a"), Error::kOk);
+  c.clear_delivered();
+  c.tick(1);
+  ASSERT_TRUE(c.stabilize());
+  std::optional<Message> old_heartbeat;
+  for (const Message& m : c.delivered()) {
+    if (m.type == MessageType::kHeartbeat && m.to == 2) old_heartbeat = m;
+  }
+  ASSERT_TRUE(old_heartbeat.has_value());
+
+  // Leadership goes to 2 and comes back to 1, two terms later.
+  ASSERT_EQ(c.node(1).transfer_leader(2), Error::kOk);
+  ASSERT_TRUE(c.stabilize());
+  ASSERT_EQ(c.leader(), 2u);
+  // While 1 takes over again, its appends to 2 are delayed, so 1 does not know 2's log yet.
+  c.add_filter(
+      [](const Message& m) { return m.from == 1 && m.to == 2 && m.type == MessageType::kAppend; });
+  ASSERT_EQ(c.node(2).transfer_leader(1), Error::kOk);
+  ASSERT_TRUE(c.stabilize());
+  ASSERT_EQ(c.leader(), 1u);
+  ASSERT_GT(c.raft(1).term(), old_heartbeat->term);
+  ASSERT_NE(progress_of(c.node(1)).at(2).find("StateProbe"), std::string::npos);
+
+  c.clear_delivered();
+  ASSERT_EQ(c.node(2).step(*old_heartbeat), Error::kOk);  // The late copy arrives.
+  ASSERT_TRUE(c.stabilize());
+  EXPECT_EQ(progress_of(c.node(1)).at(2).find("StateSnapshot"), std::string::npos)
+      << progress_of(c.node(1)).at(2);
+
+  c.heal();
+  ASSERT_EQ(c.propose(1, "b"), Error::kOk);
+  for (int i = 0; i < 5; ++i) c.tick_all(1);
+  EXPECT_EQ(c.applied_data(2), (std::vector<std::string>{"a", "b"}));
+  for (const Message& m : c.delivered()) {
+    EXPECT_NE(m.type, MessageType::kSnapshot) << describe(m);
+  }
+}
+
 // --- Out-of-range indexes ------------------------------------------------------------------
 
 TEST(RaftRobustness, FollowerAnswersOutOfRangeAppendsSafely) {
@@ -349,14 +398,17 @@ TEST(RaftRobustness, FollowerAnswersOutOfRangeAppendsSafely) {
          EXPECT_EQ(resp[0].log_term, 2u);
          EXPECT_EQ(s.raft().log().committed(), 3u);
        }},
-      {"append at a huge index is rejected",
+      {"append at a huge index is dropped or rejected",
        {.type = MessageType::kAppend, .log_term = 2, .index = UINT64_MAX - 1, .commit = 10},
        [](const Solo& s, const std::vector<Message>& out) {
          auto resp = of_type(out, MessageType::kAppendResponse);
-         ASSERT_EQ(resp.size(), 1u);
-         EXPECT_TRUE(resp[0].reject);
-         EXPECT_LE(resp[0].reject_hint, 6u);
+         ASSERT_LE(resp.size(), 1u);
+         if (!resp.empty()) {
+           EXPECT_TRUE(resp[0].reject);
+           EXPECT_LE(resp[0].reject_hint, 6u);
+         }
          EXPECT_EQ(s.raft().log().committed(), 3u);
+         EXPECT_EQ(s.raft().log().last_index(), 6u);
        }},
       {"append below the commit index is answered with the commit index",
        {.type = MessageType::kAppend,
@@ -371,6 +423,8 @@ TEST(RaftRobustness, FollowerAnswersOutOfRangeAppendsSafely) {
          EXPECT_EQ(resp[0].index, 3u);
          EXPECT_EQ(s.raft().log().last_index(), 6u);
        }},
+      // A leader never sends a commit beyond what the follower holds (send_heartbeat clamps it
+      // to match); the follower clamps too rather than trust it.
       {"heartbeat commit beyond the log is clamped to the last index",
        {.type = MessageType::kHeartbeat, .commit = 1000},
        [](const Solo& s, const std::vector<Message>& out) {
@@ -410,7 +464,7 @@ TEST(RaftRobustness, FollowerAnswersOutOfRangeAppendsSafely) {
   for (const Case& tc : cases) {
     SCOPED_TRACE(tc.name);
     Solo s;
-    s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3);
+    ASSERT_NO_FATAL_FAILURE(s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3));
     Message m = tc.msg;
     m.from = 2;
     m.term = 2;
@@ -443,7 +497,7 @@ TEST(RaftRobustness, LeaderIgnoresAcknowledgementsBeyondItsLog) {
   for (const Case& tc : cases) {
     SCOPED_TRACE(tc.name);
     Solo s;
-    s.lead(tc.replicating);
+    ASSERT_NO_FATAL_FAILURE(s.lead(tc.replicating));
     const Index last = s.raft().log().last_index();
     const Index commit = s.raft().log().committed();
     const Index match_before = s.raft().tracker().progress.at(2).match;
@@ -460,13 +514,17 @@ TEST(RaftRobustness, LeaderIgnoresAcknowledgementsBeyondItsLog) {
     EXPECT_LE(pr.next, last + 1) << pr.describe();
     EXPECT_EQ(s.raft().log().committed(), commit);
 
-    // The leader keeps replicating real entries to the follower.
+    // The leader keeps replicating real entries to the follower (a probed one waits for an
+    // answer first), and never mistakes it for one that needs a snapshot.
     ASSERT_EQ(s.node().propose("after"), Error::kOk);
-    const auto appends = of_type(s.drain(), MessageType::kAppend);
-    for (const Message& m : appends) {
+    const std::vector<Message> out = s.drain();
+    EXPECT_TRUE(of_type(out, MessageType::kSnapshot).empty());
+    bool carried = false;
+    for (const Message& m : of_type(out, MessageType::kAppend)) {
       EXPECT_LE(m.index, s.raft().log().last_index());
-      EXPECT_NE(m.type, MessageType::kSnapshot);
+      carried |= m.to == 2 && !m.entries.empty() && m.entries.back().data == "after";
     }
+    EXPECT_EQ(carried, tc.replicating);
     s.raft().check_invariants();
   }
 }
@@ -499,7 +557,7 @@ TEST(RaftRobustness, MalformedAppendsAreDroppedAndChangeNothing) {
   for (const Case& tc : cases) {
     SCOPED_TRACE(tc.name);
     Solo s;
-    s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3);
+    ASSERT_NO_FATAL_FAILURE(s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3));
     const std::vector<Entry> log = s.log_entries();
     const HardState hs = s.raft().hard_state();
     Message m = tc.msg;
@@ -529,7 +587,7 @@ TEST(RaftRobustness, MalformedSnapshotsAreDroppedAndChangeNothing) {
   for (const Case& tc : cases) {
     SCOPED_TRACE(tc.name);
     Solo s;
-    s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3);
+    ASSERT_NO_FATAL_FAILURE(s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3));
     const std::vector<Entry> log = s.log_entries();
     const ConfState cs_before = s.node().status().conf_state;
     Message m{.type = MessageType::kSnapshot, .from = 2, .term = 2};
@@ -543,7 +601,7 @@ TEST(RaftRobustness, MalformedSnapshotsAreDroppedAndChangeNothing) {
   }
 }
 
-TEST(RaftRobustness, PeerMessagesWithoutATermAreDropped) {
+TEST(RaftRobustness, PeerMessagesWithoutATermChangeNothing) {
   // Only forwarded proposals and reads travel without a term (Raft::send clears it); every
   // other message from a peer names the sender's term. One without it is malformed: it must not
   // be taken for a message of our own term (a vote granted "at term 0", a candidate stepping
@@ -565,9 +623,11 @@ TEST(RaftRobustness, PeerMessagesWithoutATermAreDropped) {
       {"vote to a candidate", Start::kCandidate, vote},
       {"heartbeat to a follower", Start::kFollower, heartbeat},
       {"heartbeat to a candidate", Start::kCandidate, heartbeat},
-      {"append to a candidate", Start::kCandidate,
+      {"append to a candidate",
+       Start::kCandidate,
        {.type = MessageType::kAppend, .log_term = 2, .index = 6, .commit = 6}},
-      {"snapshot to a candidate", Start::kCandidate,
+      {"snapshot to a candidate",
+       Start::kCandidate,
        {.type = MessageType::kSnapshot,
         .snapshot = {.metadata = {.conf_state = {.voters = {1, 2, 3}}, .index = 20, .term = 2}}}},
       {"timeout-now to a follower", Start::kFollower, {.type = MessageType::kTimeoutNow}},
@@ -576,7 +636,7 @@ TEST(RaftRobustness, PeerMessagesWithoutATermAreDropped) {
     SCOPED_TRACE(tc.name);
     Solo s({1, 2, 3}, [](Config& cfg) { cfg.pre_vote = false; });
     if (tc.start != Start::kNoLeader) {
-      s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3);
+      ASSERT_NO_FATAL_FAILURE(s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3));
     }
     if (tc.start == Start::kCandidate) {
       ASSERT_EQ(s.node().campaign(), Error::kOk);
@@ -609,11 +669,10 @@ TEST(RaftRobustness, SnapshotAtTheLargestIndexIsRejected) {
   // A log ending at UINT64_MAX has no index for its next entry: progress (next = last + 1)
   // would wrap to 0 once the member campaigns.
   Solo s({1, 2, 3}, [](Config& cfg) { cfg.pre_vote = false; });
-  s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3);
+  ASSERT_NO_FATAL_FAILURE(s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3));
   Message m{.type = MessageType::kSnapshot, .from = 2, .term = 2};
-  m.snapshot.metadata = SnapshotMetadata{.conf_state = {.voters = {1, 2, 3}},
-                                         .index = UINT64_MAX,
-                                         .term = 2};
+  m.snapshot.metadata =
+      SnapshotMetadata{.conf_state = {.voters = {1, 2, 3}}, .index = UINT64_MAX, .term = 2};
   ASSERT_EQ(s.step(m), Error::kOk);
   s.drain();
   s.raft().check_invariants();
@@ -642,7 +701,7 @@ TEST(RaftRobustness, RawNodeRejectsMisaddressedMessages) {
     for (const Case& tc : cases) {
       SCOPED_TRACE(std::string(to_string(type)) + ": " + tc.name);
       Solo s;
-      s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3);
+      ASSERT_NO_FATAL_FAILURE(s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3));
       const HardState hs = s.raft().hard_state();
       Message m{.type = type, .to = tc.to, .from = tc.from, .term = 9, .log_term = 2, .index = 6};
       m.commit = 6;
@@ -674,9 +733,9 @@ void expect_ready_ordering(const Ready& rd) {
 
 TEST(RaftReadyOrdering, VoteAndAppendAcknowledgementsWaitForPersistence) {
   Solo s;
-  ASSERT_EQ(s.step(Message{.type = MessageType::kVote, .from = 2, .term = 2, .log_term = 1,
-                           .index = 1}),
-            Error::kOk);
+  ASSERT_EQ(
+      s.step(Message{.type = MessageType::kVote, .from = 2, .term = 2, .log_term = 1, .index = 1}),
+      Error::kOk);
   Ready rd = s.cycle();
   ASSERT_TRUE(rd.hard_state.has_value());
   EXPECT_EQ(rd.hard_state->vote, 2u);
@@ -762,17 +821,17 @@ TEST(RaftReadyOrdering, MustSyncExactlyWhenEntriesTermOrVoteChange) {
         .entries = {Entry{.term = 2, .index = 7}},
         .commit = 3},
        true},
-      {"term change only", {.type = MessageType::kHeartbeat, .from = 3, .term = 4, .commit = 3},
+      {"term change only",
+       {.type = MessageType::kHeartbeat, .from = 3, .term = 4, .commit = 3},
        true},
-      {"vote", {.type = MessageType::kVote, .from = 3, .term = 4, .log_term = 2, .index = 6},
-       true},
+      {"vote", {.type = MessageType::kVote, .from = 3, .term = 4, .log_term = 2, .index = 6}, true},
       {"commit only", {.type = MessageType::kHeartbeat, .term = 2, .commit = 5}, false},
       {"nothing changes", {.type = MessageType::kHeartbeat, .term = 2, .commit = 3}, false},
   };
   for (const Case& tc : cases) {
     SCOPED_TRACE(tc.name);
     Solo s({1, 2, 3}, [](Config& cfg) { cfg.check_quorum = false; });  // No lease: votes count.
-    s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3);
+    ASSERT_NO_FATAL_FAILURE(s.follow(/*leader=*/2, /*term=*/2, /*last=*/6, /*commit=*/3));
     Message m = tc.msg;
     if (m.from == kNone) m.from = 2;
     ASSERT_EQ(s.step(m), Error::kOk);
@@ -819,7 +878,7 @@ TEST(RaftReadyOrdering, LeaderCountsItselfTowardCommitOnlyAfterAdvance) {
 
 TEST(RaftReadyOrdering, LeaderSendsEntriesWhileWritingThem) {
   Solo s;
-  s.lead(/*acked=*/true);
+  ASSERT_NO_FATAL_FAILURE(s.lead(/*acked=*/true));
   ASSERT_EQ(s.node().propose("y"), Error::kOk);
   const Ready rd = s.cycle();
   ASSERT_EQ(rd.entries.size(), 1u);
@@ -836,9 +895,9 @@ TEST(RaftReadyOrdering, LeaderSendsEntriesWhileWritingThem) {
 // --- Randomized fuzz -----------------------------------------------------------------------
 
 std::string describe(const Message& m) {
-  std::string out = fmt::format("{} {}->{} term={} log_term={} index={} commit={} reject={} hint={}",
-                                to_string(m.type), m.from, m.to, m.term, m.log_term, m.index,
-                                m.commit, m.reject, m.reject_hint);
+  std::string out = fmt::format(
+      "{} {}->{} term={} log_term={} index={} commit={} reject={} hint={}", to_string(m.type),
+      m.from, m.to, m.term, m.log_term, m.index, m.commit, m.reject, m.reject_hint);
   for (const Entry& e : m.entries) out += fmt::format(" [{}@{}]", e.index, e.term);
   if (m.type == MessageType::kSnapshot) {
     out += fmt::format(" snap={}@{}", m.snapshot.metadata.index, m.snapshot.metadata.term);
@@ -899,10 +958,18 @@ class MessageFuzzer {
       m.entries.push_back(std::move(e));
     }
     if (m.type == MessageType::kSnapshot) {
-      // Not near UINT64_MAX: a log ending there cannot grow (SnapshotAtTheLargestIndex...).
-      m.snapshot.metadata.index = std::min<Index>(index_near(target.log()), UINT64_MAX / 2);
+      m.snapshot.metadata.index = index_near(target.log());
       m.snapshot.metadata.term = term_near(target.term());
-      m.snapshot.metadata.conf_state.voters = {1, 2, 3};
+      static const ConfState kConfStates[] = {
+          {.voters = {1, 2, 3}},
+          {.voters = {1, 2, 3}},
+          {.voters = {1, 2, 3}},
+          {.voters = {1, 2, 3}, .learners = {4}},
+          {.voters = {2, 3, 4}},                  // Without the receiver (if it is 1).
+          {.learners = {1, 2, 3}},                // Malformed: no voters.
+          {.voters = {1, 2}, .learners = {2, 3}},  // Malformed: 2 is both.
+      };
+      m.snapshot.metadata.conf_state = kConfStates[prng_.uniform(std::size(kConfStates))];
       m.snapshot.data = "snap";
     }
     return m;
@@ -911,25 +978,38 @@ class MessageFuzzer {
  private:
   Term term_near(Term cur) {
     switch (prng_.uniform(6)) {
-      case 0: return 0;
-      case 1: return cur > 0 ? cur - 1 : 0;
-      case 2: return cur + 1;
-      case 3: return prng_.uniform(cur + 3);
-      default: return cur;
+      case 0:
+        return 0;
+      case 1:
+        return cur > 0 ? cur - 1 : 0;
+      case 2:
+        return cur + 1;
+      case 3:
+        return prng_.uniform(cur + 3);
+      default:
+        return cur;
     }
   }
 
   Index index_near(const RaftLog& log) {
     const Index last = log.last_index();
     switch (prng_.uniform(9)) {
-      case 0: return 0;
-      case 1: return log.committed();
-      case 2: return last > 0 ? last - 1 : 0;
-      case 3: return last + 1;
-      case 4: return prng_.uniform(last + 5);
-      case 5: return last + 1000;
-      case 6: return UINT64_MAX - prng_.uniform(2);
-      default: return last;
+      case 0:
+        return 0;
+      case 1:
+        return log.committed();
+      case 2:
+        return last > 0 ? last - 1 : 0;
+      case 3:
+        return last + 1;
+      case 4:
+        return prng_.uniform(last + 5);
+      case 5:
+        return last + 1000;
+      case 6:
+        return UINT64_MAX - prng_.uniform(2);
+      default:
+        return last;
     }
   }
 
@@ -958,18 +1038,18 @@ void expect_applied_logs_agree(Cluster& c) {
 struct ClusterFuzzCase {
   std::string name;
   uint64_t seed;
+  int steps;
   // Percent of steps that inject a forged message, and that redeliver an earlier real one
   // (network duplication and reordering).
   uint64_t forge_percent;
   uint64_t replay_percent;
 };
 
-// Drives a 3-member cluster through kSteps random inputs: forged and replayed messages, ticks,
+// Drives a 3-member cluster through tc.steps random inputs: forged and replayed messages, ticks,
 // delivery rounds, proposals, reads, partitions, crashes and restarts. Invariants are checked
 // after every step; with honest traffic only, applied logs must also agree and the cluster must
 // recover once healed.
 void run_cluster_fuzz(const ClusterFuzzCase& tc) {
-  constexpr int kSteps = 20000;
   constexpr size_t kHistory = 1000;
   const uint64_t seed = fuzz_seed(tc.seed);
   MessageFuzzer fuzz(seed);
@@ -978,7 +1058,8 @@ void run_cluster_fuzz(const ClusterFuzzCase& tc) {
   ASSERT_TRUE(c.elect(1));
   const std::vector<NodeId> ids = c.ids();
   std::vector<Message> history;  // Recently delivered messages, to replay.
-  for (int i = 0; i < kSteps; ++i) {
+  int forged = 0;
+  for (int i = 0; i < tc.steps; ++i) {
     SCOPED_TRACE(::testing::Message() << "seed " << seed << " step " << i);
     const NodeId id = ids[prng.uniform(ids.size())];
     uint64_t action = prng.uniform(100);
@@ -988,6 +1069,7 @@ void run_cluster_fuzz(const ClusterFuzzCase& tc) {
       const Message m = fuzz.next(c.raft(id));
       if (fuzz_trace()) fmt::print(stderr, "step {}: forged {}\n", i, describe(m));
       c.node(id).step(m);
+      ++forged;
     } else if ((action -= tc.forge_percent) < tc.replay_percent) {
       if (!history.empty()) {
         const Message& m = history[prng.uniform(history.size())];
@@ -1016,9 +1098,10 @@ void run_cluster_fuzz(const ClusterFuzzCase& tc) {
     c.clear_delivered();
     if (history.size() > 2 * kHistory) history.erase(history.begin(), history.end() - kHistory);
     check_all(c);
-    if (tc.forge_percent == 0) expect_applied_logs_agree(c);
+    if (tc.forge_percent == 0 && i % 100 == 0) expect_applied_logs_agree(c);
     if (::testing::Test::HasFatalFailure()) return;
   }
+  EXPECT_GE(forged, tc.steps * static_cast<int>(tc.forge_percent) / 200);
   c.heal();
   for (NodeId id : ids) {
     if (c.member(id).down) c.restart(id);
@@ -1041,8 +1124,11 @@ void run_cluster_fuzz(const ClusterFuzzCase& tc) {
 
 TEST(RaftFuzz, ClusterSurvivesRandomMessages) {
   const std::vector<ClusterFuzzCase> cases = {
-      {"forged and replayed messages", 20240611, 40, 10},
-      {"replayed messages only", 20240612, 0, 30},
+      {"forged and replayed messages", 20240611, 30000, 70, 10},
+      {"replayed messages only", 20240612, 10000, 0, 30},
+      // Regression seed: a late stale heartbeat's answer was taken for an ack of index 0 and
+      // sent the follower a snapshot that got lost, stalling it (see RedeliveredStaleHeartbeat...).
+      {"replayed messages only, seed 30", 30, 20000, 0, 30},
   };
   for (const ClusterFuzzCase& tc : cases) {
     SCOPED_TRACE(tc.name);
@@ -1084,9 +1170,8 @@ TEST(RaftFuzz, SingleNodeSurvivesRandomMessagesAndKeepsTheReadyContract) {
       if (!s.node().has_ready() || prng.uniform(4) == 0) continue;  // Sometimes let it pile up.
       const Ready rd = s.cycle();
       expect_ready_ordering(rd);
-      const bool changed_term_or_vote =
-          rd.hard_state &&
-          (rd.hard_state->term != persisted.term || rd.hard_state->vote != persisted.vote);
+      const bool changed_term_or_vote = rd.hard_state && (rd.hard_state->term != persisted.term ||
+                                                          rd.hard_state->vote != persisted.vote);
       if (!rd.entries.empty() || changed_term_or_vote || rd.snapshot) {
         EXPECT_TRUE(rd.must_sync);
       }

@@ -10,28 +10,9 @@
 #include <vector>
 
 #include "support/raft_cluster.h"
+#include "support/raft_printers.h"
 
 namespace regent::raft {
-
-// Readable gtest failure messages (internal linkage: each test file may carry its own).
-[[maybe_unused]] static void PrintTo(Error e, std::ostream* os) { *os << to_string(e); }
-[[maybe_unused]] static void PrintTo(Role r, std::ostream* os) { *os << to_string(r); }
-[[maybe_unused]] static void PrintTo(const ConfState& cs, std::ostream* os) {
-  auto ids = [&](const char* name, const std::set<NodeId>& s) {
-    *os << name << "=(";
-    for (NodeId id : s) *os << (id == *s.begin() ? "" : " ") << id;
-    *os << ") ";
-  };
-  ids("voters", cs.voters);
-  ids("outgoing", cs.voters_outgoing);
-  ids("learners", cs.learners);
-  ids("learners_next", cs.learners_next);
-  *os << (cs.auto_leave ? "autoleave" : "");
-}
-namespace tracker {
-[[maybe_unused]] static void PrintTo(ProgressState s, std::ostream* os) { *os << to_string(s); }
-}  // namespace tracker
-
 namespace {
 
 using testing::Cluster;
@@ -40,8 +21,10 @@ using tracker::ProgressState;
 // Messages of `type` that `from` has produced but the cluster has not yet picked up.
 std::vector<Message> outbox(const Cluster& c, NodeId from, MessageType type) {
   std::vector<Message> out;
-  for (const Message& m : c.raft(from).msgs) {
-    if (m.type == type) out.push_back(m);
+  for (const auto* queue : {&c.raft(from).msgs, &c.raft(from).msgs_after_persist}) {
+    for (const Message& m : *queue) {
+      if (m.type == type) out.push_back(m);
+    }
   }
   return out;
 }

@@ -6,10 +6,10 @@ namespace regent::raft::testing {
 
 std::string SafetyChecker::observe(Cluster& c) {
   using Check = std::string (SafetyChecker::*)(Cluster&);
-  for (Check check : {&SafetyChecker::check_election_safety,
-                      &SafetyChecker::check_leader_append_only, &SafetyChecker::check_log_matching,
-                      &SafetyChecker::check_state_machine_safety,
-                      &SafetyChecker::check_leader_completeness}) {
+  for (Check check :
+       {&SafetyChecker::check_election_safety, &SafetyChecker::check_leader_append_only,
+        &SafetyChecker::check_log_matching, &SafetyChecker::check_state_machine_safety,
+        &SafetyChecker::check_leader_completeness}) {
     std::string problem = (this->*check)(c);
     if (!problem.empty()) return problem;
   }
@@ -37,8 +37,8 @@ std::string SafetyChecker::check_leader_append_only(Cluster& c) {
     for (const Entry& e : before) {
       if (e.index < r.log().first_index()) continue;  // Compacted: it was committed.
       if (e.index > r.log().last_index() || now[e.index - r.log().first_index()] != e) {
-        return fmt::format("leader append-only: leader {} of term {} lost or changed entry {}",
-                           id, r.term(), e.index);
+        return fmt::format("leader append-only: leader {} of term {} lost or changed entry {}", id,
+                           r.term(), e.index);
       }
     }
     before = std::move(now);
@@ -94,8 +94,8 @@ std::string SafetyChecker::check_leader_completeness(Cluster& c) {
     for (const auto& [index, e] : applied_) {
       if (index < r.log().first_index()) continue;  // Covered by the leader's snapshot.
       if (r.log().zero_term_on_error(index) != e.term) {
-        return fmt::format("leader completeness: leader {} of term {} lacks committed entry {}",
-                           id, r.term(), index);
+        return fmt::format("leader completeness: leader {} of term {} lacks committed entry {}", id,
+                           r.term(), index);
       }
     }
   }
