@@ -83,6 +83,12 @@ void Raft::step_follower(const Message& m) {
       handle_snapshot(m);
       return;
     case MessageType::kTimeoutNow:
+      if (m.from != lead_) {
+        // Only the leader we follow may hand us leadership (and let us past others' leases).
+        logger_->warn("{:x} ignored timeout-now from {:x}, not our leader {:x}", id_, m.from,
+                      lead_);
+        return;
+      }
       logger_->info("{:x} [term {}] received timeout-now from {:x}: campaigning", id_, term_,
                     m.from);
       // The leader asked: skip pre-vote, and tell voters to set their lease aside.

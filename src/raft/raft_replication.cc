@@ -127,10 +127,14 @@ void Raft::handle_append(const Message& m) {
 }
 
 void Raft::handle_heartbeat(const Message& m) {
-  // The leader never sends more than it knows we hold; clamp anyway so that a malformed message
-  // cannot make us claim a commit beyond our log.
-  const Index commit = std::min(m.commit, log_.last_index());
-  if (commit > log_.committed()) log_.commit_to(commit);
+  // The leader never names a commit beyond what it knows we hold. One that does is malformed:
+  // clamping it to our last index could commit a divergent tail, so ignore its commit.
+  if (m.commit > log_.last_index()) {
+    logger_->warn("{:x} ignored heartbeat commit {} beyond last index {} from {:x}", id_, m.commit,
+                  log_.last_index(), m.from);
+  } else if (m.commit > log_.committed()) {
+    log_.commit_to(m.commit);
+  }
   Message resp{.type = MessageType::kHeartbeatResponse, .to = m.from};
   resp.context = m.context;
   send(std::move(resp));

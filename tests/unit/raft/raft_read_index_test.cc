@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "support/raft_cluster.h"
+#include "support/raft_printers.h"
 
 namespace regent::raft {
 namespace {

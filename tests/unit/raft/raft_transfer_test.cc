@@ -356,3 +356,28 @@ TEST(RaftTransfer, RemovingTheTargetAbortsTheTransfer) {
 
 }  // namespace
 }  // namespace regent::raft
+
+namespace regent::raft {
+namespace {
+
+TEST(RaftTransfer, TimeoutNowFromAMemberThatIsNotOurLeaderIsIgnored) {
+  testing::Cluster c({1, 2, 3});
+  ASSERT_TRUE(c.elect(1));
+  const Term term = c.raft(2).term();
+  // 3 is a follower: it may not hand leadership to 2 (nor let 2 past the others' leases).
+  Message forged{.type = MessageType::kTimeoutNow, .to = 2, .from = 3, .term = term};
+  EXPECT_EQ(c.node(2).step(forged), Error::kOk);
+  c.stabilize();
+  EXPECT_EQ(c.leader(), 1u);
+  EXPECT_EQ(c.raft(2).term(), term);
+  EXPECT_EQ(c.raft(2).role(), Role::kFollower);
+  // From the leader itself, the same message starts the election at once.
+  forged.from = 1;
+  EXPECT_EQ(c.node(2).step(forged), Error::kOk);
+  c.stabilize();
+  EXPECT_EQ(c.leader(), 2u);
+  EXPECT_EQ(c.raft(2).term(), term + 1);
+}
+
+}  // namespace
+}  // namespace regent::raft
