@@ -16,6 +16,15 @@ Cluster::Tweak with(bool pre_vote, bool check_quorum) {
   };
 }
 
+// Isolates `id` and lets `ticks` ticks pass for it alone: it times out again and again.
+void cut_off_for(Cluster& c, NodeId id, int ticks) {
+  c.isolate(id);
+  for (int i = 0; i < ticks; ++i) {
+    c.tick(id);
+    c.stabilize();
+  }
+}
+
 TEST(RaftElection, SingleMemberElectsItselfAndCommits) {
   Cluster c({1});
   ASSERT_TRUE(c.elect(1));
@@ -104,12 +113,8 @@ TEST(RaftElection, PreVotePartitionedMemberRejoiningDoesNotDeposeLeader) {
   Cluster c({1, 2, 3}, with(true, false));
   ASSERT_TRUE(c.elect(1));
   const Term term = c.raft(1).term();
-  c.isolate(3);
   // Cut off, 3 keeps timing out; with pre-vote it never raises its term.
-  for (int i = 0; i < 100; ++i) {
-    c.tick(3);
-    c.stabilize();
-  }
+  cut_off_for(c, 3, 100);
   EXPECT_EQ(c.raft(3).term(), term);
   EXPECT_EQ(c.raft(3).role(), Role::kPreCandidate);
   c.heal();
@@ -124,11 +129,7 @@ TEST(RaftElection, WithoutPreVoteOrLeaseRejoiningMemberDisruptsLeader) {
   Cluster c({1, 2, 3}, with(false, false));
   ASSERT_TRUE(c.elect(1));
   const Term term = c.raft(1).term();
-  c.isolate(3);
-  for (int i = 0; i < 100; ++i) {
-    c.tick(3);
-    c.stabilize();
-  }
+  cut_off_for(c, 3, 100);
   EXPECT_GT(c.raft(3).term(), term);
   c.heal();
   c.node(3).campaign();
@@ -142,11 +143,7 @@ TEST(RaftElection, LeaseMakesFollowersIgnoreVotesWhileLeaderIsHealthy) {
   // heard from the leader within the election timeout ignore its vote requests.
   Cluster c({1, 2, 3}, with(false, true));
   ASSERT_TRUE(c.elect(1));
-  c.isolate(3);
-  for (int i = 0; i < 100; ++i) {
-    c.tick(3);
-    c.stabilize();
-  }
+  cut_off_for(c, 3, 100);
   c.heal();
   c.node(3).campaign();
   c.stabilize();
