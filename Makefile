@@ -6,6 +6,7 @@
 #   make build-asan  Debug + ASan/UBSan build in build/asan
 #   make test        both builds, then every test in both (exits non-zero if any fails)
 #   make bench       Release benchmarks; pass options with BENCH_ARGS='--benchmark_filter=Quorum'
+#   make soak        simulated worlds until interrupted (regent-sim --soak), from SOAK_SEED
 #   make run         the in-process demo (tools/demo), RUN_ARGS are passed to it
 #   make format      clang-format -i over our sources; make format-check only reports
 #   make clean       remove build/
@@ -31,7 +32,7 @@ FORMAT_DIRS = $(wildcard src tests bench tools sim)
 FORMAT_FILES = $(if $(FORMAT_DIRS),$(shell find $(FORMAT_DIRS) -type f \
                  \( -name '*.h' -o -name '*.cc' -o -name '*.hpp' -o -name '*.cpp' \)))
 
-.PHONY: deps build build-asan test bench run format format-check clean help
+.PHONY: deps build build-asan test bench soak run format format-check clean help
 
 deps:
 	@bash scripts/install-deps.sh
@@ -65,6 +66,10 @@ bench: build
 	  exit 1; \
 	fi
 	$(RELEASE_DIR)/regent_raft_bench $(BENCH_ARGS)
+
+# Simulated worlds from SOAK_SEED (default 1) until interrupted, with progress every 100 seeds.
+soak: build
+	$(RELEASE_DIR)/regent-sim --soak --seed $(or $(SOAK_SEED),1)
 
 run: build
 	@if [[ -x $(RELEASE_DIR)/regent-demo ]]; then \

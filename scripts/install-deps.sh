@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev                          # unit tests (GoogleTest, GoogleMock)
   libbenchmark-dev                                   # bench/ (Google Benchmark)
   libfmt-dev                                         # formatting for logs and assertions
+  libcli11-dev                                       # command-line flags of the tools
 )
 
 missing=()

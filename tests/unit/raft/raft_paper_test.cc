@@ -4,13 +4,28 @@
 #include <gtest/gtest.h>
 
 #include "common/prng.h"
-#include "safety_checker.h"
+#include "sim/safety_checker.h"
 #include "support/raft_cluster.h"
 
 namespace regent::raft {
 namespace {
 
 using testing::Cluster;
+
+// The simulator's safety checker, fed from the in-memory cluster.
+class Safety {
+ public:
+  std::string observe(Cluster& c) {
+    std::vector<sim::MemberView> views;
+    for (NodeId id : c.ids()) {
+      views.push_back({id, &c.raft(id), !c.member(id).down, &c.member(id).applied});
+    }
+    return checker_.observe(views);
+  }
+
+ private:
+  sim::SafetyChecker checker_;
+};
 
 bool carries_index_at_least(const Message& m, Index index) {
   return m.type == MessageType::kAppend && !m.entries.empty() && m.entries.back().index >= index;
@@ -24,7 +39,7 @@ TEST(RaftPaper, Figure8EntryOfEarlierTermIsNotCommittedByReplicaCount) {
     cfg.check_quorum = false;
     cfg.max_size_per_msg = 1;  // One entry per append, so the test can let some through.
   });
-  testing::SafetyChecker safety;
+  Safety safety;
   // (a) 1 leads and stores "A" on itself and 2 only.
   ASSERT_TRUE(c.elect(1));
   c.add_filter([](const Message& m) { return m.type == MessageType::kAppend && m.to > 2; });
@@ -157,7 +172,7 @@ TEST(RaftPaper, FivePropertiesHoldUnderRandomFaults) {
       cfg.check_quorum = check_quorum;
       cfg.seed = seed * 131 + cfg.id;
     });
-    testing::SafetyChecker safety;
+    Safety safety;
     Prng loss(seed * 7);
     c.add_filter([&loss](const Message&) { return loss.chance(1, 10); });
     size_t down = 0;

@@ -1,0 +1,49 @@
+#include "sim/options.h"
+
+#include <fmt/format.h>
+
+#include "common/prng.h"
+
+namespace regent::sim {
+
+Options Options::from_seed(uint64_t seed, size_t members) {
+  // A PRNG of its own, so that options do not shift when the world's draws change.
+  Prng prng(seed ^ 0x5eedULL);
+  Options o;
+  o.seed = seed;
+  o.members = members != 0 ? members : (prng.chance(1, 2) ? 3 : 5);
+  o.pre_vote = prng.chance(3, 4);
+  o.check_quorum = prng.chance(3, 4);
+  o.max_msg_bytes = prng.chance(1, 2) ? 1 : 1 << 20;
+  o.loss_percent = static_cast<uint32_t>(prng.chance(1, 2) ? prng.between(1, 20) : 0);
+  o.duplicate_percent = static_cast<uint32_t>(prng.chance(1, 3) ? prng.between(1, 10) : 0);
+  o.delay_max_us = prng.chance(1, 2) ? prng.between(1'000, 30'000) : 3'000;
+  o.sync_max_us = prng.between(200, 20'000);
+  o.torn_percent = static_cast<uint32_t>(prng.chance(1, 2) ? prng.between(10, 60) : 0);
+  o.max_skew_percent = static_cast<uint32_t>(prng.between(0, 10));
+  o.nemesis_interval_us = prng.between(50'000, 500'000);
+  o.crashes = prng.chance(3, 4);
+  o.partitions = prng.chance(3, 4);
+  o.asymmetric = prng.chance(1, 3);
+  o.bridges = prng.chance(1, 4);
+  o.transfers = prng.chance(1, 3);
+  o.churn = prng.chance(1, 3);
+  o.spares = o.churn ? 1 : 0;
+  o.clients = prng.between(2, 6);
+  o.keys = prng.between(1, 5);
+  return o;
+}
+
+std::string Options::describe() const {
+  return fmt::format(
+      "seed={} members={} spares={} steps={} pre_vote={} check_quorum={} max_msg={}B loss={}% "
+      "dup={}% "
+      "delay={}-{}us sync={}-{}us torn={}% skew={}% nemesis_every={}us crashes={} "
+      "partitions={} asymmetric={} bridges={} transfers={} churn={} clients={} keys={}",
+      seed, members, spares, steps, pre_vote, check_quorum, max_msg_bytes, loss_percent,
+      duplicate_percent, delay_min_us, delay_max_us, sync_min_us, sync_max_us, torn_percent,
+      max_skew_percent, nemesis_interval_us, crashes, partitions, asymmetric, bridges, transfers,
+      churn, clients, keys);
+}
+
+}  // namespace regent::sim

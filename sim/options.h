@@ -1,0 +1,64 @@
+// Everything that shapes one simulated run. One seed picks all of it (swarm testing): which
+// faults are on and how hard they hit, so that different seeds explore different worlds.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sim/history.h"
+
+namespace regent::sim {
+
+struct Options {
+  uint64_t seed = 1;
+  size_t members = 3;      // Voters at start: 3 or 5.
+  size_t spares = 0;       // Extra nodes that membership churn may add.
+  uint64_t steps = 20000;  // Events in the fault phase.
+
+  // Time. A tick is tick_us of simulated time, scaled per node by its clock skew.
+  Time tick_us = 10'000;
+  int election_tick = 10;
+  int heartbeat_tick = 1;
+  uint32_t max_skew_percent = 5;
+  bool pre_vote = true;
+  bool check_quorum = true;
+  // Append size limit. Tiny limits send one entry per append, so an old term's entry can reach a
+  // majority without the new leader's no-op (the setting figure 8 of the Raft paper needs).
+  uint64_t max_msg_bytes = 1 << 20;
+
+  // Network: every message independently.
+  uint32_t loss_percent = 0;
+  uint32_t duplicate_percent = 0;
+  Time delay_min_us = 100;
+  Time delay_max_us = 5'000;  // Wide ranges reorder messages.
+
+  // Disk: an fsync takes [sync_min_us, sync_max_us]; a crash loses what was not synced, except
+  // that with torn_percent a prefix of the unsynced entries survives.
+  Time sync_min_us = 50;
+  Time sync_max_us = 2'000;
+  uint32_t torn_percent = 0;
+
+  // Faults, one decision every nemesis_interval_us.
+  Time nemesis_interval_us = 200'000;
+  bool crashes = true;
+  bool partitions = true;
+  bool asymmetric = false;
+  bool bridges = false;
+  bool transfers = false;
+  bool churn = false;
+
+  // Clients.
+  size_t clients = 3;
+  size_t keys = 3;
+  Time op_timeout_us = 1'000'000;
+  Time think_us = 20'000;
+
+  // Liveness: once faults stop, a write must commit within this much simulated time.
+  Time liveness_bound_us = 10'000'000;
+
+  // A world chosen from the seed alone. members 0 = chosen by the seed (3 or 5).
+  static Options from_seed(uint64_t seed, size_t members = 0);
+  std::string describe() const;
+};
+
+}  // namespace regent::sim

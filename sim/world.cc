@@ -1,0 +1,317 @@
+// The event loop, the nodes' Ready loop over the simulated disk, and the network. Clients are in
+// world_clients.cc, faults in world_nemesis.cc; the fault model is described in world.h.
+#include "sim/world.h"
+
+#include <fmt/format.h>
+
+#include "common/assert.h"
+#include "sim/linearizability.h"
+
+namespace regent::sim {
+
+using raft::Entry;
+using raft::Message;
+using raft::NodeId;
+
+namespace {
+constexpr size_t kTraceLines = 40;
+}  // namespace
+
+World::World(const Options& options, HostBug bug) : opt_(options), bug_(bug), prng_(options.seed) {
+  raft::ConfState cs;
+  for (NodeId id = 1; id <= opt_.members; ++id) cs.voters.insert(id);
+  for (NodeId id = 1; id <= opt_.members + opt_.spares; ++id) boot(id, cs);
+  for (uint64_t c = 0; c < opt_.clients; ++c) {
+    schedule(prng_.between(0, opt_.think_us), Event{.kind = EventKind::kClientStart, .id = c});
+  }
+  schedule(opt_.nemesis_interval_us, Event{.kind = EventKind::kNemesis});
+}
+
+void World::boot(NodeId id, const raft::ConfState& cs) {
+  auto n = std::make_unique<Node>();
+  n->id = id;
+  // Every node, spares included, starts from the same bootstrap snapshot; a spare is not in its
+  // configuration and stays passive until a membership change adds it.
+  raft::Snapshot boot;
+  boot.metadata = {.conf_state = cs, .index = 1, .term = 1};
+  n->disk.apply_snapshot(boot);
+  n->disk.set_hard_state({.term = 1, .vote = raft::kNone, .commit = 1});
+  const uint64_t skew = prng_.between(0, 2 * opt_.max_skew_percent);
+  n->skew = 1.0 + (static_cast<double>(skew) - opt_.max_skew_percent) / 100.0;
+  nodes_.emplace(id, std::move(n));
+  restart(*nodes_.at(id));
+}
+
+void World::restart(Node& n) {
+  raft::Config c;
+  c.id = n.id;
+  c.storage = &n.disk;
+  c.election_tick = opt_.election_tick;
+  c.heartbeat_tick = opt_.heartbeat_tick;
+  c.pre_vote = opt_.pre_vote;
+  c.check_quorum = opt_.check_quorum;
+  c.max_size_per_msg = opt_.max_msg_bytes;
+  c.seed = opt_.seed * 1000003 + n.id * 7919 + n.incarnation;
+  // The state machine is rebuilt from the snapshot by replaying the log (it is not durable).
+  c.applied = n.disk.first_index() - 1;
+  if (!n.applied.empty()) n.replay_until = std::max(n.replay_until, n.applied.back().index);
+  n.applied.clear();
+  n.kv.clear();
+  n.raft = std::make_unique<raft::RawNode>(c);
+  n.up = true;
+  ++n.incarnation;
+  n.syncing.reset();
+  n.inbox.clear();
+  n.ticks = 0;
+  schedule(now_ + static_cast<Time>(opt_.tick_us * n.skew),
+           Event{.kind = EventKind::kTick, .node = n.id, .incarnation = n.incarnation});
+}
+
+void World::crash(Node& n) {
+  if (n.syncing && !n.syncing->entries.empty() && prng_.chance(opt_.torn_percent, 100)) {
+    // A torn write: some prefix of the unsynced entries reached the platter.
+    const auto& ents = n.syncing->entries;
+    const size_t keep = prng_.uniform(ents.size() + 1);
+    if (keep > 0 && !n.syncing->snapshot) {
+      n.disk.append(std::vector<Entry>(ents.begin(), ents.begin() + keep));
+    }
+  }
+  n.up = false;
+  n.syncing.reset();
+  n.inbox.clear();
+  n.proposals.clear();
+  n.reads_to_start.clear();
+  n.reads_waiting.clear();
+  ++n.incarnation;
+  trace(fmt::format("crash {}", n.id));
+}
+
+void World::schedule(Time at, Event e) {
+  e.at = at;
+  e.seq = seq_++;
+  queue_.push(std::move(e));
+}
+
+// Feeds buffered inputs to an idle node and starts its next Ready.
+void World::pump(Node& n) {
+  if (!n.up || n.syncing) return;
+  while (!n.inbox.empty()) {
+    Message m = std::move(n.inbox.front());
+    n.inbox.pop_front();
+    n.raft->step(m);
+  }
+  for (; n.ticks > 0; --n.ticks) n.raft->tick();
+  while (!n.proposals.empty()) {
+    auto [request, data] = std::move(n.proposals.front());
+    n.proposals.pop_front();
+    if (n.raft->propose(std::move(data)) != raft::Error::kOk) {
+      complete(request, Outcome::kFailed, std::nullopt, false);
+    }
+  }
+  while (!n.reads_to_start.empty()) {
+    const uint64_t request = n.reads_to_start.front();
+    n.reads_to_start.pop_front();
+    if (n.raft->read_index(std::to_string(request)) != raft::Error::kOk) {
+      complete(request, Outcome::kFailed, std::nullopt, false);
+    }
+  }
+  if (!n.raft->has_ready()) return;
+  raft::Ready rd = n.raft->ready();
+  for (const Message& m : rd.messages) send(m);
+  if (bug_ == HostBug::kAckBeforeSync) {
+    for (const Message& m : rd.messages_after_persist) send(m);
+    rd.messages_after_persist.clear();
+  }
+  n.syncing = std::move(rd);
+  const Time latency = prng_.between(opt_.sync_min_us, opt_.sync_max_us);
+  schedule(now_ + latency,
+           Event{.kind = EventKind::kSyncDone, .node = n.id, .incarnation = n.incarnation});
+}
+
+void World::sync_done(Node& n) {
+  raft::Ready rd = std::move(*n.syncing);
+  n.syncing.reset();
+  if (rd.snapshot) {
+    n.disk.apply_snapshot(*rd.snapshot);
+    n.kv.clear();  // The simulator's snapshots carry no data: only the bootstrap one exists.
+  }
+  n.disk.append(rd.entries);
+  if (rd.hard_state) n.disk.set_hard_state(*rd.hard_state);
+  for (const Message& m : rd.messages_after_persist) send(m);
+  apply_committed(n, rd.committed_entries);
+  for (const raft::ReadState& rs : rd.read_states) {
+    n.reads_waiting.push_back({rs, std::stoull(rs.context)});
+  }
+  n.raft->advance();
+  serve_reads(n);
+  pump(n);
+}
+
+void World::apply_committed(Node& n, const std::vector<Entry>& entries) {
+  for (const Entry& e : entries) {
+    const bool replay = e.index <= n.replay_until;
+    if (!replay) n.applied.push_back(e);
+    if (e.type == raft::EntryType::kConfChange) {
+      auto cc = raft::decode_conf_change(e.data);
+      REGENT_ASSERT(cc.has_value(), "node {} cannot decode committed conf change {}", n.id,
+                    e.index);
+      n.raft->apply_conf_change(*cc);
+      continue;
+    }
+    auto cmd = decode_command(e.data);
+    if (!cmd) continue;  // The no-op.
+    const bool swapped = n.kv.apply(*cmd);
+    auto it = pending_.find(cmd->request_id);
+    if (!replay && it != pending_.end() && it->second.node == n.id &&
+        it->second.incarnation == n.incarnation) {
+      complete(cmd->request_id, Outcome::kOk, std::nullopt, swapped);
+    }
+  }
+}
+
+void World::serve_reads(Node& n) {
+  const raft::Index applied = n.raft->raft().log().applied();
+  std::erase_if(n.reads_waiting, [&](const auto& waiting) {
+    if (waiting.first.index > applied) return false;
+    auto it = pending_.find(waiting.second);
+    if (it != pending_.end() && it->second.node == n.id) {
+      const Operation& op = history_[it->second.history_index];
+      complete(waiting.second, Outcome::kOk, n.kv.get(op.key), false);
+    }
+    return true;
+  });
+}
+
+void World::send(const Message& m) {
+  if (!link_up(m.from, m.to)) return;
+  if (faults_on_ && prng_.chance(opt_.loss_percent, 100)) return;
+  const int copies = faults_on_ && prng_.chance(opt_.duplicate_percent, 100) ? 2 : 1;
+  for (int i = 0; i < copies; ++i) {
+    const Time delay = prng_.between(opt_.delay_min_us, opt_.delay_max_us);
+    schedule(now_ + delay, Event{.kind = EventKind::kDeliver, .node = m.to, .message = m});
+  }
+}
+
+bool World::link_up(NodeId from, NodeId to) const { return !blocked_.contains({from, to}); }
+
+void World::dispatch(const Event& e) {
+  Node* n = e.node != raft::kNone ? nodes_.at(e.node).get() : nullptr;
+  switch (e.kind) {
+    case EventKind::kDeliver:
+      if (n->up && link_up(e.message.from, e.message.to)) {
+        n->inbox.push_back(e.message);
+        pump(*n);
+      }
+      break;
+    case EventKind::kTick:
+      if (e.incarnation != n->incarnation) break;
+      ++n->ticks;
+      pump(*n);
+      schedule(now_ + static_cast<Time>(opt_.tick_us * n->skew), e);
+      break;
+    case EventKind::kSyncDone:
+      if (n->up && e.incarnation == n->incarnation && n->syncing) sync_done(*n);
+      break;
+    case EventKind::kClientStart:
+      client_start(e.id);
+      break;
+    case EventKind::kClientTimeout:
+      client_timeout(e.id);
+      break;
+    case EventKind::kNemesis:
+      nemesis();
+      break;
+  }
+}
+
+bool World::step() {
+  if (queue_.empty()) return false;
+  Event e = queue_.top();
+  queue_.pop();
+  REGENT_ASSERT(e.at >= now_, "time went back");
+  now_ = e.at;
+  ++events_;
+  dispatch(e);
+  return true;
+}
+
+std::string World::check_safety(bool full) {
+  std::vector<MemberView> views;
+  for (const auto& [id, n] : nodes_) views.push_back({id, &n->raft->raft(), n->up, &n->applied});
+  std::string problem = safety_.observe(views, full);
+  const auto lead = leader();
+  if (lead != last_leader_) {
+    if (lead) {
+      trace(fmt::format("leader {} term {}", *lead, nodes_.at(*lead)->raft->raft().term()));
+      if (leader_lost_at_) failover_times_.push_back(now_ - *leader_lost_at_);
+      leader_lost_at_.reset();
+    }
+    last_leader_ = lead;
+  }
+  return problem;
+}
+
+std::optional<NodeId> World::leader() const {
+  std::optional<NodeId> best;
+  raft::Term term = 0;
+  for (const auto& [id, n] : nodes_) {
+    const raft::Raft& r = n->raft->raft();
+    if (n->up && r.role() == raft::Role::kLeader && (!best || r.term() > term)) {
+      best = id;
+      term = r.term();
+    }
+  }
+  return best;
+}
+
+void World::trace(std::string line) {
+  trace_.push_back(fmt::format("{:>10}us {}", now_, line));
+  if (trace_.size() > kTraceLines) trace_.pop_front();
+}
+
+RunResult World::run() {
+  RunResult result;
+  auto fail = [&](std::string violation) {
+    result.ok = false;
+    result.violation = std::move(violation);
+    for (const auto& line : trace_) result.trace += line + "\n";
+  };
+  // Safety phase: faults on, every invariant after every event.
+  for (uint64_t i = 0; i < opt_.steps && step(); ++i) {
+    if (std::string problem = check_safety(); !problem.empty()) {
+      fail(problem);
+      break;
+    }
+  }
+  // Liveness phase: faults stop; a write must commit within the bound.
+  if (result.ok) {
+    heal_everything();
+    const uint64_t before = completed_ok_;
+    const Time deadline = now_ + opt_.liveness_bound_us;
+    while (now_ < deadline && completed_ok_ == before && step()) {
+      if (std::string problem = check_safety(); !problem.empty()) {
+        fail(problem);
+        break;
+      }
+    }
+    if (result.ok && completed_ok_ == before) {
+      fail(fmt::format("liveness: no client operation completed within {}us after faults stopped",
+                       opt_.liveness_bound_us));
+    }
+  }
+  if (result.ok) {
+    if (std::string problem = check_safety(true); !problem.empty()) fail(problem);
+  }
+  if (result.ok) {
+    const LinearizabilityResult lin = check_linearizable(history_);
+    if (!lin.linearizable) {
+      fail(fmt::format("linearizability: key {}: {}", lin.key, lin.explanation));
+    }
+  }
+  result.events = events_;
+  result.operations = completed_ok_;
+  result.sim_time_us = now_;
+  return result;
+}
+
+}  // namespace regent::sim

@@ -1,0 +1,164 @@
+// One simulated world: the real consensus core (raft/) on every node, a simulated clock, network
+// and disk, concurrent clients of a replicated map, and a nemesis injecting faults. Everything is
+// driven by one seeded PRNG through a single event queue, so a seed replays a run exactly.
+//
+// The fault model:
+//  - network: per-message loss, duplication and delay (which reorders); partitions, symmetric,
+//    asymmetric (A hears B, B does not hear A) and bridged (one node sees both sides);
+//  - disk: a Ready's writes become durable only when its simulated fsync completes; a crash loses
+//    what was not synced (a prefix of the unsynced entries may survive: a torn write); a node is
+//    busy while its fsync is in flight, as a host blocked on the disk would be;
+//  - nodes: crash and restart at any moment, recovering only what was synced;
+//  - clock: each node's tick runs at its own rate (skew);
+//  - membership: leadership transfers, members removed and added while faults go on.
+//
+// After every event the safety checker runs (Raft's five properties); at the end the client
+// history must be linearizable, and once faults stop a write must commit within a bound.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/prng.h"
+#include "raft/log/memory_storage.h"
+#include "raft/raw_node.h"
+#include "sim/history.h"
+#include "sim/kv_machine.h"
+#include "sim/options.h"
+#include "sim/safety_checker.h"
+
+namespace regent::sim {
+
+// A host bug to configure on purpose, to prove the checkers catch what they claim to.
+enum class HostBug {
+  kNone,
+  // Send vote and append acknowledgements before the fsync completes (as if the host forgot to
+  // persist before replying): a crash then loses a promise already made.
+  kAckBeforeSync,
+  // Serve reads from the node's local state at once, skipping ReadIndex: a deposed leader or a
+  // lagging follower answers with stale data.
+  kLocalReads,
+};
+
+struct RunResult {
+  bool ok = true;
+  std::string violation;  // "" when ok.
+  std::string trace;      // The last events before the violation, one per line.
+  uint64_t events = 0;
+  uint64_t operations = 0;  // Client operations that completed ok.
+  Time sim_time_us = 0;
+};
+
+class World {
+ public:
+  explicit World(const Options& options, HostBug bug = HostBug::kNone);
+
+  RunResult run();
+
+  // For figures: simulated time from the leader's crash to the next leader, per crash.
+  const std::vector<Time>& failover_times() const { return failover_times_; }
+
+ private:
+  enum class EventKind { kDeliver, kTick, kSyncDone, kClientStart, kClientTimeout, kNemesis };
+
+  struct Event {
+    Time at = 0;
+    uint64_t seq = 0;  // Ties broken by scheduling order: deterministic.
+    EventKind kind = EventKind::kTick;
+    raft::NodeId node = raft::kNone;
+    uint64_t incarnation = 0;  // Events for a crashed incarnation are void.
+    uint64_t id = 0;           // Client or request id.
+    raft::Message message;
+    bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+
+  struct Node {
+    raft::NodeId id = raft::kNone;
+    bool up = true;
+    uint64_t incarnation = 0;
+    double skew = 1.0;
+    raft::MemoryStorage disk;  // What is durable.
+    std::unique_ptr<raft::RawNode> raft;
+    std::optional<raft::Ready> syncing;  // Written, fsync in flight: the node is busy.
+    std::deque<raft::Message> inbox;
+    int ticks = 0;
+    std::deque<std::pair<uint64_t, std::string>> proposals;  // request id, command
+    std::deque<uint64_t> reads_to_start;
+    std::vector<std::pair<raft::ReadState, uint64_t>> reads_waiting;  // until applied >= index
+    KvMachine kv;
+    std::vector<raft::Entry> applied;
+    raft::Index replay_until = 0;  // After a restart, entries up to here are replayed silently.
+  };
+
+  struct PendingOp {
+    size_t history_index;
+    raft::NodeId node;
+    uint64_t incarnation;
+  };
+
+  // Event loop.
+  void schedule(Time at, Event e);
+  bool step();
+  void dispatch(const Event& e);
+  std::string check_safety(bool full = false);
+
+  // Nodes and the Ready loop.
+  void boot(raft::NodeId id, const raft::ConfState& cs);
+  void restart(Node& n);
+  void crash(Node& n);
+  void pump(Node& n);
+  void sync_done(Node& n);
+  void apply_committed(Node& n, const std::vector<raft::Entry>& entries);
+  void serve_reads(Node& n);
+
+  // Network.
+  void send(const raft::Message& m);
+  bool link_up(raft::NodeId from, raft::NodeId to) const;
+
+  // Clients.
+  void client_start(uint64_t client);
+  void client_timeout(uint64_t request_id);
+  void complete(uint64_t request_id, Outcome outcome, std::optional<std::string> result,
+                bool swapped);
+
+  // Faults.
+  void nemesis();
+  void partition();
+  void isolate(raft::NodeId id);
+  void churn();
+  void heal_everything();
+  std::optional<raft::NodeId> leader() const;
+
+  void trace(std::string line);
+
+  Options opt_;
+  HostBug bug_;
+  Prng prng_;
+  Time now_ = 0;
+  uint64_t seq_ = 0;
+  std::priority_queue<Event, std::vector<Event>, std::greater<>> queue_;
+  std::map<raft::NodeId, std::unique_ptr<Node>> nodes_;
+  std::set<std::pair<raft::NodeId, raft::NodeId>> blocked_;  // Directed links that drop.
+  bool faults_on_ = true;
+
+  History history_;
+  std::map<uint64_t, PendingOp> pending_;
+  uint64_t next_request_ = 1;
+  uint64_t completed_ok_ = 0;
+  uint64_t events_ = 0;
+
+  SafetyChecker safety_;
+  std::deque<std::string> trace_;
+  std::optional<raft::NodeId> last_leader_;
+  std::optional<Time> leader_lost_at_;
+  std::vector<Time> failover_times_;
+};
+
+}  // namespace regent::sim

@@ -1,0 +1,74 @@
+// Simulated clients of the replicated map. Each client runs one operation at a time against a
+// node of its choice, records invocation and completion in the history, and gives up after a
+// timeout, recording the outcome as unknown (the write may still happen later).
+#include <fmt/format.h>
+
+#include "common/assert.h"
+#include "sim/world.h"
+
+namespace regent::sim {
+
+void World::client_start(uint64_t client) {
+  // Pick a node: the current leader half the time (as a client that follows redirects would),
+  // any node otherwise (forwarding and follower reads get exercised).
+  std::vector<raft::NodeId> ids;
+  for (const auto& [id, n] : nodes_) ids.push_back(id);
+  raft::NodeId target = ids[prng_.uniform(ids.size())];
+  if (auto lead = leader(); lead && prng_.chance(1, 2)) target = *lead;
+  Node& n = *nodes_.at(target);
+
+  Operation op;
+  op.client = client;
+  op.key = fmt::format("k{}", prng_.uniform(opt_.keys));
+  op.invoke_time = now_;
+  const uint64_t dice = prng_.uniform(10);
+  op.type = dice < 4 ? OpType::kGet : dice < 7 ? OpType::kPut : OpType::kCas;
+  const uint64_t request = next_request_++;
+  if (op.type != OpType::kGet) op.value = fmt::format("v{}", request);
+  if (op.type == OpType::kCas && prng_.chance(3, 4)) {
+    // Compare against what this node believes is current, so that many swaps succeed.
+    op.expected = n.kv.get(op.key);
+  } else if (op.type == OpType::kCas) {
+    op.expected = fmt::format("v{}", prng_.uniform(request + 1));
+  }
+  history_.push_back(op);
+  pending_.emplace(request, PendingOp{history_.size() - 1, target, n.incarnation});
+  schedule(now_ + opt_.op_timeout_us, Event{.kind = EventKind::kClientTimeout, .id = request});
+
+  if (!n.up) {
+    complete(request, Outcome::kFailed, std::nullopt, false);  // Connection refused.
+    return;
+  }
+  if (op.type == OpType::kGet && bug_ == HostBug::kLocalReads) {
+    complete(request, Outcome::kOk, n.kv.get(op.key), false);
+  } else if (op.type == OpType::kGet) {
+    n.reads_to_start.push_back(request);
+  } else {
+    Command cmd{request, op.type, op.key, op.value, op.expected};
+    n.proposals.emplace_back(request, encode_command(cmd));
+  }
+  pump(n);
+}
+
+void World::client_timeout(uint64_t request_id) {
+  if (!pending_.contains(request_id)) return;
+  complete(request_id, Outcome::kUnknown, std::nullopt, false);
+}
+
+void World::complete(uint64_t request_id, Outcome outcome, std::optional<std::string> result,
+                     bool swapped) {
+  auto it = pending_.find(request_id);
+  if (it == pending_.end()) return;
+  Operation& op = history_[it->second.history_index];
+  pending_.erase(it);
+  op.outcome = outcome;
+  op.complete_time = outcome == Outcome::kUnknown ? kNever : now_;
+  op.result = std::move(result);
+  op.swapped = swapped;
+  if (outcome == Outcome::kOk) ++completed_ok_;
+  trace(describe(op));
+  schedule(now_ + prng_.between(1, opt_.think_us),
+           Event{.kind = EventKind::kClientStart, .id = op.client});
+}
+
+}  // namespace regent::sim

@@ -1,0 +1,133 @@
+// The nemesis: crashes and restarts, partitions (symmetric, asymmetric, bridged), leadership
+// transfers and membership churn, chosen by the seeded PRNG every nemesis interval.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/world.h"
+
+namespace regent::sim {
+
+using raft::NodeId;
+
+void World::nemesis() {
+  if (!faults_on_) return;
+  std::vector<NodeId> ids;
+  for (const auto& [id, n] : nodes_) ids.push_back(id);
+  // Half the time the fault aims at the leader: that is where the hard cases are (a deposed
+  // leader holding entries nobody else has, figure 8 of the Raft paper).
+  const auto lead = leader();
+  const bool at_leader = lead && prng_.chance(1, 2);
+  Node& n = *nodes_.at(at_leader ? *lead : ids[prng_.uniform(ids.size())]);
+  switch (prng_.uniform(8)) {
+    case 0:
+    case 1:
+      if (opt_.crashes && n.up) {
+        if (leader() == n.id) leader_lost_at_ = now_;
+        crash(n);
+      }
+      break;
+    case 2:
+    case 3:
+      if (!n.up) {
+        restart(n);
+        trace(fmt::format("restart {}", n.id));
+      }
+      break;
+    case 4:
+      if (opt_.partitions && at_leader) {
+        isolate(n.id);
+      } else if (opt_.partitions) {
+        partition();
+      }
+      break;
+    case 5:
+      blocked_.clear();
+      trace("heal network");
+      break;
+    case 6:
+      if (opt_.transfers) {
+        // A node whose fsync is in flight takes no input (the host is blocked on its disk).
+        if (lead && !nodes_.at(*lead)->syncing) {
+          const auto err = nodes_.at(*lead)->raft->transfer_leader(n.id);
+          trace(fmt::format("transfer {} -> {}: {}", *lead, n.id, raft::to_string(err)));
+          pump(*nodes_.at(*lead));
+        }
+      }
+      break;
+    case 7:
+      if (opt_.churn) churn();
+      break;
+  }
+  schedule(now_ + opt_.nemesis_interval_us, Event{.kind = EventKind::kNemesis});
+}
+
+void World::partition() {
+  blocked_.clear();
+  std::vector<NodeId> ids;
+  for (const auto& [id, n] : nodes_) ids.push_back(id);
+  // Shuffle deterministically, then cut into two sides.
+  for (size_t i = ids.size(); i > 1; --i) std::swap(ids[i - 1], ids[prng_.uniform(i)]);
+  const size_t cut = 1 + prng_.uniform(ids.size() - 1);
+  const bool asymmetric = opt_.asymmetric && prng_.chance(1, 2);
+  // A bridge: one node of the first side keeps its links to both sides.
+  const bool bridged = opt_.bridges && cut >= 2 && prng_.chance(1, 2);
+  for (size_t i = 0; i < cut; ++i) {
+    if (bridged && i == 0) continue;
+    for (size_t j = cut; j < ids.size(); ++j) {
+      blocked_.insert({ids[j], ids[i]});                   // The far side cannot reach this side.
+      if (!asymmetric) blocked_.insert({ids[i], ids[j]});  // And, unless asymmetric, back.
+    }
+  }
+  std::string sides;
+  for (size_t i = 0; i < ids.size(); ++i)
+    sides += fmt::format("{}{}", i == cut ? " | " : " ", ids[i]);
+  trace(fmt::format("partition [{} ]{}{}", sides, asymmetric ? " asymmetric" : "",
+                    bridged ? fmt::format(" bridge {}", ids[0]) : ""));
+}
+
+void World::isolate(NodeId id) {
+  blocked_.clear();
+  for (const auto& [other, n] : nodes_) {
+    if (other == id) continue;
+    blocked_.insert({id, other});
+    blocked_.insert({other, id});
+  }
+  trace(fmt::format("isolate {}", id));
+}
+
+void World::churn() {
+  auto lead = leader();
+  if (!lead || nodes_.at(*lead)->syncing) return;
+  Node& l = *nodes_.at(*lead);
+  const raft::ConfState cs = l.raft->status().conf_state;
+  std::vector<NodeId> outside;
+  for (const auto& [id, n] : nodes_) {
+    if (!cs.voters.contains(id) && !cs.voters_outgoing.contains(id)) outside.push_back(id);
+  }
+  raft::ConfChange cc;
+  if (!outside.empty() && (cs.voters.size() <= 3 || prng_.chance(1, 2))) {
+    cc.changes.push_back({raft::ConfChangeType::kAddNode, outside[prng_.uniform(outside.size())]});
+  } else if (cs.voters.size() > 3) {
+    std::vector<NodeId> voters(cs.voters.begin(), cs.voters.end());
+    cc.changes.push_back({raft::ConfChangeType::kRemoveNode, voters[prng_.uniform(voters.size())]});
+  } else {
+    return;
+  }
+  const auto err = l.raft->propose_conf_change(cc);
+  trace(fmt::format("conf change {} {} on {}: {}",
+                    cc.changes[0].type == raft::ConfChangeType::kAddNode ? "add" : "remove",
+                    cc.changes[0].node_id, l.id, raft::to_string(err)));
+  pump(l);
+}
+
+void World::heal_everything() {
+  faults_on_ = false;
+  blocked_.clear();
+  for (auto& [id, n] : nodes_) {
+    if (!n->up) restart(*n);
+  }
+  trace("faults stop: network healed, every node restarted");
+}
+
+}  // namespace regent::sim
