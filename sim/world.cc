@@ -286,16 +286,16 @@ RunResult World::run() {
   // Liveness phase: faults stop; a write must commit within the bound.
   if (result.ok) {
     heal_everything();
-    const uint64_t before = completed_ok_;
+    const uint64_t before = completed_writes_;
     const Time deadline = now_ + opt_.liveness_bound_us;
-    while (now_ < deadline && completed_ok_ == before && step()) {
+    while (now_ < deadline && completed_writes_ == before && step()) {
       if (std::string problem = check_safety(); !problem.empty()) {
         fail(problem);
         break;
       }
     }
-    if (result.ok && completed_ok_ == before) {
-      fail(fmt::format("liveness: no client operation completed within {}us after faults stopped",
+    if (result.ok && completed_writes_ == before) {
+      fail(fmt::format("liveness: no client write committed within {}us after faults stopped",
                        opt_.liveness_bound_us));
     }
   }

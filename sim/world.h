@@ -152,6 +152,7 @@ class World {
   std::map<uint64_t, PendingOp> pending_;
   uint64_t next_request_ = 1;
   uint64_t completed_ok_ = 0;
+  uint64_t completed_writes_ = 0;  // Puts and cas that completed ok: they went through the log.
   uint64_t events_ = 0;
 
   SafetyChecker safety_;

@@ -66,6 +66,7 @@ void World::complete(uint64_t request_id, Outcome outcome, std::optional<std::st
   op.result = std::move(result);
   op.swapped = swapped;
   if (outcome == Outcome::kOk) ++completed_ok_;
+  if (outcome == Outcome::kOk && op.type != OpType::kGet) ++completed_writes_;
   trace(describe(op));
   schedule(now_ + prng_.between(1, opt_.think_us),
            Event{.kind = EventKind::kClientStart, .id = op.client});
