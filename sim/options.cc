@@ -29,6 +29,8 @@ Options Options::from_seed(uint64_t seed, size_t members) {
   o.transfers = prng.chance(1, 3);
   o.churn = prng.chance(1, 3);
   o.spares = o.churn ? 1 : 0;
+  o.flap_leaders = prng.chance(1, 4);
+  o.flap_delay_max_us = prng.between(1'000, 60'000);
   o.clients = prng.between(2, 6);
   o.keys = prng.between(1, 5);
   return o;
@@ -39,11 +41,12 @@ std::string Options::describe() const {
       "seed={} members={} spares={} steps={} pre_vote={} check_quorum={} max_msg={}B loss={}% "
       "dup={}% "
       "delay={}-{}us sync={}-{}us torn={}% skew={}% nemesis_every={}us crashes={} "
-      "partitions={} asymmetric={} bridges={} transfers={} churn={} clients={} keys={}",
+      "partitions={} asymmetric={} bridges={} transfers={} churn={} flap_leaders={} clients={} "
+      "keys={}",
       seed, members, spares, steps, pre_vote, check_quorum, max_msg_bytes, loss_percent,
       duplicate_percent, delay_min_us, delay_max_us, sync_min_us, sync_max_us, torn_percent,
       max_skew_percent, nemesis_interval_us, crashes, partitions, asymmetric, bridges, transfers,
-      churn, clients, keys);
+      churn, flap_leaders, clients, keys);
 }
 
 }  // namespace regent::sim

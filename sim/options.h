@@ -46,6 +46,10 @@ struct Options {
   bool bridges = false;
   bool transfers = false;
   bool churn = false;
+  // Cut every new leader off within flap_delay_max_us of its election, before its entries reach
+  // a majority: terms pile up with divergent minority logs, the ground figure 8 grows on.
+  bool flap_leaders = false;
+  Time flap_delay_max_us = 3'000;
 
   // Clients.
   size_t clients = 3;

@@ -221,6 +221,9 @@ void World::dispatch(const Event& e) {
     case EventKind::kNemesis:
       nemesis();
       break;
+    case EventKind::kIsolate:
+      if (faults_on_) isolate(e.node);
+      break;
   }
 }
 
@@ -243,6 +246,10 @@ std::string World::check_safety(bool full) {
   if (lead != last_leader_) {
     if (lead) {
       trace(fmt::format("leader {} term {}", *lead, nodes_.at(*lead)->raft->raft().term()));
+      if (opt_.flap_leaders && faults_on_) {
+        schedule(now_ + prng_.between(0, opt_.flap_delay_max_us),
+                 Event{.kind = EventKind::kIsolate, .node = *lead});
+      }
       if (leader_lost_at_) failover_times_.push_back(now_ - *leader_lost_at_);
       leader_lost_at_.reset();
     }

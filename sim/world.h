@@ -66,7 +66,15 @@ class World {
   const std::vector<Time>& failover_times() const { return failover_times_; }
 
  private:
-  enum class EventKind { kDeliver, kTick, kSyncDone, kClientStart, kClientTimeout, kNemesis };
+  enum class EventKind {
+    kDeliver,
+    kTick,
+    kSyncDone,
+    kClientStart,
+    kClientTimeout,
+    kNemesis,
+    kIsolate
+  };
 
   struct Event {
     Time at = 0;

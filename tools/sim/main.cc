@@ -49,6 +49,7 @@ void failover_only(regent::sim::Options& o) {
   o.partitions = false;
   o.transfers = false;
   o.churn = false;
+  o.flap_leaders = false;
   o.crashes = true;
 }
 
@@ -85,12 +86,15 @@ int main(int argc, char** argv) {
   size_t members = 0;
   bool soak = false;
   bool failover = false;
+  bool expect_violation = false;
   app.add_option("--seed", seed, "Run one world with this seed");
   app.add_option("--seeds", seeds, "Run a range of seeds, e.g. 1..2000");
   app.add_option("--steps", steps, "Events in the fault phase (default: 20000)");
   app.add_option("--members", members, "Voters at start (3 or 5; default: chosen by the seed)")
       ->check(CLI::IsMember({0, 3, 5}));
   app.add_flag("--soak", soak, "Run seeds from --seed (or 1) until stopped, printing progress");
+  app.add_flag("--expect-violation", expect_violation,
+               "Succeed only if some seed fails (stops at the first): for fault-injection builds");
   app.add_flag("--failover", failover,
                "Crashes only, clean network; report time from leader crash to new leader");
   CLI11_PARSE(app, argc, argv);
@@ -114,6 +118,7 @@ int main(int argc, char** argv) {
   for (uint64_t s = range.first; s <= last; ++s) {
     const bool verbose = range.first == range.last && !soak;
     (run_one(s, members, steps, verbose, failover ? &failovers : nullptr) ? passed : failed) += 1;
+    if (expect_violation && failed > 0) break;
     if (soak && (passed + failed) % 100 == 0) {
       const double secs =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -137,5 +142,9 @@ int main(int argc, char** argv) {
   fmt::print("{} passed, {} failed\n", passed, failed);
   fmt::print("regent-sim: {} seeds in {:.1f}s ({:.1f} seeds/s)\n", passed + failed, secs,
              static_cast<double>(passed + failed) / secs);
+  if (expect_violation) {
+    if (failed == 0) fmt::print("regent-sim: expected a violation, found none\n");
+    return failed > 0 ? 0 : 1;
+  }
   return failed == 0 ? 0 : 1;
 }

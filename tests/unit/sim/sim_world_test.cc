@@ -33,12 +33,19 @@ TEST(SimWorld, DifferentSeedsBuildDifferentWorlds) {
 }
 
 TEST(SimWorld, HealthySeedsPassEveryCheckAndMakeProgress) {
-  for (uint64_t seed = 1; seed <= 5; ++seed) {
+  size_t steady_worlds = 0;
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
     SCOPED_TRACE(seed);
     const RunResult r = run(seed);
     EXPECT_TRUE(r.ok) << r.violation << "\n" << r.trace;
-    EXPECT_GT(r.operations, 10u);
+    // Where leaders are cut off as soon as they are elected, little completes by design; the
+    // liveness phase (already part of r.ok) is what must hold there.
+    if (!Options::from_seed(seed).flap_leaders) {
+      ++steady_worlds;
+      EXPECT_GT(r.operations, 10u);
+    }
   }
+  EXPECT_GE(steady_worlds, 3u);
 }
 
 // Returns the first seed in [1, budget] whose run reports a violation, or 0.
