@@ -132,6 +132,7 @@ class World {
 
   // Clients.
   void client_start(uint64_t client);
+  Operation new_operation(uint64_t client, uint64_t request, const Node& n);
   void client_timeout(uint64_t request_id);
   void complete(uint64_t request_id, Outcome outcome, std::optional<std::string> result,
                 bool swapped);
@@ -157,6 +158,9 @@ class World {
   bool faults_on_ = true;
 
   History history_;
+  // Per client: the refused operation to retry, and how many times it was tried again.
+  static constexpr int kMaxRetries = 3;
+  std::map<uint64_t, std::pair<Operation, int>> retries_;
   std::map<uint64_t, PendingOp> pending_;
   uint64_t next_request_ = 1;
   uint64_t completed_ok_ = 0;

@@ -17,20 +17,20 @@ void World::client_start(uint64_t client) {
   if (auto lead = leader(); lead && prng_.chance(1, 2)) target = *lead;
   Node& n = *nodes_.at(target);
 
-  Operation op;
-  op.client = client;
-  op.key = fmt::format("k{}", prng_.uniform(opt_.keys));
-  op.invoke_time = now_;
-  const uint64_t dice = prng_.uniform(10);
-  op.type = dice < 4 ? OpType::kGet : dice < 7 ? OpType::kPut : OpType::kCas;
   const uint64_t request = next_request_++;
-  if (op.type != OpType::kGet) op.value = fmt::format("v{}", request);
-  if (op.type == OpType::kCas && prng_.chance(3, 4)) {
-    // Compare against what this node believes is current, so that many swaps succeed.
-    op.expected = n.kv.get(op.key);
-  } else if (op.type == OpType::kCas) {
-    op.expected = fmt::format("v{}", prng_.uniform(request + 1));
+  Operation op;
+  if (auto retry = retries_.find(client); retry != retries_.end()) {
+    // The same request again, elsewhere: the last attempt was refused, so it cannot have
+    // taken effect. Each attempt is its own operation in the history.
+    op = retry->second.first;
+    op.outcome = Outcome::kUnknown;
+    op.complete_time = kNever;
+    op.result.reset();
+    op.swapped = false;
+  } else {
+    op = new_operation(client, request, n);
   }
+  op.invoke_time = now_;
   history_.push_back(op);
   pending_.emplace(request, PendingOp{history_.size() - 1, target, n.incarnation});
   schedule(now_ + opt_.op_timeout_us, Event{.kind = EventKind::kClientTimeout, .id = request});
@@ -50,6 +50,22 @@ void World::client_start(uint64_t client) {
   pump(n);
 }
 
+Operation World::new_operation(uint64_t client, uint64_t request, const Node& n) {
+  Operation op;
+  op.client = client;
+  op.key = fmt::format("k{}", prng_.uniform(opt_.keys));
+  const uint64_t dice = prng_.uniform(10);
+  op.type = dice < 4 ? OpType::kGet : dice < 7 ? OpType::kPut : OpType::kCas;
+  if (op.type != OpType::kGet) op.value = fmt::format("v{}", request);
+  if (op.type == OpType::kCas && prng_.chance(3, 4)) {
+    // Compare against what this node believes is current, so that many swaps succeed.
+    op.expected = n.kv.get(op.key);
+  } else if (op.type == OpType::kCas) {
+    op.expected = fmt::format("v{}", prng_.uniform(request + 1));
+  }
+  return op;
+}
+
 void World::client_timeout(uint64_t request_id) {
   if (!pending_.contains(request_id)) return;
   complete(request_id, Outcome::kUnknown, std::nullopt, false);
@@ -65,6 +81,14 @@ void World::complete(uint64_t request_id, Outcome outcome, std::optional<std::st
   op.complete_time = outcome == Outcome::kUnknown ? kNever : now_;
   op.result = std::move(result);
   op.swapped = swapped;
+  // A refused request is retried (bounded); anything else moves the client to a new one.
+  auto& [retry_op, attempts] = retries_[op.client];
+  if (outcome == Outcome::kFailed && attempts < kMaxRetries) {
+    retry_op = op;
+    ++attempts;
+  } else {
+    retries_.erase(op.client);
+  }
   if (outcome == Outcome::kOk) ++completed_ok_;
   if (outcome == Outcome::kOk && op.type != OpType::kGet) ++completed_writes_;
   trace(describe(op));
