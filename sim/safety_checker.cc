@@ -29,7 +29,7 @@ std::string SafetyChecker::check_election_safety(const std::vector<MemberView>& 
                          m.raft->term());
     }
     if (inserted) {
-      if (auto p = check_leader_completeness(m, 0); !p.empty()) return p;
+      if (auto p = check_leader_completeness(m); !p.empty()) return p;
     }
   }
   return "";
@@ -134,10 +134,9 @@ std::string SafetyChecker::check_state_machine_safety(const std::vector<MemberVi
   return "";
 }
 
-std::string SafetyChecker::check_leader_completeness(const MemberView& leader, Index from) {
+std::string SafetyChecker::check_leader_completeness(const MemberView& leader) {
   const raft::RaftLog& log = leader.raft->log();
-  for (auto it = applied_.lower_bound(std::max(from, log.first_index())); it != applied_.end();
-       ++it) {
+  for (auto it = applied_.lower_bound(log.first_index()); it != applied_.end(); ++it) {
     if (leader.raft->term() <= it->second.commit_term_bound) continue;
     if (log.zero_term_on_error(it->first) != it->second.entry.term) {
       return fmt::format("leader completeness: leader {} of term {} lacks committed entry {}",

@@ -36,7 +36,7 @@ class SafetyChecker {
   std::string check_election_safety(const std::vector<MemberView>& members);
   std::string check_leader_append_only(const std::vector<MemberView>& members, bool full);
   std::string check_log_matching(const std::vector<MemberView>& members, bool full);
-  std::string check_leader_completeness(const MemberView& leader, raft::Index from);
+  std::string check_leader_completeness(const MemberView& leader);
   std::string check_state_machine_safety(const std::vector<MemberView>& members);
 
   std::map<raft::Term, raft::NodeId> leader_of_term_;

@@ -140,7 +140,7 @@ class Raft {
   void step_leader(const Message& m);
   void step_candidate(const Message& m);
   void step_follower(const Message& m);
-  Error append_proposal(std::vector<Entry>& entries, NodeId origin);
+  Error append_proposal(std::vector<Entry> entries, NodeId origin);
   bool append_entries(std::vector<Entry> entries);
   bool increase_uncommitted_size(const std::vector<Entry>& entries);
   void reduce_uncommitted_size(uint64_t payload);

@@ -9,11 +9,7 @@ namespace regent::raft {
 void Raft::step_leader(const Message& m) {
   switch (m.type) {
     case MessageType::kPropose:
-      if (m.entries.empty()) return;
-      {
-        std::vector<Entry> entries = m.entries;
-        append_proposal(entries, m.from);
-      }
+      if (!m.entries.empty()) append_proposal(m.entries, m.from);
       return;
     case MessageType::kReadIndex:
       handle_read_index(m);
@@ -110,7 +106,7 @@ void Raft::step_follower(const Message& m) {
 
 Error Raft::propose(std::vector<Entry> entries) {
   if (entries.empty()) return Error::kOk;
-  if (role_ == Role::kLeader) return append_proposal(entries, id_);
+  if (role_ == Role::kLeader) return append_proposal(std::move(entries), id_);
   if (role_ != Role::kFollower || lead_ == kNone) return Error::kNoLeader;
   if (disable_proposal_forwarding_) return Error::kNotLeader;
   Message m{.type = MessageType::kPropose, .to = lead_};
@@ -119,7 +115,7 @@ Error Raft::propose(std::vector<Entry> entries) {
   return Error::kOk;
 }
 
-Error Raft::append_proposal(std::vector<Entry>& entries, NodeId origin) {
+Error Raft::append_proposal(std::vector<Entry> entries, NodeId origin) {
   if (!trk_.progress.contains(id_)) return Error::kNotLeader;  // Removed from the cluster.
   if (lead_transferee_ != kNone) return Error::kTransferInProgress;
   Index conf_index = 0;  // Becomes pending only if the entries are actually appended.

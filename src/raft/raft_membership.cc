@@ -55,7 +55,7 @@ void Raft::maybe_auto_leave_joint() {
   if (log_.applied() < pending_conf_index_) return;
   std::vector<Entry> leave{
       Entry{.type = EntryType::kConfChange, .data = encode_conf_change(ConfChange{})}};
-  const Error e = append_proposal(leave, id_);
+  const Error e = append_proposal(std::move(leave), id_);
   if (e != Error::kOk) {
     // Tried again after the next apply.
     logger_->info("{:x} could not yet leave the joint configuration: {}", id_, to_string(e));

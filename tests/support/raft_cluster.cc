@@ -57,7 +57,6 @@ void Cluster::process_ready(NodeId id) {
   MemberState& m = members_.at(id);
   if (m.down || !m.node->has_ready()) return;
   Ready rd = m.node->ready();
-  if (rd.soft_state) m.last_soft = rd.soft_state;
   // Messages that may leave before the write.
   for (auto& msg : rd.messages) queue_.push_back(std::move(msg));
   if (rd.snapshot) m.storage->apply_snapshot(*rd.snapshot);

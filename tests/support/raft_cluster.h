@@ -24,7 +24,6 @@ struct MemberState {
   std::unique_ptr<RawNode> node;
   std::vector<Entry> applied;  // Every committed entry this member applied, in order.
   std::vector<ReadState> reads;
-  std::optional<SoftState> last_soft;
   bool down = false;  // Crashed: receives nothing, processes nothing.
   // After a restart the state machine is rebuilt from the snapshot by replaying the log; entries
   // up to here were applied before the crash and are replayed without being recorded again.
