@@ -4,9 +4,11 @@
 #   make deps        install missing Debian packages (scripts/install-deps.sh)
 #   make build       Release build in build/release
 #   make build-asan  Debug + ASan/UBSan build in build/asan
-#   make test        both builds, then every test in both (exits non-zero if any fails)
-#   make bench       Release benchmarks; pass options with BENCH_ARGS='--benchmark_filter=Quorum'
-#   make soak        simulated worlds until interrupted (regent-sim --soak), from SOAK_SEED
+#   make build-fuzz  clang + libFuzzer build of fuzz/ only, in build/fuzz
+#   make test        all three builds, then every test in each, fuzzers 30 s (non-zero if any fails)
+#   make bench       Release benchmarks, raft and storage; options via BENCH_ARGS='--benchmark_...'
+#   make fuzz-soak   each fuzz target for FUZZ_SECONDS (default 600)
+#   make soak        fuzz-soak, then simulated worlds until interrupted (regent-sim --soak)
 #   make run         the in-process demo (tools/demo), RUN_ARGS are passed to it
 #   make format      clang-format -i over our sources; make format-check only reports
 #   make clean       remove build/
@@ -20,6 +22,8 @@ SHELL := bash
 
 RELEASE_DIR := build/release
 ASAN_DIR    := build/asan
+FUZZ_DIR    := build/fuzz
+FUZZ_SECONDS ?= 600
 BENCH_ARGS  ?=
 RUN_ARGS    ?=
 CTEST_FLAGS := --output-on-failure --no-tests=error -j2
@@ -28,11 +32,12 @@ CTEST_FLAGS := --output-on-failure --no-tests=error -j2
 SANITIZER_ENV := ASAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
                  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-FORMAT_DIRS = $(wildcard src tests bench tools sim)
+FORMAT_DIRS = $(wildcard src tests bench tools sim fuzz)
 FORMAT_FILES = $(if $(FORMAT_DIRS),$(shell find $(FORMAT_DIRS) -type f \
                  \( -name '*.h' -o -name '*.cc' -o -name '*.hpp' -o -name '*.cpp' \)))
 
-.PHONY: deps build build-asan test bench soak run format format-check clean help
+.PHONY: deps build build-asan build-fuzz test bench fuzz-soak soak run format format-check clean \
+        help
 
 deps:
 	@bash scripts/install-deps.sh
@@ -50,25 +55,55 @@ build-asan: deps
 	    -DREGENT_SANITIZE=ON -DREGENT_BUILD_BENCH=OFF
 	cmake --build $(ASAN_DIR)
 
-# Both suites always run, so one failure does not hide another; the target fails if either did.
-test: deps build build-asan
+# libFuzzer comes with clang only, so the fuzz targets get a build tree of their own; it builds
+# the libraries they need and fuzz/, nothing else.
+build-fuzz: deps
+	@test -f $(FUZZ_DIR)/build.ninja || \
+	  CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DREGENT_FUZZ=ON
+	cmake --build $(FUZZ_DIR)
+
+# All suites always run, so one failure does not hide another; the target fails if any did.
+test: deps build build-asan build-fuzz
 	@rc=0; \
 	echo "=== ctest: release ($(RELEASE_DIR))"; \
 	ctest --test-dir $(RELEASE_DIR) $(CTEST_FLAGS) || rc=1; \
 	echo "=== ctest: asan+ubsan ($(ASAN_DIR))"; \
 	$(SANITIZER_ENV) ctest --test-dir $(ASAN_DIR) $(CTEST_FLAGS) || rc=1; \
+	echo "=== ctest: fuzz ($(FUZZ_DIR))"; \
+	ctest --test-dir $(FUZZ_DIR) $(CTEST_FLAGS) || rc=1; \
 	if (( rc )); then echo "make test: FAILED (see the ctest summaries above)"; fi; \
 	exit $$rc
 
+# The storage benchmark writes to REGENT_BENCH_DIR (default: under build/release, on the disk
+# the log would use, not a tmpfs /tmp); it prints the directory and its file system.
+BENCH_PROGRAMS := regent_raft_bench regent_storage_bench
 bench: build
-	@if [[ ! -x $(RELEASE_DIR)/regent_raft_bench ]]; then \
+	@ran=0; \
+	for program in $(BENCH_PROGRAMS); do \
+	  if [[ -x $(RELEASE_DIR)/$$program ]]; then \
+	    echo "+ $(RELEASE_DIR)/$$program $(BENCH_ARGS)"; \
+	    $(RELEASE_DIR)/$$program $(BENCH_ARGS); \
+	    ran=1; \
+	  fi; \
+	done; \
+	if (( ! ran )); then \
 	  echo "make bench: no benchmark built (bench/*.cc is empty or REGENT_BUILD_BENCH=OFF)"; \
 	  exit 1; \
 	fi
-	$(RELEASE_DIR)/regent_raft_bench $(BENCH_ARGS)
 
-# Simulated worlds from SOAK_SEED (default 1) until interrupted, with progress every 100 seeds.
+# Each fuzz target for FUZZ_SECONDS, growing the same corpus `make test` uses; stops at the first
+# target that finds something (the input is saved under $(FUZZ_DIR)/fuzz/artifacts/).
+fuzz-soak: build-fuzz
+	@for script in $(FUZZ_DIR)/fuzz/run-*.sh; do \
+	  echo "+ $$script $(FUZZ_SECONDS)"; \
+	  bash $$script $(FUZZ_SECONDS); \
+	done
+
+# The fuzzers for FUZZ_SECONDS each, then simulated worlds from SOAK_SEED (default 1) until
+# interrupted, with progress every 100 seeds. FUZZ_SECONDS=0 skips straight to the worlds.
 soak: build
+	@if (( $(FUZZ_SECONDS) > 0 )); then $(MAKE) --no-print-directory fuzz-soak; fi
 	$(RELEASE_DIR)/regent-sim --soak --seed $(or $(SOAK_SEED),1)
 
 run: build

@@ -66,12 +66,25 @@ target_compile_options(regent_build_options INTERFACE
   $<$<CXX_COMPILER_ID:Clang>:-Wshadow>
   $<$<BOOL:${REGENT_WERROR}>:-Werror>)
 
-if(REGENT_SANITIZE)
-  # ASan + UBSan together; no recovery, so the first report fails the test instead of scrolling by.
-  # Frame pointers keep the sanitizers' fast unwinder accurate.
+if(REGENT_SANITIZE OR REGENT_FUZZ)
+  # ASan + UBSan together; no recovery, so the first report fails the test instead of scrolling by
+  # (and libFuzzer sees a UBSan report as a crash). Frame pointers keep the sanitizers' fast
+  # unwinder accurate.
   set(_regent_sanitize_flags -fsanitize=address,undefined -fno-sanitize-recover=all)
   target_compile_options(regent_build_options INTERFACE
     ${_regent_sanitize_flags} -fno-omit-frame-pointer)
   target_link_options(regent_build_options INTERFACE ${_regent_sanitize_flags})
   message(STATUS "Regent: AddressSanitizer + UndefinedBehaviorSanitizer enabled")
+endif()
+
+if(REGENT_FUZZ)
+  # libFuzzer ships with clang only. Everything we compile gets the coverage instrumentation
+  # libFuzzer steers by (fuzzer-no-link); only the fuzz programs link libFuzzer itself, with its
+  # main() (cmake/RegentFuzz.cmake).
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "REGENT_FUZZ needs clang (libFuzzer), not ${CMAKE_CXX_COMPILER_ID}: "
+      "configure a fresh build tree with CXX=clang++ (make build-fuzz)")
+  endif()
+  target_compile_options(regent_build_options INTERFACE -fsanitize=fuzzer-no-link)
+  message(STATUS "Regent: libFuzzer build (fuzz/ only)")
 endif()

@@ -10,6 +10,8 @@ packages=(
   libbenchmark-dev                                   # bench/ (Google Benchmark)
   libfmt-dev                                         # formatting for logs and assertions
   libcli11-dev                                       # command-line flags of the tools
+  libboost-dev                                       # Boost.CRC: CRC-32C of WAL records
+  clang libclang-rt-14-dev                           # libFuzzer targets (fuzz/)
 )
 
 missing=()

@@ -36,6 +36,7 @@ std::string encode_command(const Command& c) {
   put_field(out, c.key);
   put_field(out, c.value);
   put_field(out, c.expected.value_or(""));
+  put_field(out, std::string(c.padding, '.'));
   return out;
 }
 
@@ -57,9 +58,12 @@ std::optional<Command> decode_command(std::string_view in) {
   const bool has_expected = in[2] == '1';
   in.remove_prefix(4);
   std::string expected;
-  if (!take_field(in, c.key) || !take_field(in, c.value) || !take_field(in, expected)) {
+  std::string padding;
+  if (!take_field(in, c.key) || !take_field(in, c.value) || !take_field(in, expected) ||
+      !take_field(in, padding)) {
     return std::nullopt;
   }
+  c.padding = padding.size();
   if (!in.empty()) return std::nullopt;
   if (has_expected) c.expected = std::move(expected);
   return c;

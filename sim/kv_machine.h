@@ -18,6 +18,7 @@ struct Command {
   std::string key;
   std::string value;
   std::optional<std::string> expected;  // kCas only.
+  size_t padding = 0;  // Filler bytes carried and ignored: they only make the entry bigger.
 };
 
 std::string encode_command(const Command& c);

@@ -33,6 +33,12 @@ Options Options::from_seed(uint64_t seed, size_t members) {
   o.flap_delay_max_us = prng.between(1'000, 60'000);
   o.clients = prng.between(2, 6);
   o.keys = prng.between(1, 5);
+  // Drawn last, so that the options above stay what they were for each seed.
+  // Log-uniform in [4 KiB, 256 KiB): a node writes tens of KiB in a run, so most worlds roll.
+  o.wal_segment_bytes = prng.between(4 << 10, (8 << 10) - 1) << prng.uniform(6);
+  o.wal_preallocate = prng.chance(1, 2);
+  o.crash_in_sync_percent = static_cast<uint32_t>(prng.chance(1, 2) ? prng.between(25, 100) : 0);
+  o.command_padding_bytes = static_cast<uint32_t>(prng.chance(1, 2) ? prng.between(200, 2000) : 0);
   return o;
 }
 
@@ -42,11 +48,12 @@ std::string Options::describe() const {
       "dup={}% "
       "delay={}-{}us sync={}-{}us torn={}% skew={}% nemesis_every={}us crashes={} "
       "partitions={} asymmetric={} bridges={} transfers={} churn={} flap_leaders={} clients={} "
-      "keys={}",
+      "keys={} wal_segment={}B wal_preallocate={} crash_in_sync={}% padding={}B",
       seed, members, spares, steps, pre_vote, check_quorum, max_msg_bytes, loss_percent,
       duplicate_percent, delay_min_us, delay_max_us, sync_min_us, sync_max_us, torn_percent,
       max_skew_percent, nemesis_interval_us, crashes, partitions, asymmetric, bridges, transfers,
-      churn, flap_leaders, clients, keys);
+      churn, flap_leaders, clients, keys, wal_segment_bytes, wal_preallocate, crash_in_sync_percent,
+      command_padding_bytes);
 }
 
 }  // namespace regent::sim

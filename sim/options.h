@@ -33,10 +33,19 @@ struct Options {
   Time delay_max_us = 5'000;  // Wide ranges reorder messages.
 
   // Disk: an fsync takes [sync_min_us, sync_max_us]; a crash loses what was not synced, except
-  // that with torn_percent a prefix of the unsynced entries survives.
+  // that with torn_percent per file a random subset of its unsynced sectors survives (sim_fs.h).
   Time sync_min_us = 50;
   Time sync_max_us = 2'000;
   uint32_t torn_percent = 0;
+  // The write-ahead log's segments: small, so that runs roll to new segments often.
+  uint64_t wal_segment_bytes = 64 << 10;
+  bool wal_preallocate = true;
+  // The share of the nemesis's crashes that wait for the node's next write and strike while its
+  // fsync is in flight: the window where torn tails and lost acknowledgements live.
+  uint32_t crash_in_sync_percent = 0;
+  // Filler bytes in every client command, so that entries span 512-byte sectors and a crash in
+  // an fsync can tear one (storage's torn-tail recovery is then exercised).
+  uint32_t command_padding_bytes = 0;
 
   // Faults, one decision every nemesis_interval_us.
   Time nemesis_interval_us = 200'000;

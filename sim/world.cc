@@ -1,8 +1,11 @@
-// The event loop, the nodes' Ready loop over the simulated disk, and the network. Clients are in
-// world_clients.cc, faults in world_nemesis.cc; the fault model is described in world.h.
+// The event loop, the nodes' Ready loop over the real storage on a simulated disk, and the
+// network. Clients are in world_clients.cc, faults in world_nemesis.cc; the fault model is
+// described in world.h.
 #include "sim/world.h"
 
 #include <fmt/format.h>
+
+#include <functional>
 
 #include "common/assert.h"
 #include "sim/linearizability.h"
@@ -14,7 +17,23 @@ using raft::Message;
 using raft::NodeId;
 
 namespace {
+
 constexpr size_t kTraceLines = 40;
+// Each node has a disk of its own; the data directory's name shows in storage's messages.
+constexpr const char* kDataDir = "/data";
+
+// Storage's warnings (a torn tail cut off, an orphan snapshot file discarded) go into the run's
+// trace, so that a failure report shows what recovery did.
+class TraceLogger final : public Logger {
+ public:
+  explicit TraceLogger(std::function<void(std::string_view)> sink) : sink_(std::move(sink)) {}
+  void log(LogLevel, std::string_view message) override { sink_(message); }
+  bool enabled(LogLevel level) const override { return level >= LogLevel::kWarning; }
+
+ private:
+  std::function<void(std::string_view)> sink_;
+};
+
 }  // namespace
 
 World::World(const Options& options, HostBug bug) : opt_(options), bug_(bug), prng_(options.seed) {
@@ -30,22 +49,52 @@ World::World(const Options& options, HostBug bug) : opt_(options), bug_(bug), pr
 void World::boot(NodeId id, const raft::ConfState& cs) {
   auto n = std::make_unique<Node>();
   n->id = id;
+  n->up = false;
+  n->fs = std::make_unique<SimFs>();
+  n->logger = std::make_unique<TraceLogger>(
+      [this, id](std::string_view message) { trace(fmt::format("node {}: {}", id, message)); });
+  const uint64_t skew = prng_.between(0, 2 * opt_.max_skew_percent);
+  n->skew = 1.0 + (static_cast<double>(skew) - opt_.max_skew_percent) / 100.0;
+  Node& node = *nodes_.emplace(id, std::move(n)).first->second;
+  if (!open_storage(node)) return;
   // Every node, spares included, starts from the same bootstrap snapshot; a spare is not in its
   // configuration and stays passive until a membership change adds it.
   raft::Snapshot boot;
   boot.metadata = {.conf_state = cs, .index = 1, .term = 1};
-  n->disk.apply_snapshot(boot);
-  n->disk.set_hard_state({.term = 1, .vote = raft::kNone, .commit = 1});
-  const uint64_t skew = prng_.between(0, 2 * opt_.max_skew_percent);
-  n->skew = 1.0 + (static_cast<double>(skew) - opt_.max_skew_percent) / 100.0;
-  nodes_.emplace(id, std::move(n));
-  restart(*nodes_.at(id));
+  const raft::HardState hs{.term = 1, .vote = raft::kNone, .commit = 1};
+  if (auto saved = node.storage->save({}, hs, boot); !saved) {
+    host_failure(node, fmt::format("bootstrap failed on node {}: {}", id, saved.error().message));
+    return;
+  }
+  restart(node);
+}
+
+bool World::open_storage(Node& n) {
+  const storage::Options so{.segment_bytes = opt_.wal_segment_bytes,
+                            .preallocate = opt_.wal_preallocate};
+  auto opened = storage::DiskStorage::open(*n.fs, kDataDir, so, *n.logger);
+  if (!opened) {
+    host_failure(n, fmt::format("recovery failed on node {}: {}", n.id, opened.error().message));
+    return false;
+  }
+  n.storage = std::move(*opened);
+  if (!n.storage->recovery().fresh) ++coverage_.recoveries;
+  if (n.storage->recovery().torn_tail) ++coverage_.torn_tails;
+  return true;
+}
+
+void World::host_failure(Node& n, std::string problem) {
+  trace(problem);
+  n.up = false;  // The host stops; nothing reaches this node any more.
+  if (host_failure_.empty()) host_failure_ = std::move(problem);
 }
 
 void World::restart(Node& n) {
+  // Booting opened the storage already; after a crash, recovery runs here.
+  if (!n.storage && !open_storage(n)) return;
   raft::Config c;
   c.id = n.id;
-  c.storage = &n.disk;
+  c.storage = n.storage.get();
   c.election_tick = opt_.election_tick;
   c.heartbeat_tick = opt_.heartbeat_tick;
   c.pre_vote = opt_.pre_vote;
@@ -53,7 +102,7 @@ void World::restart(Node& n) {
   c.max_size_per_msg = opt_.max_msg_bytes;
   c.seed = opt_.seed * 1000003 + n.id * 7919 + n.incarnation;
   // The state machine is rebuilt from the snapshot by replaying the log (it is not durable).
-  c.applied = n.disk.first_index() - 1;
+  c.applied = n.storage->first_index() - 1;
   if (!n.applied.empty()) n.replay_until = std::max(n.replay_until, n.applied.back().index);
   n.applied.clear();
   n.kv.clear();
@@ -68,15 +117,24 @@ void World::restart(Node& n) {
 }
 
 void World::crash(Node& n) {
-  if (n.syncing && !n.syncing->entries.empty() && prng_.chance(opt_.torn_percent, 100)) {
-    // A torn write: some prefix of the unsynced entries reached the platter.
-    const auto& ents = n.syncing->entries;
-    const size_t keep = prng_.uniform(ents.size() + 1);
-    if (keep > 0 && !n.syncing->snapshot) {
-      n.disk.append(std::vector<Entry>(ents.begin(), ents.begin() + keep));
-    }
+  // The disk first: it keeps what it keeps (unsynced sectors lost or torn), and the handles of
+  // the dying process go dead, so nothing its destructors might do can reach the disk. Then the
+  // process's memory goes: the core (which reads through the storage) and the storage, whose
+  // directory lock the crash released.
+  REGENT_ASSERT(n.up && n.storage, "crash of node {}, which is not running", n.id);
+  n.fs->crash(prng_, opt_.torn_percent);
+  n.raft.reset();
+  coverage_.segments_created += n.storage->stats().segments_created;
+  const uint64_t stale_before = n.fs->stats().stale_handle_calls;
+  n.storage.reset();
+  if (n.fs->stats().stale_handle_calls != stale_before) {
+    // A crashed process runs no destructors; ours must not depend on running either.
+    host_failure(n, fmt::format("node {}'s storage touched the disk while being destroyed after "
+                                "a crash",
+                                n.id));
   }
   n.up = false;
+  n.crash_armed = false;
   n.syncing.reset();
   n.inbox.clear();
   n.proposals.clear();
@@ -122,21 +180,33 @@ void World::pump(Node& n) {
     for (const Message& m : rd.messages_after_persist) send(m);
     rd.messages_after_persist.clear();
   }
+  // The write lands in the disk's volatile cache now; the fsync completes after its latency.
+  if (auto written = n.storage->write(rd.entries, rd.hard_state, rd.snapshot); !written) {
+    host_failure(n,
+                 fmt::format("storage write failed on node {}: {}", n.id, written.error().message));
+    return;
+  }
   n.syncing = std::move(rd);
   const Time latency = prng_.between(opt_.sync_min_us, opt_.sync_max_us);
   schedule(now_ + latency,
            Event{.kind = EventKind::kSyncDone, .node = n.id, .incarnation = n.incarnation});
+  if (n.crash_armed && faults_on_ && latency > 0) {
+    n.crash_armed = false;
+    schedule(now_ + prng_.uniform(latency),  // Strictly before the fsync completes.
+             Event{.kind = EventKind::kCrashInSync, .node = n.id, .incarnation = n.incarnation});
+  }
 }
 
 void World::sync_done(Node& n) {
   raft::Ready rd = std::move(*n.syncing);
   n.syncing.reset();
-  if (rd.snapshot) {
-    n.disk.apply_snapshot(*rd.snapshot);
-    n.kv.clear();  // The simulator's snapshots carry no data: only the bootstrap one exists.
+  if (auto synced = n.storage->sync(); !synced) {
+    host_failure(n,
+                 fmt::format("storage sync failed on node {}: {}", n.id, synced.error().message));
+    return;
   }
-  n.disk.append(rd.entries);
-  if (rd.hard_state) n.disk.set_hard_state(*rd.hard_state);
+  // The simulator's snapshots carry no data: only the bootstrap one exists.
+  if (rd.snapshot) n.kv.clear();
   for (const Message& m : rd.messages_after_persist) send(m);
   apply_committed(n, rd.committed_entries);
   for (const raft::ReadState& rs : rd.read_states) {
@@ -224,6 +294,13 @@ void World::dispatch(const Event& e) {
     case EventKind::kIsolate:
       if (faults_on_) isolate(e.node);
       break;
+    case EventKind::kCrashInSync:
+      if (faults_on_ && n->up && e.incarnation == n->incarnation && n->syncing) {
+        if (leader() == n->id) leader_lost_at_ = now_;
+        trace(fmt::format("node {} loses power during its fsync", n->id));
+        crash(*n);
+      }
+      break;
   }
 }
 
@@ -239,8 +316,12 @@ bool World::step() {
 }
 
 std::string World::check_safety(bool full) {
+  if (!host_failure_.empty()) return host_failure_;
   std::vector<MemberView> views;
-  for (const auto& [id, n] : nodes_) views.push_back({id, &n->raft->raft(), n->up, &n->applied});
+  // A crashed node has no core in memory; what it applied before was checked then.
+  for (const auto& [id, n] : nodes_) {
+    if (n->raft) views.push_back({id, &n->raft->raft(), n->up, &n->applied});
+  }
   std::string problem = safety_.observe(views, full);
   const auto lead = leader();
   if (lead != last_leader_) {
@@ -262,8 +343,9 @@ std::optional<NodeId> World::leader() const {
   std::optional<NodeId> best;
   raft::Term term = 0;
   for (const auto& [id, n] : nodes_) {
+    if (!n->up) continue;
     const raft::Raft& r = n->raft->raft();
-    if (n->up && r.role() == raft::Role::kLeader && (!best || r.term() > term)) {
+    if (r.role() == raft::Role::kLeader && (!best || r.term() > term)) {
       best = id;
       term = r.term();
     }
@@ -283,8 +365,10 @@ RunResult World::run() {
     result.violation = std::move(violation);
     for (const auto& line : trace_) result.trace += line + "\n";
   };
+  // Booting may have failed already.
+  if (std::string problem = check_safety(); !problem.empty()) fail(problem);
   // Safety phase: faults on, every invariant after every event.
-  for (uint64_t i = 0; i < opt_.steps && step(); ++i) {
+  for (uint64_t i = 0; result.ok && i < opt_.steps && step(); ++i) {
     if (std::string problem = check_safety(); !problem.empty()) {
       fail(problem);
       break;
@@ -293,9 +377,10 @@ RunResult World::run() {
   // Liveness phase: faults stop; a write must commit within the bound.
   if (result.ok) {
     heal_everything();
+    if (std::string problem = check_safety(); !problem.empty()) fail(problem);  // A restart.
     const uint64_t before = completed_writes_;
     const Time deadline = now_ + opt_.liveness_bound_us;
-    while (now_ < deadline && completed_writes_ == before && step()) {
+    while (result.ok && now_ < deadline && completed_writes_ == before && step()) {
       if (std::string problem = check_safety(); !problem.empty()) {
         fail(problem);
         break;
@@ -314,6 +399,13 @@ RunResult World::run() {
     if (!lin.linearizable) {
       fail(fmt::format("linearizability: key {}: {}", lin.key, lin.explanation));
     }
+  }
+  result.storage = coverage_;
+  for (const auto& [id, n] : nodes_) {
+    if (n->storage) result.storage.segments_created += n->storage->stats().segments_created;
+    result.storage.file_syncs += n->fs->stats().file_syncs;
+    result.storage.dir_syncs += n->fs->stats().dir_syncs;
+    result.storage.bytes_written += n->fs->stats().bytes_written;
   }
   result.events = events_;
   result.operations = completed_ok_;

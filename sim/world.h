@@ -5,10 +5,13 @@
 // The fault model:
 //  - network: per-message loss, duplication and delay (which reorders); partitions, symmetric,
 //    asymmetric (A hears B, B does not hear A) and bridged (one node sees both sides);
-//  - disk: a Ready's writes become durable only when its simulated fsync completes; a crash loses
-//    what was not synced (a prefix of the unsynced entries may survive: a torn write); a node is
-//    busy while its fsync is in flight, as a host blocked on the disk would be;
-//  - nodes: crash and restart at any moment, recovering only what was synced;
+//  - disk: each node runs the real storage (storage::DiskStorage: write-ahead log, snapshot
+//    files) over its own simulated disk (sim_fs.h). A Ready is written to the disk's volatile
+//    cache at once and synced when its simulated fsync completes; the node is busy meanwhile, as
+//    a host blocked on the disk would be. A crash loses what was not synced, except for a random
+//    subset of 512-byte sectors when the write is torn (torn_percent);
+//  - nodes: crash and restart at any moment; a restart runs the real recovery code on what the
+//    disk kept, and a recovery that fails is a violation (as is any failed write or sync);
 //  - clock: each node's tick runs at its own rate (skew);
 //  - membership: leadership transfers, members removed and added while faults go on.
 //
@@ -26,13 +29,15 @@
 #include <string>
 #include <vector>
 
+#include "common/logger.h"
 #include "common/prng.h"
-#include "raft/log/memory_storage.h"
 #include "raft/raw_node.h"
 #include "sim/history.h"
 #include "sim/kv_machine.h"
 #include "sim/options.h"
 #include "sim/safety_checker.h"
+#include "sim/sim_fs.h"
+#include "storage/disk_storage.h"
 
 namespace regent::sim {
 
@@ -47,6 +52,17 @@ enum class HostBug {
   kLocalReads,
 };
 
+// What the nodes' storage went through in a run, summed over nodes: shows that runs exercise
+// recovery, torn tails and segment rolls, and what a Raft round costs in syncs.
+struct StorageCoverage {
+  uint64_t recoveries = 0;        // Restarts that recovered from the disk.
+  uint64_t torn_tails = 0;        // Recoveries that cut off a torn tail.
+  uint64_t segments_created = 0;  // WAL segments, bootstrap's included.
+  uint64_t file_syncs = 0;        // File::sync() on the simulated disks.
+  uint64_t dir_syncs = 0;
+  uint64_t bytes_written = 0;
+};
+
 struct RunResult {
   bool ok = true;
   std::string violation;  // "" when ok.
@@ -54,6 +70,7 @@ struct RunResult {
   uint64_t events = 0;
   uint64_t operations = 0;  // Client operations that completed ok.
   Time sim_time_us = 0;
+  StorageCoverage storage;
 };
 
 class World {
@@ -65,6 +82,9 @@ class World {
   // For figures: simulated time from the leader's crash to the next leader, per crash.
   const std::vector<Time>& failover_times() const { return failover_times_; }
 
+  // For tests: a node's simulated disk, to inject faults (SimFs::fail_next) before run().
+  SimFs& disk(raft::NodeId id) { return *nodes_.at(id)->fs; }
+
  private:
   enum class EventKind {
     kDeliver,
@@ -73,7 +93,8 @@ class World {
     kClientStart,
     kClientTimeout,
     kNemesis,
-    kIsolate
+    kIsolate,
+    kCrashInSync,  // An armed crash (Node::crash_armed) striking during an fsync.
   };
 
   struct Event {
@@ -92,7 +113,11 @@ class World {
     bool up = true;
     uint64_t incarnation = 0;
     double skew = 1.0;
-    raft::MemoryStorage disk;  // What is durable.
+    std::unique_ptr<SimFs> fs;       // The node's disk: it outlives crashes.
+    std::unique_ptr<Logger> logger;  // Storage warnings, into the run's trace.
+    // The running process's storage and core: null while the node is down (a crash destroys
+    // them, as a power loss does the process's memory). raft reads through storage.
+    std::unique_ptr<storage::DiskStorage> storage;
     std::unique_ptr<raft::RawNode> raft;
     std::optional<raft::Ready> syncing;  // Written, fsync in flight: the node is busy.
     std::deque<raft::Message> inbox;
@@ -103,6 +128,7 @@ class World {
     KvMachine kv;
     std::vector<raft::Entry> applied;
     raft::Index replay_until = 0;  // After a restart, entries up to here are replayed silently.
+    bool crash_armed = false;      // The nemesis crashes it during its next fsync.
   };
 
   struct PendingOp {
@@ -120,7 +146,11 @@ class World {
   // Nodes and the Ready loop.
   void boot(raft::NodeId id, const raft::ConfState& cs);
   void restart(Node& n);
+  bool open_storage(Node& n);
   void crash(Node& n);
+  // The host cannot go on (recovery, a write or a sync failed): stops the node and ends the run
+  // with this violation.
+  void host_failure(Node& n, std::string problem);
   void pump(Node& n);
   void sync_done(Node& n);
   void apply_committed(Node& n, const std::vector<raft::Entry>& entries);
@@ -168,6 +198,8 @@ class World {
   uint64_t events_ = 0;
 
   SafetyChecker safety_;
+  std::string host_failure_;  // The first one; reported by check_safety().
+  StorageCoverage coverage_;  // Counted as nodes restart and crash; completed by run().
   std::deque<std::string> trace_;
   std::optional<raft::NodeId> last_leader_;
   std::optional<Time> leader_lost_at_;

@@ -44,7 +44,7 @@ void World::client_start(uint64_t client) {
   } else if (op.type == OpType::kGet) {
     n.reads_to_start.push_back(request);
   } else {
-    Command cmd{request, op.type, op.key, op.value, op.expected};
+    Command cmd{request, op.type, op.key, op.value, op.expected, opt_.command_padding_bytes};
     n.proposals.emplace_back(request, encode_command(cmd));
   }
   pump(n);

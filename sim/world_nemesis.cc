@@ -22,7 +22,10 @@ void World::nemesis() {
   switch (prng_.uniform(8)) {
     case 0:
     case 1:
-      if (opt_.crashes && n.up) {
+      if (opt_.crashes && n.up && prng_.chance(opt_.crash_in_sync_percent, 100)) {
+        n.crash_armed = true;  // Strikes during the node's next fsync (kCrashInSync).
+        trace(fmt::format("crash {} armed for its next fsync", n.id));
+      } else if (opt_.crashes && n.up) {
         if (leader() == n.id) leader_lost_at_ = now_;
         crash(n);
       }

@@ -58,4 +58,24 @@ class Expected {
   std::variant<T, E> v_;
 };
 
+// The outcome of an operation that returns nothing: success, or why it failed.
+template <class E>
+class Expected<void, E> {
+ public:
+  Expected() = default;
+  Expected(Unexpected<E> u) : error_(std::move(u.error)), failed_(true) {}  // NOLINT
+
+  bool has_value() const { return !failed_; }
+  explicit operator bool() const { return has_value(); }
+
+  const E& error() const {
+    REGENT_ASSERT(failed_, "Expected holds a value");
+    return error_;
+  }
+
+ private:
+  E error_{};
+  bool failed_ = false;
+};
+
 }  // namespace regent

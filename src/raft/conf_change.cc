@@ -1,6 +1,7 @@
 #include "raft/conf_change.h"
 
 #include "common/assert.h"
+#include "common/bytes.h"
 
 namespace regent::raft {
 
@@ -26,70 +27,6 @@ namespace {
 
 constexpr uint8_t kVersion = 1;
 constexpr size_t kChangeBytes = 1 + 8;
-constexpr size_t kMaxVarintBytes = 10;
-
-void put_varint(std::string& out, uint64_t v) {
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
-}
-
-void put_fixed64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-// Reads from untrusted bytes: every accessor checks the length first and fails with nullopt.
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-
-  size_t remaining() const { return in_.size() - pos_; }
-
-  std::optional<uint8_t> byte() {
-    if (remaining() < 1) return std::nullopt;
-    return static_cast<uint8_t>(in_[pos_++]);
-  }
-
-  std::optional<uint64_t> fixed64() {
-    if (remaining() < 8) return std::nullopt;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) {
-      v |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_ + i])) << (8 * i);
-    }
-    pos_ += 8;
-    return v;
-  }
-
-  std::optional<uint64_t> varint() {
-    uint64_t v = 0;
-    for (size_t i = 0; i < kMaxVarintBytes; ++i) {
-      std::optional<uint8_t> b = byte();
-      if (!b) return std::nullopt;
-      // The tenth byte holds only bit 63; anything more would overflow.
-      if (i == kMaxVarintBytes - 1 && *b > 1) return std::nullopt;
-      v |= static_cast<uint64_t>(*b & 0x7f) << (7 * i);
-      if ((*b & 0x80) == 0) {
-        // A zero final byte (after the first) is padding: reject it to keep encodings unique.
-        if (i > 0 && *b == 0) return std::nullopt;
-        return v;
-      }
-    }
-    return std::nullopt;
-  }
-
-  std::optional<std::string_view> bytes(uint64_t n) {
-    if (n > remaining()) return std::nullopt;
-    std::string_view out = in_.substr(pos_, n);
-    pos_ += n;
-    return out;
-  }
-
- private:
-  std::string_view in_;
-  size_t pos_ = 0;
-};
 
 std::optional<ConfChangeTransition> to_transition(uint8_t b) {
   if (b > static_cast<uint8_t>(ConfChangeTransition::kJointExplicit)) return std::nullopt;
@@ -101,7 +38,7 @@ std::optional<ConfChangeType> to_type(uint8_t b) {
   return static_cast<ConfChangeType>(b);
 }
 
-std::optional<ConfChangeSingle> read_change(Reader& r) {
+std::optional<ConfChangeSingle> read_change(ByteReader& r) {
   std::optional<uint8_t> type_byte = r.byte();
   if (!type_byte) return std::nullopt;
   std::optional<ConfChangeType> type = to_type(*type_byte);
@@ -128,7 +65,7 @@ std::string encode_conf_change(const ConfChange& cc) {
 }
 
 std::optional<ConfChange> decode_conf_change(std::string_view bytes) {
-  Reader r(bytes);
+  ByteReader r(bytes);
   std::optional<uint8_t> version = r.byte();
   if (!version || *version != kVersion) return std::nullopt;
   std::optional<uint8_t> transition_byte = r.byte();

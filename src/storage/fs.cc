@@ -1,0 +1,31 @@
+#include "storage/fs.h"
+
+#include <system_error>
+
+namespace regent::storage {
+
+std::string IoError::message() const {
+  // std::generic_category() is strerror's text without strerror's shared static buffer.
+  std::string out = op;
+  if (!path.empty()) out += " " + path;
+  out += ": " + std::error_code(code, std::generic_category()).message();
+  if (!detail.empty()) out += " (" + detail + ")";
+  return out;
+}
+
+std::string join_path(std::string_view dir, std::string_view name) {
+  if (dir.empty()) return std::string(name);
+  if (name.empty()) return std::string(dir);
+  std::string out(dir);
+  const bool dir_slash = out.back() == '/';
+  const bool name_slash = name.front() == '/';
+  if (dir_slash && name_slash) {
+    name.remove_prefix(1);
+  } else if (!dir_slash && !name_slash) {
+    out += '/';
+  }
+  out += name;
+  return out;
+}
+
+}  // namespace regent::storage

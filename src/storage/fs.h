@@ -1,0 +1,88 @@
+// The file system as storage/ sees it: the few operations a write-ahead log and snapshot files
+// need, behind an interface so that the same code runs over the real disk (PosixFs) and over the
+// simulator's disk (sim/sim_fs.h), which loses unsynced writes when a node crashes.
+//
+// Durability contract, which PosixFs inherits from POSIX and SimFs enforces:
+//  - File::write_at() lands in a volatile cache; only File::sync() makes a file's data durable.
+//  - Creating, renaming or removing a name is durable only after sync_dir() of its directory.
+//  - A crash may keep any subset of the unsynced 512-byte sectors of a file (torn writes); bytes
+//    that were never written read as zeros (allocate() fills with zeros).
+// Errors are values (IoError); storage/ decides what is fatal.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/expected.h"
+
+namespace regent::storage {
+
+struct IoError {
+  std::string op;      // "write", "fdatasync", "rename", ...
+  std::string path;    // The file or directory it was applied to.
+  int code = 0;        // errno (ENOSPC, EIO, EWOULDBLOCK, ...).
+  std::string detail;  // Extra words, such as which process holds a lock.
+
+  // "fdatasync /data/member/wal/0001.wal: Input/output error"
+  std::string message() const;
+};
+
+template <class T>
+using IoResult = Expected<T, IoError>;
+using IoStatus = Expected<void, IoError>;
+
+// An open file. Not thread-safe; the owner serializes calls.
+class File {
+ public:
+  virtual ~File() = default;
+
+  // Writes all of data at offset (extending the file if needed), or fails.
+  virtual IoStatus write_at(uint64_t offset, std::string_view data) = 0;
+  // Makes the file's data durable (fdatasync).
+  virtual IoStatus sync() = 0;
+  // Sets the size; bytes beyond the old size read as zeros.
+  virtual IoStatus truncate(uint64_t size) = 0;
+  // Reserves space up to size (no-op if already that large), so that later writes inside it do
+  // not run out of disk; the reserved bytes read as zeros and count in size().
+  virtual IoStatus allocate(uint64_t size) = 0;
+  virtual IoResult<uint64_t> size() = 0;
+};
+
+// Held while alive: the process's exclusive claim on a data directory.
+class DirLock {
+ public:
+  virtual ~DirLock() = default;
+};
+
+enum class OpenMode {
+  kExisting,  // Open a file that must exist, for reading and writing.
+  kCreate,    // Create an empty file, replacing any file of that name.
+};
+
+class Fs {
+ public:
+  virtual ~Fs() = default;
+
+  virtual IoResult<std::unique_ptr<File>> open(const std::string& path, OpenMode mode) = 0;
+  virtual IoResult<std::string> read_file(const std::string& path) = 0;
+  // The names (not paths) of the entries of dir, sorted.
+  virtual IoResult<std::vector<std::string>> list(const std::string& dir) = 0;
+  virtual IoResult<bool> exists(const std::string& path) = 0;
+  // Creates dir and its missing parents.
+  virtual IoStatus create_dirs(const std::string& dir) = 0;
+  // Atomically replaces to with from.
+  virtual IoStatus rename(const std::string& from, const std::string& to) = 0;
+  virtual IoStatus remove(const std::string& path) = 0;
+  virtual IoStatus sync_dir(const std::string& dir) = 0;
+  // Takes an exclusive lock on the file at path (creating it) for as long as the result lives.
+  // Fails at once with code EWOULDBLOCK if another holder has it; detail then names the holder.
+  virtual IoResult<std::unique_ptr<DirLock>> lock(const std::string& path) = 0;
+};
+
+// "dir/name", without doubling a slash.
+std::string join_path(std::string_view dir, std::string_view name);
+
+}  // namespace regent::storage

@@ -1,0 +1,142 @@
+#include "storage/snapshot_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "storage/codec.h"
+
+namespace regent::storage {
+
+namespace {
+
+constexpr std::string_view kSuffix = ".snap";
+constexpr std::string_view kTmpSuffix = ".tmp";
+
+std::optional<uint64_t> parse_hex16(std::string_view s) {
+  uint64_t v = 0;
+  if (s.size() != 16) return std::nullopt;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+std::string snapshot_name(raft::Term term, raft::Index index) {
+  return fmt::format("{:016x}-{:016x}{}", term, index, kSuffix);
+}
+
+SnapshotStore::SnapshotStore(Fs& fs, std::string dir, Logger& logger)
+    : fs_(fs), dir_(std::move(dir)), logger_(logger) {}
+
+Failure SnapshotStore::io_failure(const IoError& e) const {
+  return Failure{FailureKind::kIo,
+                 fmt::format("snapshot: {}. The disk failed a snapshot file, so the member "
+                             "stops; once the disk is healthy (free space if it is full), start "
+                             "it again: it recovers from what is on disk.",
+                             e.message())};
+}
+
+Expected<void, Failure> SnapshotStore::open() {
+  if (auto made = fs_.create_dirs(dir_); !made) return unexpected(io_failure(made.error()));
+  auto names = fs_.list(dir_);
+  if (!names) return unexpected(io_failure(names.error()));
+  files_.clear();
+  for (const std::string& name : *names) {
+    const std::string path = join_path(dir_, name);
+    if (name.ends_with(kTmpSuffix)) {
+      logger_.info("snapshot: removing unfinished {}", path);
+      if (auto r = fs_.remove(path); !r) return unexpected(io_failure(r.error()));
+      continue;
+    }
+    std::optional<uint64_t> term;
+    std::optional<uint64_t> index;
+    if (name.size() == 16 + 1 + 16 + kSuffix.size() && name[16] == '-' && name.ends_with(kSuffix)) {
+      term = parse_hex16(std::string_view(name).substr(0, 16));
+      index = parse_hex16(std::string_view(name).substr(17, 16));
+    }
+    if (!term || !index) {
+      logger_.warn("snapshot: ignoring unexpected file {}", path);
+      continue;
+    }
+    files_.push_back(FileInfo{*term, *index, name});
+  }
+  std::sort(files_.begin(), files_.end(),
+            [](const FileInfo& a, const FileInfo& b) { return a.index < b.index; });
+  return {};
+}
+
+Expected<void, Failure> SnapshotStore::save(const raft::Snapshot& snapshot) {
+  const raft::SnapshotMetadata& m = snapshot.metadata;
+  const std::string name = snapshot_name(m.term, m.index);
+  const std::string path = join_path(dir_, name);
+  const std::string tmp = path + std::string(kTmpSuffix);
+  auto opened = fs_.open(tmp, OpenMode::kCreate);
+  if (!opened) return unexpected(io_failure(opened.error()));
+  if (auto w = (*opened)->write_at(0, encode_snapshot_file(snapshot)); !w) {
+    return unexpected(io_failure(w.error()));
+  }
+  if (auto s = (*opened)->sync(); !s) return unexpected(io_failure(s.error()));
+  if (auto r = fs_.rename(tmp, path); !r) return unexpected(io_failure(r.error()));
+  if (auto d = fs_.sync_dir(dir_); !d) return unexpected(io_failure(d.error()));
+  syncs_ += 2;
+  std::erase_if(files_, [&](const FileInfo& f) { return f.name == name; });
+  files_.push_back(FileInfo{m.term, m.index, name});
+  std::sort(files_.begin(), files_.end(),
+            [](const FileInfo& a, const FileInfo& b) { return a.index < b.index; });
+  return {};
+}
+
+Expected<void, Failure> SnapshotStore::remove(const FileInfo& f) {
+  if (auto r = fs_.remove(join_path(dir_, f.name)); !r) return unexpected(io_failure(r.error()));
+  return {};
+}
+
+Expected<std::optional<raft::Snapshot>, Failure> SnapshotStore::load_newest(
+    raft::Index max_index, std::vector<std::string>& warnings) {
+  while (!files_.empty() && files_.back().index > max_index) {
+    const FileInfo orphan = files_.back();
+    files_.pop_back();
+    warnings.push_back(fmt::format(
+        "snapshot: removing {}: the log holds no mark for it (a crash came between writing it "
+        "and logging it), so it was never in use",
+        join_path(dir_, orphan.name)));
+    logger_.warn("{}", warnings.back());
+    auto removed = remove(orphan);
+    if (!removed) return unexpected(removed.error());
+  }
+  for (auto it = files_.rbegin(); it != files_.rend(); ++it) {
+    const std::string path = join_path(dir_, it->name);
+    auto bytes = fs_.read_file(path);
+    if (!bytes) return unexpected(io_failure(bytes.error()));
+    auto decoded = decode_snapshot_file(*bytes);
+    std::string problem;
+    if (!decoded) {
+      problem = decoded.error().what;
+    } else if (decoded->metadata.index != it->index || decoded->metadata.term != it->term) {
+      problem = fmt::format("it holds index {} term {}, not what its name says",
+                            decoded->metadata.index, decoded->metadata.term);
+    } else {
+      return std::optional<raft::Snapshot>(std::move(*decoded));
+    }
+    warnings.push_back(
+        fmt::format("snapshot: {} is damaged ({}); trying an older snapshot", path, problem));
+    logger_.warn("{}", warnings.back());
+  }
+  return std::optional<raft::Snapshot>();
+}
+
+Expected<raft::Index, Failure> SnapshotStore::remove_old(size_t keep) {
+  while (files_.size() > keep) {
+    auto removed = remove(files_.front());
+    if (!removed) return unexpected(removed.error());
+    logger_.info("snapshot: removed {} ({} newer kept)", join_path(dir_, files_.front().name),
+                 keep);
+    files_.erase(files_.begin());
+  }
+  return files_.empty() ? raft::Index{0} : files_.front().index;
+}
+
+}  // namespace regent::storage

@@ -1,0 +1,59 @@
+// Snapshot files in one directory, named <term>-<index>.snap in hex (codec.h has the format).
+// A file is written whole to a temporary name, synced, renamed, and the directory synced, so a
+// visible name always holds a complete file; recovery still checks its checksum.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/expected.h"
+#include "common/logger.h"
+#include "raft/types.h"
+#include "storage/failure.h"
+#include "storage/fs.h"
+
+namespace regent::storage {
+
+class SnapshotStore {
+ public:
+  SnapshotStore(Fs& fs, std::string dir, Logger& logger);
+
+  // Creates the directory, removes unfinished temporary files, and lists the snapshots.
+  Expected<void, Failure> open();
+
+  // Writes the snapshot durably. Returns the number of syncs it took.
+  Expected<void, Failure> save(const raft::Snapshot& snapshot);
+
+  // The newest snapshot at or before max_index whose file is intact. Files beyond max_index were
+  // never vouched for by the log (a crash came between file and mark) and are deleted; damaged
+  // files are skipped with a warning in warnings. nullopt if none qualifies.
+  Expected<std::optional<raft::Snapshot>, Failure> load_newest(raft::Index max_index,
+                                                               std::vector<std::string>& warnings);
+
+  // Deletes all but the newest keep files; returns the index of the oldest one kept (0 if none).
+  Expected<raft::Index, Failure> remove_old(size_t keep);
+
+  size_t count() const { return files_.size(); }
+  uint64_t syncs() const { return syncs_; }
+
+ private:
+  struct FileInfo {
+    raft::Term term = 0;
+    raft::Index index = 0;
+    std::string name;
+  };
+
+  Failure io_failure(const IoError& e) const;
+  Expected<void, Failure> remove(const FileInfo& f);
+
+  Fs& fs_;
+  std::string dir_;
+  Logger& logger_;
+  std::vector<FileInfo> files_;  // Oldest (lowest index) first.
+  uint64_t syncs_ = 0;
+};
+
+std::string snapshot_name(raft::Term term, raft::Index index);
+
+}  // namespace regent::storage
