@@ -78,6 +78,31 @@ bool KvMachine::apply(const Command& c) {
   return true;
 }
 
+std::string KvMachine::image() const {
+  std::string out = "K|";
+  for (const auto& [key, value] : map_) {
+    put_field(out, key);
+    put_field(out, value);
+  }
+  return out;
+}
+
+bool KvMachine::restore(std::string_view image) {
+  std::map<std::string, std::string> restored;
+  if (!image.empty()) {
+    if (!image.starts_with("K|")) return false;
+    image.remove_prefix(2);
+    while (!image.empty()) {
+      std::string key;
+      std::string value;
+      if (!take_field(image, key) || !take_field(image, value)) return false;
+      restored[std::move(key)] = std::move(value);
+    }
+  }
+  map_ = std::move(restored);
+  return true;
+}
+
 std::optional<std::string> KvMachine::get(const std::string& key) const {
   auto it = map_.find(key);
   if (it == map_.end()) return std::nullopt;

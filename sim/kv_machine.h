@@ -31,6 +31,10 @@ class KvMachine {
   bool apply(const Command& c);
   std::optional<std::string> get(const std::string& key) const;
   void clear() { map_.clear(); }
+  // The whole map as a snapshot's data, and back; restore() of "" (the bootstrap snapshot)
+  // empties the map. A malformed image returns false and leaves the map as it was.
+  std::string image() const;
+  bool restore(std::string_view image);
 
  private:
   std::map<std::string, std::string> map_;

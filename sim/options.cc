@@ -39,6 +39,8 @@ Options Options::from_seed(uint64_t seed, size_t members) {
   o.wal_preallocate = prng.chance(1, 2);
   o.crash_in_sync_percent = static_cast<uint32_t>(prng.chance(1, 2) ? prng.between(25, 100) : 0);
   o.command_padding_bytes = static_cast<uint32_t>(prng.chance(1, 2) ? prng.between(200, 2000) : 0);
+  o.snapshot_every = prng.chance(2, 3) ? prng.between(10, 300) : 0;
+  o.snapshot_catch_up = prng.between(0, 50);
   return o;
 }
 
@@ -48,12 +50,13 @@ std::string Options::describe() const {
       "dup={}% "
       "delay={}-{}us sync={}-{}us torn={}% skew={}% nemesis_every={}us crashes={} "
       "partitions={} asymmetric={} bridges={} transfers={} churn={} flap_leaders={} clients={} "
-      "keys={} wal_segment={}B wal_preallocate={} crash_in_sync={}% padding={}B",
+      "keys={} wal_segment={}B wal_preallocate={} crash_in_sync={}% padding={}B snapshot_every={} "
+      "catch_up={}",
       seed, members, spares, steps, pre_vote, check_quorum, max_msg_bytes, loss_percent,
       duplicate_percent, delay_min_us, delay_max_us, sync_min_us, sync_max_us, torn_percent,
       max_skew_percent, nemesis_interval_us, crashes, partitions, asymmetric, bridges, transfers,
       churn, flap_leaders, clients, keys, wal_segment_bytes, wal_preallocate, crash_in_sync_percent,
-      command_padding_bytes);
+      command_padding_bytes, snapshot_every, snapshot_catch_up);
 }
 
 }  // namespace regent::sim

@@ -46,6 +46,10 @@ struct Options {
   // Filler bytes in every client command, so that entries span 512-byte sectors and a crash in
   // an fsync can tear one (storage's torn-tail recovery is then exercised).
   uint32_t command_padding_bytes = 0;
+  // Snapshots: each node compacts its log every snapshot_every applied entries (0: never),
+  // keeping snapshot_catch_up entries, so lagging followers get the leader's snapshot.
+  uint64_t snapshot_every = 0;
+  uint64_t snapshot_catch_up = 0;
 
   // Faults, one decision every nemesis_interval_us.
   Time nemesis_interval_us = 200'000;

@@ -71,7 +71,8 @@ void World::boot(NodeId id, const raft::ConfState& cs) {
 
 bool World::open_storage(Node& n) {
   const storage::Options so{.segment_bytes = opt_.wal_segment_bytes,
-                            .preallocate = opt_.wal_preallocate};
+                            .preallocate = opt_.wal_preallocate,
+                            .catch_up_entries = opt_.snapshot_catch_up};
   auto opened = storage::DiskStorage::open(*n.fs, kDataDir, so, *n.logger);
   if (!opened) {
     host_failure(n, fmt::format("recovery failed on node {}: {}", n.id, opened.error().message));
@@ -105,7 +106,15 @@ void World::restart(Node& n) {
   c.applied = n.storage->first_index() - 1;
   if (!n.applied.empty()) n.replay_until = std::max(n.replay_until, n.applied.back().index);
   n.applied.clear();
-  n.kv.clear();
+  auto snapshot = n.storage->snapshot();
+  REGENT_ASSERT(snapshot.has_value(), "node {} has no snapshot after recovery", n.id);
+  if (!n.kv.restore(snapshot->data)) {
+    host_failure(n, fmt::format("node {} cannot restore its snapshot at {}", n.id,
+                                snapshot->metadata.index));
+    return;
+  }
+  n.snapshot_index = snapshot->metadata.index;
+  n.conf_state = n.storage->initial_state().second;
   n.raft = std::make_unique<raft::RawNode>(c);
   n.up = true;
   ++n.incarnation;
@@ -205,16 +214,40 @@ void World::sync_done(Node& n) {
                  fmt::format("storage sync failed on node {}: {}", n.id, synced.error().message));
     return;
   }
-  // The simulator's snapshots carry no data: only the bootstrap one exists.
-  if (rd.snapshot) n.kv.clear();
+  if (rd.snapshot) {
+    // A leader's snapshot replaces the state machine (the bootstrap one's data is empty).
+    if (!n.kv.restore(rd.snapshot->data)) {
+      host_failure(n, fmt::format("node {} received an unreadable snapshot at {}", n.id,
+                                  rd.snapshot->metadata.index));
+      return;
+    }
+    n.conf_state = rd.snapshot->metadata.conf_state;
+    n.snapshot_index = rd.snapshot->metadata.index;
+    if (n.snapshot_index > 1) ++coverage_.snapshots_installed;
+  }
   for (const Message& m : rd.messages_after_persist) send(m);
   apply_committed(n, rd.committed_entries);
   for (const raft::ReadState& rs : rd.read_states) {
     n.reads_waiting.push_back({rs, std::stoull(rs.context)});
   }
   n.raft->advance();
+  maybe_compact(n);
   serve_reads(n);
   pump(n);
+}
+
+// Compaction as a server does it: the state machine's image at the applied index becomes a
+// durable snapshot and the log before it goes (but for snapshot_catch_up entries).
+void World::maybe_compact(Node& n) {
+  if (opt_.snapshot_every == 0 || !n.up) return;
+  const raft::Index applied = n.raft->raft().log().applied();
+  if (applied < n.snapshot_index + opt_.snapshot_every || applied > n.storage->last_index()) return;
+  if (auto made = n.storage->create_snapshot(applied, n.conf_state, n.kv.image()); !made) {
+    host_failure(n, fmt::format("snapshot failed on node {}: {}", n.id, made.error().message));
+    return;
+  }
+  n.snapshot_index = applied;
+  ++coverage_.snapshots_made;
 }
 
 void World::apply_committed(Node& n, const std::vector<Entry>& entries) {
@@ -225,7 +258,7 @@ void World::apply_committed(Node& n, const std::vector<Entry>& entries) {
       auto cc = raft::decode_conf_change(e.data);
       REGENT_ASSERT(cc.has_value(), "node {} cannot decode committed conf change {}", n.id,
                     e.index);
-      n.raft->apply_conf_change(*cc);
+      n.conf_state = n.raft->apply_conf_change(*cc);
       continue;
     }
     auto cmd = decode_command(e.data);
@@ -253,8 +286,18 @@ void World::serve_reads(Node& n) {
 }
 
 void World::send(const Message& m) {
-  if (!link_up(m.from, m.to)) return;
-  if (faults_on_ && prng_.chance(opt_.loss_percent, 100)) return;
+  const bool lost = !link_up(m.from, m.to) || (faults_on_ && prng_.chance(opt_.loss_percent, 100));
+  if (m.type == raft::MessageType::kSnapshot) {
+    // A snapshot goes over a stream whose end the sender sees, as etcd's transport reports it;
+    // without the report a leader would wait for the follower forever.
+    const Node& from = *nodes_.at(m.from);
+    schedule(now_ + opt_.delay_max_us, Event{.kind = EventKind::kSnapshotStatus,
+                                             .node = m.from,
+                                             .incarnation = from.incarnation,
+                                             .id = lost ? 0u : 1u,
+                                             .message = m});
+  }
+  if (lost) return;
   const int copies = faults_on_ && prng_.chance(opt_.duplicate_percent, 100) ? 2 : 1;
   for (int i = 0; i < copies; ++i) {
     const Time delay = prng_.between(opt_.delay_min_us, opt_.delay_max_us);
@@ -293,6 +336,15 @@ void World::dispatch(const Event& e) {
       break;
     case EventKind::kIsolate:
       if (faults_on_) isolate(e.node);
+      break;
+    case EventKind::kSnapshotStatus:
+      if (!n->up || e.incarnation != n->incarnation || !n->raft) break;
+      if (n->syncing) {  // Inputs wait while the node is busy with its fsync.
+        schedule(now_ + opt_.sync_max_us, e);
+        break;
+      }
+      n->raft->report_snapshot(e.message.to, e.id == 1);
+      pump(*n);
       break;
     case EventKind::kCrashInSync:
       if (faults_on_ && n->up && e.incarnation == n->incarnation && n->syncing) {

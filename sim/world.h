@@ -12,6 +12,9 @@
 //    subset of 512-byte sectors when the write is torn (torn_percent);
 //  - nodes: crash and restart at any moment; a restart runs the real recovery code on what the
 //    disk kept, and a recovery that fails is a violation (as is any failed write or sync);
+//  - snapshots: nodes compact their logs every snapshot_every applied entries (the map's image
+//    becomes a durable snapshot); a follower too far behind gets the leader's snapshot, saves it
+//    through storage and restores its map from it; the sender learns whether it got through;
 //  - clock: each node's tick runs at its own rate (skew);
 //  - membership: leadership transfers, members removed and added while faults go on.
 //
@@ -55,10 +58,12 @@ enum class HostBug {
 // What the nodes' storage went through in a run, summed over nodes: shows that runs exercise
 // recovery, torn tails and segment rolls, and what a Raft round costs in syncs.
 struct StorageCoverage {
-  uint64_t recoveries = 0;        // Restarts that recovered from the disk.
-  uint64_t torn_tails = 0;        // Recoveries that cut off a torn tail.
-  uint64_t segments_created = 0;  // WAL segments, bootstrap's included.
-  uint64_t file_syncs = 0;        // File::sync() on the simulated disks.
+  uint64_t recoveries = 0;           // Restarts that recovered from the disk.
+  uint64_t torn_tails = 0;           // Recoveries that cut off a torn tail.
+  uint64_t segments_created = 0;     // WAL segments, bootstrap's included.
+  uint64_t snapshots_made = 0;       // Compactions (DiskStorage::create_snapshot).
+  uint64_t snapshots_installed = 0;  // Leaders' snapshots saved by followers.
+  uint64_t file_syncs = 0;           // File::sync() on the simulated disks.
   uint64_t dir_syncs = 0;
   uint64_t bytes_written = 0;
 };
@@ -94,7 +99,8 @@ class World {
     kClientTimeout,
     kNemesis,
     kIsolate,
-    kCrashInSync,  // An armed crash (Node::crash_armed) striking during an fsync.
+    kCrashInSync,     // An armed crash (Node::crash_armed) striking during an fsync.
+    kSnapshotStatus,  // The sender learns whether its snapshot message got through (id: 1 or 0).
   };
 
   struct Event {
@@ -114,6 +120,8 @@ class World {
     uint64_t incarnation = 0;
     double skew = 1.0;
     std::unique_ptr<SimFs> fs;       // The node's disk: it outlives crashes.
+    raft::ConfState conf_state;      // As of the last applied entry: what a snapshot records.
+    raft::Index snapshot_index = 0;  // Of the newest snapshot in its storage.
     std::unique_ptr<Logger> logger;  // Storage warnings, into the run's trace.
     // The running process's storage and core: null while the node is down (a crash destroys
     // them, as a power loss does the process's memory). raft reads through storage.
@@ -155,6 +163,7 @@ class World {
   void sync_done(Node& n);
   void apply_committed(Node& n, const std::vector<raft::Entry>& entries);
   void serve_reads(Node& n);
+  void maybe_compact(Node& n);
 
   // Network.
   void send(const raft::Message& m);

@@ -63,6 +63,8 @@ bool run_one(uint64_t seed, size_t members, uint64_t steps, bool verbose,
   disks.recoveries += r.storage.recoveries;
   disks.torn_tails += r.storage.torn_tails;
   disks.segments_created += r.storage.segments_created;
+  disks.snapshots_made += r.storage.snapshots_made;
+  disks.snapshots_installed += r.storage.snapshots_installed;
   if (failovers != nullptr) {
     failovers->insert(failovers->end(), world.failover_times().begin(),
                       world.failover_times().end());
@@ -147,8 +149,11 @@ int main(int argc, char** argv) {
   fmt::print("{} passed, {} failed\n", passed, failed);
   // What the storage code went through on the simulated disks: recoveries are its real recovery
   // path, torn tails its cutting of writes a crash interrupted.
-  fmt::print("storage: {} recoveries from disk, {} torn tails cut, {} segments\n", disks.recoveries,
-             disks.torn_tails, disks.segments_created);
+  fmt::print(
+      "storage: {} recoveries from disk, {} torn tails cut, {} segments, {} snapshots made, {} "
+      "installed from a leader\n",
+      disks.recoveries, disks.torn_tails, disks.segments_created, disks.snapshots_made,
+      disks.snapshots_installed);
   fmt::print("regent-sim: {} seeds in {:.1f}s ({:.1f} seeds/s)\n", passed + failed, secs,
              static_cast<double>(passed + failed) / secs);
   if (expect_violation) {
