@@ -4,9 +4,12 @@
 // the test knows which batches it may demand back after a SIGKILL.
 //
 //   regent-crash-writer --dir D --seed S --start-batch B [--segment-bytes N] [--max-batches M]
+//                       [--file-size-limit BYTES] [--no-preallocate]
 //
 // Exits 1 with the failure on stderr if the storage refuses (a second writer on a locked
 // directory, corruption, a disk error); otherwise runs until killed or until M batches are done.
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -67,18 +70,31 @@ int main(int argc, char** argv) {
   uint64_t start_batch = 0;
   uint64_t segment_bytes = 64 * 1024;
   uint64_t max_batches = 1'000'000;
+  uint64_t file_size_limit = 0;
+  bool no_preallocate = false;
   app.add_option("--dir", dir, "Data directory")->required();
   app.add_option("--seed", seed, "Workload seed")->required();
   app.add_option("--start-batch", start_batch, "First batch to persist")->required();
   app.add_option("--segment-bytes", segment_bytes, "WAL segment size")->capture_default_str();
   app.add_option("--max-batches", max_batches, "Stop after this many batches (a bound)")
       ->capture_default_str();
+  app.add_option("--file-size-limit", file_size_limit,
+                 "RLIMIT_FSIZE in bytes (0: none): the disk 'fills up' once a file would pass it");
+  app.add_flag("--no-preallocate", no_preallocate, "Grow segments as written");
   CLI11_PARSE(app, argc, argv);
+  if (file_size_limit > 0) {
+    // Past the limit, writes and fallocate fail with EFBIG instead of raising SIGXFSZ: the same
+    // path through the storage as ENOSPC on a full disk.
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{file_size_limit, file_size_limit};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) return 2;
+  }
 
   regent::StderrLogger logger(regent::LogLevel::kWarning);
   regent::storage::PosixFs fs;
   regent::storage::Options options;
   options.segment_bytes = segment_bytes;
+  options.preallocate = !no_preallocate;
   auto storage = regent::storage::DiskStorage::open(fs, dir, options, logger);
   if (!storage) return fail("open " + dir, storage.error());
 

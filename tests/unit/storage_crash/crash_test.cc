@@ -324,6 +324,54 @@ TEST(CrashTest, SyncedBatchesSurviveSigkill) {
       beyond_reports);
 }
 
+TEST(CrashTest, AFullDiskStopsTheWriterWithAClearErrorAndLosesNothingReported) {
+  // Segments that grow as written (no preallocation) up to 256 KiB, under a 100 KiB file-size
+  // limit: the write that crosses it fails as on a full disk. The writer must stop (exit 1)
+  // saying why, and everything it reported as synced must still be there.
+  TempDir tmp;
+  ASSERT_FALSE(tmp.path().empty()) << "mkdtemp failed";
+  const std::string data_dir = storage::join_path(tmp.path(), "data");
+  const std::string err_path = storage::join_path(tmp.path(), "writer.stderr");
+  const std::vector<std::string> args = {"--dir",
+                                         data_dir,
+                                         "--seed",
+                                         "1",
+                                         "--start-batch",
+                                         "0",
+                                         "--segment-bytes",
+                                         std::to_string(256 * 1024),
+                                         "--no-preallocate",
+                                         "--file-size-limit",
+                                         std::to_string(100 * 1024)};
+  auto writer = WriterProcess::start(args, err_path);
+  ASSERT_TRUE(writer);
+  std::vector<std::string> lines;
+  EXPECT_FALSE(writer->read_until(Clock::now() + kExitBound, lines))
+      << "the writer was still running after " << kExitBound.count() << " s";
+  const auto status = writer->wait_for_exit(Clock::now() + kExitBound);
+  ASSERT_TRUE(status && WIFEXITED(*status) && WEXITSTATUS(*status) == 1)
+      << "writer " << describe_status(status);
+  const std::string err = read_text(err_path);
+  EXPECT_NE(err.find("File too large"), std::string::npos) << err;
+  EXPECT_NE(err.find("the member stops"), std::string::npos) << err;
+  ASSERT_FALSE(lines.empty()) << "nothing was synced before the disk filled; stderr:\n" << err;
+
+  Workload workload(1);
+  Model model(1);
+  for (const std::string& line : lines) {
+    const Batch batch = workload.next();
+    const auto reported = synced_batch(line);
+    ASSERT_TRUE(reported && *reported == batch.number) << line;
+    model.apply(batch);
+  }
+  storage::PosixFs fs;
+  CapturingLogger log;
+  auto recovered = storage::DiskStorage::open(fs, data_dir, storage::Options{}, log);
+  ASSERT_TRUE(recovered) << recovered.error().message;
+  const std::string wrong = check_recovered(read_back(**recovered), model, workload.next());
+  EXPECT_EQ(wrong, "") << "after " << model.batches_applied() << " batches reported synced";
+}
+
 TEST(CrashTest, SecondWriterOnALockedDirectoryFailsAtOnce) {
   TempDir tmp;
   ASSERT_FALSE(tmp.path().empty()) << "mkdtemp failed";
