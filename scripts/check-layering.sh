@@ -1,47 +1,56 @@
 #!/usr/bin/env bash
-# Fails if the pure consensus core (src/raft/) includes anything that brings in threads, clocks,
-# files, sockets, ambient randomness, generated protobuf code, or a layer above it.
+# Fails if a deterministic layer includes anything that brings in threads, clocks, files,
+# sockets, ambient randomness, generated protobuf code, or a layer it may not use.
 #
-# Why: DESIGN.md requires raft/ to be a deterministic state machine driven only by tick(), step()
-# and propose(), so that sim/ can replay any run from a seed. One stray <chrono> or <random> breaks
-# that silently; this check breaks the build instead. Registered as the ctest test `layering`.
+# Why: DESIGN.md requires raft/ (the consensus core) and kv/ (the replicated state machine) to be
+# deterministic functions of their inputs, so that sim/ can replay any run from a seed and every
+# member applying the same log reaches the same state. One stray <chrono> or <random> breaks that
+# silently; this check breaks the build instead. Registered as the ctest test `layering`.
 #
 # Usage: scripts/check-layering.sh [repo-root]   (default: the repo this script lives in)
 set -euo pipefail
 
 root="${1:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
-core="$root/src/raft"
 
-# Extended regexes matched against what follows `#include`. Extend this list, not the code below.
-forbidden=(
-  '"(server|storage|transport|kv|client|sim|tools)/'  # layers above raft/ (DESIGN.md)
+# Extended regexes matched against what follows `#include`. Extend these lists, not the code.
+common_forbidden=(
   '<grpc'                   # networking / RPC
-  '"[^"]*\.pb\.h"'          # generated protobuf: the core uses plain structs
+  '"[^"]*\.pb\.h"'          # generated protobuf: these layers use plain structs
   '<thread>' '<mutex>' '<shared_mutex>' '<condition_variable>' '<future>'  # threads
-  '<chrono>' '<ctime>'      # clocks: the core counts ticks
+  '<chrono>' '<ctime>'      # clocks: the core counts ticks; kv is told what happened
   '<random>'                # ambient randomness: a seeded PRNG is injected
   '<fstream>' '<filesystem>' '<iostream>'  # files and process-wide streams
 )
-pattern="^[[:space:]]*#[[:space:]]*include[[:space:]]*($(IFS='|'; echo "${forbidden[*]}"))"
+# Per layer, the other layers it must not include (DESIGN.md, "Layers").
+declare -A layers_forbidden=(
+  [raft]='"(server|storage|transport|kv|client|sim|tools)/'
+  [kv]='"(server|storage|transport|raft|client|sim|tools)/'
+)
 
-if [[ ! -d "$core" ]]; then
-  echo "layering: $core does not exist yet; nothing to check"
-  exit 0
-fi
-
-# grep exits 0 on a match, 1 on none (the passing case), 2 on an error (which must not pass).
-status=0
-offending=$(cd "$root" && grep -rnE --include='*.h' --include='*.cc' --include='*.hpp' \
-  --include='*.cpp' --include='*.inc' "$pattern" src/raft) || status=$?
-case $status in
-  0)
-    echo "layering: src/raft/ must not use threads, clocks, files, sockets, ambient randomness"
-    echo "or higher layers (DESIGN.md, 'Layers'). Offending includes:"
-    echo "$offending"
-    exit 1 ;;
-  1)
-    echo "layering: OK, src/raft/ includes nothing forbidden" ;;
-  *)
-    echo "layering: grep failed (exit $status)" >&2
-    exit 2 ;;
-esac
+failed=0
+for layer in raft kv; do
+  dir="$root/src/$layer"
+  if [[ ! -d "$dir" ]]; then
+    echo "layering: src/$layer does not exist yet; nothing to check"
+    continue
+  fi
+  forbidden=("${layers_forbidden[$layer]}" "${common_forbidden[@]}")
+  pattern="^[[:space:]]*#[[:space:]]*include[[:space:]]*($(IFS='|'; echo "${forbidden[*]}"))"
+  # grep exits 0 on a match, 1 on none (the passing case), 2 on an error (which must not pass).
+  status=0
+  offending=$(cd "$root" && grep -rnE --include='*.h' --include='*.cc' --include='*.hpp' \
+    --include='*.cpp' --include='*.inc' "$pattern" "src/$layer") || status=$?
+  case $status in
+    0)
+      echo "layering: src/$layer/ must not use threads, clocks, files, sockets, ambient"
+      echo "randomness or layers it may not use (DESIGN.md, 'Layers'):"
+      echo "$offending"
+      failed=1 ;;
+    1)
+      echo "layering: OK, src/$layer/ includes nothing forbidden" ;;
+    *)
+      echo "layering: grep failed (exit $status)" >&2
+      exit 2 ;;
+  esac
+done
+exit $failed

@@ -1,0 +1,37 @@
+#include "kv/errors.h"
+
+namespace regent::kv {
+
+Error invalid_argument(std::string_view message) {
+  return Error{ErrorCode::kInvalidArgument, std::string(message)};
+}
+
+Error key_not_found() { return Error{ErrorCode::kKeyNotFound, std::string(kKeyNotFoundMessage)}; }
+
+Error future_revision() {
+  return Error{ErrorCode::kFutureRevision, std::string(kFutureRevisionMessage)};
+}
+
+Error compacted() { return Error{ErrorCode::kCompacted, std::string(kCompactedMessage)}; }
+
+Error corrupt_image(std::string_view what) {
+  return Error{ErrorCode::kCorruptImage, "kv: corrupt image: " + std::string(what)};
+}
+
+std::string_view to_string(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return "invalid argument";
+    case ErrorCode::kKeyNotFound:
+      return "key not found";
+    case ErrorCode::kFutureRevision:
+      return "future revision";
+    case ErrorCode::kCompacted:
+      return "compacted";
+    case ErrorCode::kCorruptImage:
+      return "corrupt image";
+  }
+  return "unknown error";  // Only through a cast of an out-of-range value.
+}
+
+}  // namespace regent::kv

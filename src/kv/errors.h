@@ -1,0 +1,49 @@
+// Expected outcomes of the key-value store: values, never exceptions. The messages are etcd's,
+// word for word, because clients match on them (server/ prefixes "etcdserver: " where etcd's
+// gRPC layer does, e.g. "etcdserver: mvcc: required revision has been compacted").
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace regent::kv {
+
+enum class ErrorCode {
+  kInvalidArgument,  // A malformed request; nothing was changed.
+  kKeyNotFound,      // ignore_value / ignore_lease on a key that does not exist.
+  kFutureRevision,   // A revision the store has not reached.
+  kCompacted,        // A revision compaction has removed.
+  kCorruptImage,     // restore() was given bytes that are not a valid image.
+};
+
+struct Error {
+  ErrorCode code = ErrorCode::kInvalidArgument;
+  std::string message;
+
+  bool operator==(const Error&) const = default;
+};
+
+inline constexpr std::string_view kEmptyKeyMessage = "etcdserver: key is not provided";
+// etcd has no such check (it answers an empty range); Regent refuses the request instead.
+inline constexpr std::string_view kBadRangeEndMessage =
+    "etcdserver: range end must be greater than key";
+inline constexpr std::string_view kValueProvidedMessage = "etcdserver: value is provided";
+inline constexpr std::string_view kLeaseProvidedMessage = "etcdserver: lease is provided";
+inline constexpr std::string_view kDuplicateKeyMessage =
+    "etcdserver: duplicate key given in txn request";
+inline constexpr std::string_view kTooManyOpsMessage =
+    "etcdserver: too many operations in txn request";
+inline constexpr std::string_view kKeyNotFoundMessage = "etcdserver: key not found";
+inline constexpr std::string_view kFutureRevisionMessage =
+    "mvcc: required revision is a future revision";
+inline constexpr std::string_view kCompactedMessage = "mvcc: required revision has been compacted";
+
+Error invalid_argument(std::string_view message);
+Error key_not_found();
+Error future_revision();
+Error compacted();
+Error corrupt_image(std::string_view what);  // "kv: corrupt image: <what>"
+
+std::string_view to_string(ErrorCode code);
+
+}  // namespace regent::kv

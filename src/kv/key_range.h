@@ -1,0 +1,35 @@
+// The keys a request names, from its `key` and `range_end` (etcd's rules, see types.h). A
+// KeyRange views the request's bytes: it must not outlive them.
+#pragma once
+
+#include <string_view>
+
+#include "common/expected.h"
+#include "kv/errors.h"
+
+namespace regent::kv {
+
+class KeyRange {
+ public:
+  // Refuses an empty key and a range_end (other than "\0") that is not greater than the key.
+  static Expected<KeyRange, Error> parse(std::string_view key, std::string_view range_end);
+  // For requests already validated: a bad range is a broken invariant.
+  static KeyRange checked(std::string_view key, std::string_view range_end);
+
+  bool single() const { return kind_ == Kind::kSingle; }
+  std::string_view begin() const { return begin_; }
+  bool contains(std::string_view key) const;
+  // Whether no key at or after `key` can be in the range (the end of a scan in key order).
+  bool ends_before(std::string_view key) const;
+
+ private:
+  enum class Kind { kSingle, kHalfOpen, kFrom };
+  KeyRange(Kind kind, std::string_view begin, std::string_view end)
+      : kind_(kind), begin_(begin), end_(end) {}
+
+  Kind kind_;
+  std::string_view begin_;
+  std::string_view end_;  // Exclusive; used by kHalfOpen only.
+};
+
+}  // namespace regent::kv

@@ -1,0 +1,161 @@
+// The store's writes (put, delete, compact), the reads they share, and the invariant check.
+// Range is in range.cc, Txn in txn.cc, HashKV in hash.cc, the image in image.cc.
+#include "kv/store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "common/assert.h"
+#include "kv/validate.h"
+
+namespace regent::kv {
+
+KeyValue to_key_value(std::string_view key, const Record& r, bool with_value) {
+  REGENT_ASSERT(!r.tombstone, "a tombstone is not a key value");
+  return KeyValue{.key = std::string(key),
+                  .create_revision = r.create_revision,
+                  .mod_revision = r.rev.main,
+                  .version = r.version,
+                  .value = with_value ? r.value : std::string(),
+                  .lease = r.lease};
+}
+
+Store::Write Store::begin_write() const {
+  REGENT_ASSERT(revision_ < kMaxRevision, "revision {} exhausted", revision_);
+  return Write{revision_ + 1, 0};
+}
+
+void Store::finish(const Write& w) {
+  REGENT_ASSERT(w.main == revision_ + 1, "interleaved writes at {} and {}", w.main, revision_);
+  if (w.changed()) revision_ = w.main;
+}
+
+void Store::for_each(const KeyRange& range, const KeyVisitor& visit) const {
+  if (range.single()) {
+    if (auto it = keys_.find(range.begin()); it != keys_.end()) visit(it->first, it->second);
+    return;
+  }
+  for (auto it = keys_.lower_bound(range.begin());
+       it != keys_.end() && !range.ends_before(it->first); ++it) {
+    visit(it->first, it->second);
+  }
+}
+
+Expected<int64_t, Error> Store::read_revision(int64_t requested) const {
+  if (requested > revision_) return unexpected(future_revision());
+  const int64_t at = requested <= 0 ? revision_ : requested;
+  if (at < compact_revision_) return unexpected(compacted());
+  return at;
+}
+
+Expected<void, Error> Store::check_put_target(const PutRequest& r) const {
+  if (!r.ignore_value && !r.ignore_lease) return {};
+  auto it = keys_.find(r.key);
+  if (it == keys_.end() || it->second.latest() == nullptr) return unexpected(key_not_found());
+  return {};
+}
+
+Expected<PutResponse, Error> Store::put(const PutRequest& r) {
+  if (auto ok = check_put_request(r); !ok) return unexpected(ok.error());
+  if (auto ok = check_put_target(r); !ok) return unexpected(ok.error());
+  Write w = begin_write();
+  PutResponse resp = apply_put(r, w);
+  finish(w);
+  return resp;
+}
+
+PutResponse Store::apply_put(const PutRequest& r, Write& w) {
+  KeyIndex& index = keys_[r.key];
+  const Record* prev = index.latest();
+  REGENT_ASSERT(prev != nullptr || (!r.ignore_value && !r.ignore_lease), "unchecked put");
+  PutResponse resp;
+  if (r.prev_kv && prev != nullptr) resp.prev_kv = to_key_value(r.key, *prev);
+  std::string value = r.ignore_value ? prev->value : r.value;
+  const int64_t lease = r.ignore_lease ? prev->lease : r.lease;
+  index.put(w.next(), std::move(value), lease);
+  resp.revision = w.view();
+  return resp;
+}
+
+Expected<DeleteRangeResponse, Error> Store::delete_range(const DeleteRangeRequest& r) {
+  if (auto range = check_delete_request(r); !range) return unexpected(range.error());
+  Write w = begin_write();
+  DeleteRangeResponse resp = apply_delete(r, w);
+  finish(w);
+  return resp;
+}
+
+DeleteRangeResponse Store::apply_delete(const DeleteRangeRequest& r, Write& w) {
+  DeleteRangeResponse resp;
+  std::vector<std::string> doomed;
+  for_each(KeyRange::checked(r.key, r.range_end), [&](const std::string& key, const KeyIndex& k) {
+    const Record* cur = k.latest();
+    if (cur == nullptr) return;
+    if (r.prev_kv) resp.prev_kvs.push_back(to_key_value(key, *cur));
+    doomed.push_back(key);
+  });
+  for (const std::string& key : doomed) keys_.find(key)->second.tombstone(w.next());
+  resp.deleted = static_cast<int64_t>(doomed.size());
+  resp.revision = w.view();
+  return resp;
+}
+
+Expected<CompactionResponse, Error> Store::compact(const CompactionRequest& r) {
+  if (r.revision > revision_) return unexpected(future_revision());
+  if (r.revision <= compact_revision_) return unexpected(compacted());
+  for (auto it = keys_.begin(); it != keys_.end();) {
+    it = it->second.compact(r.revision) ? keys_.erase(it) : std::next(it);
+  }
+  compact_revision_ = r.revision;
+  return CompactionResponse{.revision = revision_};
+}
+
+size_t Store::version_count() const {
+  size_t n = 0;
+  for (const auto& [key, index] : keys_) n += index.records().size();
+  return n;
+}
+
+namespace {
+
+// Invariant 3 over every kept revision, sorted. Returns "" if it holds, or what is wrong.
+std::string check_revisions(std::vector<Revision> revs, int64_t compacted, int64_t revision) {
+  std::sort(revs.begin(), revs.end());
+  if (std::adjacent_find(revs.begin(), revs.end()) != revs.end()) return "shared revision";
+  Revision last{std::max<int64_t>(compacted, 1), -2};  // The next must start a main revision.
+  for (const Revision& r : revs) {
+    if (r.main <= compacted) continue;
+    const bool next_sub = r.main == last.main && r.sub == last.sub + 1;
+    const bool next_main = r.main == last.main + 1 && r.sub == 0;
+    if (!next_sub && !next_main) return fmt::format("gap before revision {}.{}", r.main, r.sub);
+    last = r;
+  }
+  if (last.main != revision) return fmt::format("no change at revision {}", last.main + 1);
+  return "";
+}
+
+}  // namespace
+
+std::string Store::find_problem() const {
+  if (revision_ < 1 || revision_ > kMaxRevision || compact_revision_ < 0 ||
+      compact_revision_ > revision_) {
+    return fmt::format("revision {}, compacted {}", revision_, compact_revision_);
+  }
+  std::vector<Revision> revs;
+  for (const auto& [key, index] : keys_) {
+    if (key.empty()) return "empty key held";
+    std::string problem = valid_history(index.records(), compact_revision_, revision_);
+    if (!problem.empty()) return fmt::format("key {:?}: {}", key, problem);
+    for (const Record& r : index.records()) revs.push_back(r.rev);
+  }
+  return check_revisions(std::move(revs), compact_revision_, revision_);
+}
+
+void Store::check_invariants() const {
+  const std::string problem = find_problem();
+  REGENT_ASSERT(problem.empty(), "kv store invariant broken: {}", problem);
+}
+
+}  // namespace regent::kv
