@@ -159,7 +159,7 @@ void BM_WalSave(benchmark::State& state) {
     }
   }
 
-  const Stats& after = storage.stats();
+  const Stats after = storage.stats();
   const auto batches = static_cast<double>(state.iterations());
   const double wal_syncs = static_cast<double>(after.wal_syncs - before.wal_syncs);
   const double other_syncs = static_cast<double>(after.other_syncs - before.other_syncs);

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "common/bytes.h"
+#include "common/crc32c.h"
 #include "fuzz/wal_record_input.h"
 #include "storage/codec.h"
-#include "storage/crc32c.h"
 #include "storage/record.h"
 
 // Says which property broke (libFuzzer shows stderr with the crash), then crashes.
@@ -150,7 +150,7 @@ void run_framed(uint8_t flags, std::string_view in) {
   std::string_view rest = in.substr(reader.position());
 
   std::string snapshot_file(kSnapshotMagic);
-  put_fixed32(snapshot_file, storage::crc32c(rest));
+  put_fixed32(snapshot_file, crc32c(rest));
   snapshot_file.append(rest);
   check_snapshot_file(snapshot_file);
 

@@ -2,7 +2,7 @@
 #include <string>
 
 #include "common/bytes.h"
-#include "kv/checksum.h"
+#include "common/crc32c.h"
 #include "kv/record_codec.h"
 #include "kv/store.h"
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/bytes.h"
-#include "kv/checksum.h"
+#include "common/crc32c.h"
 #include "kv/record_codec.h"
 #include "kv/store.h"
 
@@ -20,12 +20,6 @@ namespace {
 
 constexpr std::string_view kMagic = "RGKV";
 constexpr uint64_t kFormatVersion = 1;
-
-uint32_t crc32c(std::string_view bytes) {
-  Crc32c crc;
-  crc.process_bytes(bytes.data(), bytes.size());
-  return crc.checksum();
-}
 
 std::optional<int64_t> read_int(ByteReader& in) {
   std::optional<uint64_t> v = in.varint();

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/bytes.h"
-#include "storage/crc32c.h"
+#include "common/crc32c.h"
 
 namespace regent::storage {
 

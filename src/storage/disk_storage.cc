@@ -92,7 +92,6 @@ Expected<void, Failure> DiskStorage::recover() {
     recovery_.fresh = true;
     auto created = wal_->create_first(SegmentPreamble{.first_index = 1});
     if (!created) return created;
-    refresh_stats();
     return {};
   }
 
@@ -131,7 +130,6 @@ Expected<void, Failure> DiskStorage::recover() {
   recovery_.records = wal_->recovered().size();
   recovery_.torn_tail = wal_->torn_tail();
   wal_->release_recovered();
-  refresh_stats();
   logger_.info(
       "storage: recovered {}: snapshot at {} (term {}), entries {}..{}, term {}, commit "
       "{}, {} segments",
@@ -186,9 +184,8 @@ Expected<void, Failure> DiskStorage::write(const std::vector<raft::Entry>& entri
   pending.entries = entries;
   pending.hard_state = hard_state;
   pending_.push_back(std::move(pending));
-  ++stats_.batches;
-  stats_.bytes_written += batch.size();
-  refresh_stats();
+  ++batches_;
+  bytes_written_ += batch.size();
   return {};
 }
 
@@ -209,7 +206,6 @@ Expected<void, Failure> DiskStorage::sync() {
     if (p.hard_state) cache_.set_hard_state(*p.hard_state);
   }
   pending_.clear();
-  refresh_stats();
   return installed ? purge() : Expected<void, Failure>();
 }
 
@@ -252,7 +248,6 @@ Expected<void, Failure> DiskStorage::create_snapshot(raft::Index index,
     const raft::Index compact_to = index - options_.catch_up_entries;
     if (compact_to >= cache_.first_index()) cache_.compact(compact_to);
   }
-  refresh_stats();
   return purge();
 }
 
@@ -262,15 +257,16 @@ Expected<void, Failure> DiskStorage::purge() {
   if (*oldest_kept > 0) {
     if (auto removed = wal_->remove_before(*oldest_kept); !removed) return fail(removed.error());
   }
-  refresh_stats();
   return {};
 }
 
-void DiskStorage::refresh_stats() {
-  stats_.wal_syncs = wal_->wal_syncs();
-  stats_.other_syncs = wal_->other_syncs() + snapshots_->syncs();
-  stats_.segments_created = wal_->segments_created();
-  stats_.segments_removed = wal_->segments_removed();
+Stats DiskStorage::stats() const {
+  return Stats{.batches = batches_,
+               .wal_syncs = wal_->wal_syncs(),
+               .other_syncs = wal_->other_syncs() + snapshots_->syncs(),
+               .bytes_written = bytes_written_,
+               .segments_created = wal_->segments_created(),
+               .segments_removed = wal_->segments_removed()};
 }
 
 std::pair<raft::HardState, raft::ConfState> DiskStorage::initial_state() const {

@@ -116,7 +116,7 @@ class DiskStorage final : public raft::LogStorage {
                                           std::string data);
 
   const RecoveryReport& recovery() const { return recovery_; }
-  const Stats& stats() const { return stats_; }
+  Stats stats() const;
   const std::string& dir() const { return dir_; }
   // Set once a write or sync failed; every later call returns it.
   const std::optional<Failure>& failure() const { return failure_; }
@@ -131,7 +131,6 @@ class DiskStorage final : public raft::LogStorage {
   Expected<void, Failure> purge();
   SegmentPreamble preamble(raft::Index first_index) const;
   raft::Index next_index() const;  // After everything written, synced or not.
-  void refresh_stats();
 
   struct Pending {
     std::vector<raft::Entry> entries;
@@ -153,7 +152,8 @@ class DiskStorage final : public raft::LogStorage {
   raft::HardState written_hs_;
   raft::Index written_last_ = 0;  // Last entry index written while pending_ is non-empty.
   RecoveryReport recovery_;
-  Stats stats_;
+  uint64_t batches_ = 0;
+  uint64_t bytes_written_ = 0;
   std::optional<Failure> failure_;
 };
 

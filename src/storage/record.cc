@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "common/bytes.h"
-#include "storage/crc32c.h"
+#include "common/crc32c.h"
 
 namespace regent::storage {
 

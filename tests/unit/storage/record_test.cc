@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "storage/crc32c.h"
+#include "common/crc32c.h"
 
 namespace regent::storage {
 namespace {
