@@ -2,6 +2,8 @@
 
 #include <system_error>
 
+#include "storage/file_names.h"
+
 namespace regent::storage {
 
 std::string IoError::message() const {
@@ -11,6 +13,18 @@ std::string IoError::message() const {
   out += ": " + std::error_code(code, std::generic_category()).message();
   if (!detail.empty()) out += " (" + detail + ")";
   return out;
+}
+
+IoStatus write_file_atomically(Fs& fs, const std::string& dir, const std::string& name,
+                               std::string_view bytes) {
+  const std::string path = join_path(dir, name);
+  const std::string tmp = path + std::string(kTmpSuffix);
+  auto opened = fs.open(tmp, OpenMode::kCreate);
+  if (!opened) return unexpected(opened.error());
+  if (auto w = (*opened)->write_at(0, bytes); !w) return w;
+  if (auto s = (*opened)->sync(); !s) return s;
+  if (auto r = fs.rename(tmp, path); !r) return r;
+  return fs.sync_dir(dir);
 }
 
 std::string join_path(std::string_view dir, std::string_view name) {

@@ -82,6 +82,11 @@ class Fs {
   virtual IoResult<std::unique_ptr<DirLock>> lock(const std::string& path) = 0;
 };
 
+// Replaces dir/name with bytes so that a crash leaves the old file or the new one, whole: written
+// to name + ".tmp", synced, renamed over name, then the directory synced (two syncs).
+IoStatus write_file_atomically(Fs& fs, const std::string& dir, const std::string& name,
+                               std::string_view bytes);
+
 // "dir/name", without doubling a slash.
 std::string join_path(std::string_view dir, std::string_view name);
 

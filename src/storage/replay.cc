@@ -57,8 +57,8 @@ Expected<Replayed, Failure> replay(const std::vector<WalRecord>& records,
               fmt::format("entry {} leaves a gap after entry {}", e->index, expected_next - 1)));
         }
         if (!log.empty() && e->index <= log.back().index) {
-          // A new leader's entry replaces the tail from its index on.
-          std::erase_if(log, [&](const raft::Entry& old) { return old.index >= e->index; });
+          // A new leader's entry replaces the tail from its index on (the log is contiguous).
+          log.resize(e->index > log.front().index ? e->index - log.front().index : 0);
         }
         log.push_back(std::move(*e));
         break;

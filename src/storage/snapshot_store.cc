@@ -3,29 +3,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 
 #include "storage/codec.h"
+#include "storage/file_names.h"
 
 namespace regent::storage {
 
 namespace {
 
 constexpr std::string_view kSuffix = ".snap";
-constexpr std::string_view kTmpSuffix = ".tmp";
-
-std::optional<uint64_t> parse_hex16(std::string_view s) {
-  uint64_t v = 0;
-  if (s.size() != 16) return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 }  // namespace
 
 std::string snapshot_name(raft::Term term, raft::Index index) {
-  return fmt::format("{:016x}-{:016x}{}", term, index, kSuffix);
+  return hex_pair_name(term, index, kSuffix);
 }
 
 SnapshotStore::SnapshotStore(Fs& fs, std::string dir, Logger& logger)
@@ -51,17 +42,12 @@ Expected<void, Failure> SnapshotStore::open() {
       if (auto r = fs_.remove(path); !r) return unexpected(io_failure(r.error()));
       continue;
     }
-    std::optional<uint64_t> term;
-    std::optional<uint64_t> index;
-    if (name.size() == 16 + 1 + 16 + kSuffix.size() && name[16] == '-' && name.ends_with(kSuffix)) {
-      term = parse_hex16(std::string_view(name).substr(0, 16));
-      index = parse_hex16(std::string_view(name).substr(17, 16));
-    }
-    if (!term || !index) {
+    auto numbers = parse_hex_pair_name(name, kSuffix);
+    if (!numbers) {
       logger_.warn("snapshot: ignoring unexpected file {}", path);
       continue;
     }
-    files_.push_back(FileInfo{*term, *index, name});
+    files_.push_back(FileInfo{numbers->first, numbers->second, name});
   }
   std::sort(files_.begin(), files_.end(),
             [](const FileInfo& a, const FileInfo& b) { return a.index < b.index; });
@@ -71,16 +57,9 @@ Expected<void, Failure> SnapshotStore::open() {
 Expected<void, Failure> SnapshotStore::save(const raft::Snapshot& snapshot) {
   const raft::SnapshotMetadata& m = snapshot.metadata;
   const std::string name = snapshot_name(m.term, m.index);
-  const std::string path = join_path(dir_, name);
-  const std::string tmp = path + std::string(kTmpSuffix);
-  auto opened = fs_.open(tmp, OpenMode::kCreate);
-  if (!opened) return unexpected(io_failure(opened.error()));
-  if (auto w = (*opened)->write_at(0, encode_snapshot_file(snapshot)); !w) {
+  if (auto w = write_file_atomically(fs_, dir_, name, encode_snapshot_file(snapshot)); !w) {
     return unexpected(io_failure(w.error()));
   }
-  if (auto s = (*opened)->sync(); !s) return unexpected(io_failure(s.error()));
-  if (auto r = fs_.rename(tmp, path); !r) return unexpected(io_failure(r.error()));
-  if (auto d = fs_.sync_dir(dir_); !d) return unexpected(io_failure(d.error()));
   syncs_ += 2;
   std::erase_if(files_, [&](const FileInfo& f) { return f.name == name; });
   files_.push_back(FileInfo{m.term, m.index, name});

@@ -2,33 +2,15 @@
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <charconv>
+#include "storage/file_names.h"
 
 namespace regent::storage {
 
 namespace {
 
 constexpr std::string_view kSuffix = ".wal";
-constexpr std::string_view kTmpSuffix = ".tmp";
 // Names the newest segment, so that losing it is noticed (nothing inside the log could tell).
 constexpr std::string_view kLastName = "LAST";
-
-std::optional<uint64_t> parse_hex(std::string_view s) {
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, 16);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// "<16 hex>-<16 hex>.wal" -> seq.
-std::optional<uint64_t> parse_segment_name(std::string_view name) {
-  if (name.size() != 16 + 1 + 16 + kSuffix.size() || name[16] != '-' || !name.ends_with(kSuffix)) {
-    return std::nullopt;
-  }
-  if (!parse_hex(name.substr(17, 16))) return std::nullopt;
-  return parse_hex(name.substr(0, 16));
-}
 
 std::string encode_preamble(const SegmentPreamble& p, uint64_t seq) {
   std::string out;
@@ -44,7 +26,7 @@ std::string encode_preamble(const SegmentPreamble& p, uint64_t seq) {
 }  // namespace
 
 std::string segment_name(uint64_t seq, raft::Index first_index) {
-  return fmt::format("{:016x}-{:016x}{}", seq, first_index, kSuffix);
+  return hex_pair_name(seq, first_index, kSuffix);
 }
 
 std::string_view corruption_advice() {
@@ -94,12 +76,12 @@ Expected<void, Failure> Wal::recover() {
       }
       continue;
     }
-    std::optional<uint64_t> seq = parse_segment_name(name);
-    if (!seq) {
+    auto numbers = parse_hex_pair_name(name, kSuffix);
+    if (!numbers) {
       logger_.warn("wal: ignoring unexpected file {}", path(name));
       continue;
     }
-    if (!segments_.empty() && *seq != segments_.back().seq + 1) {
+    if (!segments_.empty() && numbers->first != segments_.back().seq + 1) {
       return unexpected(Failure{
           FailureKind::kCorrupt,
           fmt::format("wal: segment number {:016x} is missing (found {} and then {} in {}): "
@@ -107,7 +89,7 @@ Expected<void, Failure> Wal::recover() {
                       segments_.back().seq + 1, segments_.back().name, name, dir_,
                       corruption_advice())});
     }
-    segments_.push_back(Segment{*seq, name, 0});
+    segments_.push_back(Segment{numbers->first, name, 0});
   }
   if (auto last = check_newest_present(); !last) return last;
   fresh_ = segments_.empty();
@@ -126,7 +108,7 @@ Expected<void, Failure> Wal::check_newest_present() {
   auto bytes = fs_.read_file(file);
   if (!bytes) return unexpected(io_failure(bytes.error()));
   std::optional<uint64_t> seq;
-  if (bytes->size() == 17 && bytes->back() == '\n') seq = parse_hex(bytes->substr(0, 16));
+  if (bytes->size() == 17 && bytes->back() == '\n') seq = parse_hex16(bytes->substr(0, 16));
   if (!seq) {
     return unexpected(Failure{FailureKind::kCorrupt,
                               fmt::format("wal: {} is damaged: it should name the newest segment "
@@ -144,16 +126,9 @@ Expected<void, Failure> Wal::check_newest_present() {
 }
 
 Expected<void, Failure> Wal::record_newest(uint64_t seq) {
-  const std::string file = path(std::string(kLastName));
-  const std::string tmp = file + std::string(kTmpSuffix);
-  auto opened = fs_.open(tmp, OpenMode::kCreate);
-  if (!opened) return unexpected(io_failure(opened.error()));
-  if (auto w = (*opened)->write_at(0, fmt::format("{:016x}\n", seq)); !w) {
-    return unexpected(io_failure(w.error()));
-  }
-  if (auto s = (*opened)->sync(); !s) return unexpected(io_failure(s.error()));
-  if (auto r = fs_.rename(tmp, file); !r) return unexpected(io_failure(r.error()));
-  if (auto d = fs_.sync_dir(dir_); !d) return unexpected(io_failure(d.error()));
+  auto written =
+      write_file_atomically(fs_, dir_, std::string(kLastName), fmt::format("{:016x}\n", seq));
+  if (!written) return unexpected(io_failure(written.error()));
   other_syncs_ += 2;
   return {};
 }
