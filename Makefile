@@ -52,7 +52,7 @@ build: deps
 build-asan: deps
 	@test -f $(ASAN_DIR)/build.ninja || \
 	  cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	    -DREGENT_SANITIZE=ON -DREGENT_BUILD_BENCH=OFF
+	    -DREGENT_SANITIZE=ON -DREGENT_BUILD_BENCH=OFF -DREGENT_BUILD_SERVER=OFF
 	cmake --build $(ASAN_DIR)
 
 # libFuzzer comes with clang only, so the fuzz targets get a build tree of their own; it builds
@@ -106,16 +106,10 @@ soak: build
 	@if (( $(FUZZ_SECONDS) > 0 )); then $(MAKE) --no-print-directory fuzz-soak; fi
 	$(RELEASE_DIR)/regent-sim --soak --seed $(or $(SOAK_SEED),1)
 
+# A local 3-member cluster on 127.0.0.1 (client ports 2379, 22379, 32379), data under ./data,
+# until Ctrl-C; see scripts/run-cluster.sh.
 run: build
-	@if [[ -x $(RELEASE_DIR)/regent-demo ]]; then \
-	  echo "+ $(RELEASE_DIR)/regent-demo $(RUN_ARGS)"; \
-	  exec $(RELEASE_DIR)/regent-demo $(RUN_ARGS); \
-	else \
-	  echo "make run: nothing to run yet. The server (regentd) is not built yet, and neither is"; \
-	  echo "the demo: tools/demo/ has no sources. Only the consensus core (src/raft/) exists;"; \
-	  echo "'make test' exercises it. Once tools/demo/ lands, 'make run' runs regent-demo: a"; \
-	  echo "small Raft cluster in one process, electing a leader and committing entries."; \
-	fi
+	@scripts/run-cluster.sh $(RELEASE_DIR)/regentd data
 
 format:
 	@command -v clang-format >/dev/null || { echo "install clang-format (apt-get install clang-format)"; exit 1; }

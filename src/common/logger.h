@@ -30,6 +30,10 @@ class Logger {
   void warn(fmt::format_string<Args...> f, Args&&... args) {
     emit(LogLevel::kWarning, f, std::forward<Args>(args)...);
   }
+  template <class... Args>
+  void error(fmt::format_string<Args...> f, Args&&... args) {
+    emit(LogLevel::kError, f, std::forward<Args>(args)...);
+  }
 
  private:
   template <class... Args>

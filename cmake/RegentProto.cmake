@@ -1,0 +1,33 @@
+# The generated protobuf and gRPC code of proto/: one static library, regent_proto, that
+# transport/ and server/ link. Generation runs at build time from Debian's protoc and
+# grpc_cpp_plugin, into the build tree (never committed). Headers are included by their path
+# under proto/: "etcdserverpb/rpc.pb.h", "regentpb/peer.grpc.pb.h".
+find_package(Protobuf REQUIRED)      # CMake's FindProtobuf over Debian's libprotobuf-dev
+find_package(gRPC CONFIG REQUIRED)   # Debian's libgrpc++-dev ships gRPCConfig.cmake
+find_program(REGENT_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+
+function(regent_add_proto_library)
+  set(proto_dir "${PROJECT_SOURCE_DIR}/proto")
+  set(out_dir "${PROJECT_BINARY_DIR}/proto")
+  file(GLOB_RECURSE protos CONFIGURE_DEPENDS RELATIVE "${proto_dir}" "${proto_dir}/*.proto")
+  set(generated "")
+  foreach(proto IN LISTS protos)
+    string(REGEX REPLACE "\\.proto$" "" stem "${proto}")
+    set(outputs "${out_dir}/${stem}.pb.cc" "${out_dir}/${stem}.pb.h"
+                "${out_dir}/${stem}.grpc.pb.cc" "${out_dir}/${stem}.grpc.pb.h")
+    add_custom_command(
+      OUTPUT ${outputs}
+      COMMAND "${CMAKE_COMMAND}" -E make_directory "${out_dir}"
+      COMMAND protobuf::protoc -I "${proto_dir}" --cpp_out "${out_dir}" --grpc_out "${out_dir}"
+              "--plugin=protoc-gen-grpc=${REGENT_GRPC_CPP_PLUGIN}" "${proto_dir}/${proto}"
+      DEPENDS "${proto_dir}/${proto}" protobuf::protoc
+      COMMENT "protoc ${proto}"
+      VERBATIM)
+    list(APPEND generated ${outputs})
+  endforeach()
+  add_library(regent_proto STATIC ${generated})
+  # Generated code is not ours to keep warning-free: system include keeps -Werror off it for users.
+  target_include_directories(regent_proto SYSTEM PUBLIC "${out_dir}")
+  target_link_libraries(regent_proto PUBLIC protobuf::libprotobuf gRPC::grpc++)
+  target_compile_options(regent_proto PRIVATE -w)
+endfunction()

@@ -1,0 +1,52 @@
+#include "server/failure.h"
+
+namespace regent::server {
+
+namespace {
+Failure make(grpc::StatusCode code, std::string message) { return {code, std::move(message)}; }
+}  // namespace
+
+Failure no_leader() { return make(grpc::StatusCode::UNAVAILABLE, "etcdserver: no leader"); }
+Failure leader_changed() {
+  return make(grpc::StatusCode::UNAVAILABLE, "etcdserver: leader changed");
+}
+Failure request_timeout() {
+  return make(grpc::StatusCode::UNAVAILABLE, "etcdserver: request timed out");
+}
+Failure too_many_requests() {
+  return make(grpc::StatusCode::RESOURCE_EXHAUSTED, "etcdserver: too many requests");
+}
+Failure request_too_large() {
+  return make(grpc::StatusCode::INVALID_ARGUMENT, "etcdserver: request is too large");
+}
+Failure not_leader() {
+  return make(grpc::StatusCode::FAILED_PRECONDITION, "etcdserver: not leader");
+}
+Failure bad_transferee() {
+  return make(grpc::StatusCode::FAILED_PRECONDITION, "etcdserver: bad leader transferee");
+}
+Failure transfer_timeout() {
+  return make(grpc::StatusCode::DEADLINE_EXCEEDED,
+              "etcdserver: request timed out, leader transfer took too long");
+}
+Failure stopped() { return make(grpc::StatusCode::UNAVAILABLE, "etcdserver: server stopped"); }
+Failure corrupt_entry() {
+  return make(grpc::StatusCode::INTERNAL, "etcdserver: committed entry cannot be decoded");
+}
+
+Failure from_kv(const kv::Error& e) {
+  switch (e.code) {
+    case kv::ErrorCode::kInvalidArgument:
+    case kv::ErrorCode::kKeyNotFound:
+      return make(grpc::StatusCode::INVALID_ARGUMENT, e.message);
+    case kv::ErrorCode::kFutureRevision:
+    case kv::ErrorCode::kCompacted:
+      // mvcc's messages carry no prefix; etcd's gRPC layer adds it.
+      return make(grpc::StatusCode::OUT_OF_RANGE, "etcdserver: " + e.message);
+    case kv::ErrorCode::kCorruptImage:
+      break;
+  }
+  return make(grpc::StatusCode::INTERNAL, e.message);
+}
+
+}  // namespace regent::server

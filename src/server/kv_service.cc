@@ -1,0 +1,92 @@
+#include "server/kv_service.h"
+
+#include "server/kv_convert.h"
+
+namespace regent::server {
+
+template <class KvResponse, class Response>
+grpc::ServerUnaryReactor* KvService::write(grpc::CallbackServerContext* call,
+                                           regentpb::InternalRequest proposal, Response* response) {
+  // etcd measures the request as it would enter the log.
+  if (proposal.ByteSizeLong() > ctx_.max_request_bytes) {
+    return finish_now(call, request_too_large().status());
+  }
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  ctx_.node->propose(std::move(proposal),
+                     [this, reactor, response](Expected<WriteResponse, Failure> outcome) {
+                       if (!outcome) return reactor->Finish(outcome.error().status());
+                       etcdserverpb::ResponseHeader header;
+                       ctx_.fill(&header);
+                       *response = to_proto(std::get<KvResponse>(*outcome), header);
+                       reactor->Finish(grpc::Status::OK);
+                     });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* call,
+                                           const etcdserverpb::RangeRequest* request,
+                                           etcdserverpb::RangeResponse* response) {
+  auto checked = check_range_request(*request);
+  if (!checked) return finish_now(call, from_kv(checked.error()).status());
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  auto read = [this, reactor, response, range = std::move(*checked)] {
+    auto result = ctx_.machine->read([&](const kv::Store& s) { return s.range(range); });
+    if (!result) return reactor->Finish(from_kv(result.error()).status());
+    etcdserverpb::ResponseHeader header;
+    ctx_.fill(&header);
+    *response = to_proto(*result, header);
+    reactor->Finish(grpc::Status::OK);
+  };
+  if (request->serializable()) {
+    read();
+  } else {
+    ctx_.node->read_index([reactor, read = std::move(read)](Expected<void, Failure> ready) {
+      if (!ready) return reactor->Finish(ready.error().status());
+      read();
+    });
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* call,
+                                         const etcdserverpb::PutRequest* request,
+                                         etcdserverpb::PutResponse* response) {
+  if (auto checked = check_put_request(*request); !checked) {
+    return finish_now(call, from_kv(checked.error()).status());
+  }
+  regentpb::InternalRequest proposal;
+  *proposal.mutable_put() = *request;
+  return write<kv::PutResponse>(call, std::move(proposal), response);
+}
+
+grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* call,
+                                                 const etcdserverpb::DeleteRangeRequest* request,
+                                                 etcdserverpb::DeleteRangeResponse* response) {
+  if (auto checked = check_delete_request(*request); !checked) {
+    return finish_now(call, from_kv(checked.error()).status());
+  }
+  regentpb::InternalRequest proposal;
+  *proposal.mutable_delete_range() = *request;
+  return write<kv::DeleteRangeResponse>(call, std::move(proposal), response);
+}
+
+grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* call,
+                                         const etcdserverpb::TxnRequest* request,
+                                         etcdserverpb::TxnResponse* response) {
+  if (auto checked = check_txn_request(*request, ctx_.max_txn_ops); !checked) {
+    return finish_now(call, from_kv(checked.error()).status());
+  }
+  regentpb::InternalRequest proposal;
+  *proposal.mutable_txn() = *request;
+  return write<kv::TxnResponse>(call, std::move(proposal), response);
+}
+
+grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* call,
+                                             const etcdserverpb::CompactionRequest* request,
+                                             etcdserverpb::CompactionResponse* response) {
+  regentpb::InternalRequest proposal;
+  *proposal.mutable_compaction() = *request;
+  return write<kv::CompactionResponse>(call, std::move(proposal), response);
+}
+
+}  // namespace regent::server

@@ -1,0 +1,118 @@
+#include "server/maintenance_service.h"
+
+#include <filesystem>
+
+#include "server/kv_convert.h"
+
+namespace regent::server {
+
+namespace {
+
+// etcd reports its database file; a member's durable state is its log and snapshot files.
+int64_t disk_bytes(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  int64_t total = 0;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const auto size = it->file_size(size_ec);
+      if (!size_ec) total += static_cast<int64_t>(size);
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext* call,
+                                                    const etcdserverpb::AlarmRequest* request,
+                                                    etcdserverpb::AlarmResponse* response) {
+  if (request->action() != etcdserverpb::AlarmRequest::GET) {
+    // Regent raises no alarms (no space quota, no corruption check yet), so there is nothing
+    // to activate or clear.
+    return finish_now(call, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                         "regent: alarms can be listed, not activated or cleared"));
+  }
+  ctx_.fill(response->mutable_header());
+  return finish_now(call, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext* call,
+                                                     const etcdserverpb::StatusRequest*,
+                                                     etcdserverpb::StatusResponse* response) {
+  const NodeStatus s = ctx_.node->status();
+  ctx_.fill(response->mutable_header());
+  response->mutable_header()->set_raft_term(s.term);
+  response->set_version(kApiVersion);
+  const int64_t bytes = disk_bytes(ctx_.data_dir);
+  response->set_dbsize(bytes);
+  response->set_dbsizeinuse(bytes);
+  response->set_leader(s.leader);
+  response->set_raftindex(s.commit);
+  response->set_raftterm(s.term);
+  response->set_raftappliedindex(s.applied);
+  for (const std::string& e : s.errors) response->add_errors(e);
+  return finish_now(call, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* MaintenanceService::Defragment(
+    grpc::CallbackServerContext* call, const etcdserverpb::DefragmentRequest*,
+    etcdserverpb::DefragmentResponse* response) {
+  // Log segments are deleted whole and snapshots rewritten whole: nothing fragments.
+  ctx_.fill(response->mutable_header());
+  return finish_now(call, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* MaintenanceService::Hash(grpc::CallbackServerContext* call,
+                                                   const etcdserverpb::HashRequest*,
+                                                   etcdserverpb::HashResponse* response) {
+  const uint32_t hash = ctx_.machine->read([](const kv::Store& s) { return s.hash(); });
+  ctx_.fill(response->mutable_header());
+  response->set_hash(hash);
+  return finish_now(call, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* MaintenanceService::HashKV(grpc::CallbackServerContext* call,
+                                                     const etcdserverpb::HashKVRequest* request,
+                                                     etcdserverpb::HashKVResponse* response) {
+  auto result =
+      ctx_.machine->read([&](const kv::Store& s) { return s.hash_kv(request->revision()); });
+  if (!result) return finish_now(call, from_kv(result.error()).status());
+  etcdserverpb::ResponseHeader header;
+  ctx_.fill(&header);
+  *response = to_proto(*result, header);
+  return finish_now(call, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(
+    grpc::CallbackServerContext* call, const etcdserverpb::MoveLeaderRequest* request,
+    etcdserverpb::MoveLeaderResponse* response) {
+  if (request->targetid() == raft::kNone) {
+    return finish_now(call, bad_transferee().status());
+  }
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  ctx_.node->transfer_leadership(request->targetid(),
+                                 [this, reactor, response](Expected<void, Failure> done) {
+                                   if (!done) return reactor->Finish(done.error().status());
+                                   ctx_.fill(response->mutable_header());
+                                   reactor->Finish(grpc::Status::OK);
+                                 });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext* call,
+                                                     const etcdserverpb::MemberListRequest*,
+                                                     etcdserverpb::MemberListResponse* response) {
+  ctx_.fill(response->mutable_header());
+  for (const regentpb::Member& m : ctx_.machine->members()) {
+    etcdserverpb::Member* out = response->add_members();
+    out->set_id(m.id());
+    out->set_name(m.name());
+    for (const std::string& url : m.peer_urls()) out->add_peerurls(url);
+    for (const std::string& url : m.client_urls()) out->add_clienturls(url);
+  }
+  return finish_now(call, grpc::Status::OK);
+}
+
+}  // namespace regent::server

@@ -1,0 +1,49 @@
+// etcdserverpb.Maintenance and etcdserverpb.Cluster: what operators and etcdctl's `endpoint` and
+// `member` commands ask a member about itself and the cluster.
+#pragma once
+
+#include "etcdserverpb/rpc.grpc.pb.h"
+#include "server/service_context.h"
+
+namespace regent::server {
+
+class MaintenanceService final : public etcdserverpb::Maintenance::CallbackService {
+ public:
+  explicit MaintenanceService(const ServiceContext& context) : ctx_(context) {}
+
+  grpc::ServerUnaryReactor* Alarm(grpc::CallbackServerContext* call,
+                                  const etcdserverpb::AlarmRequest* request,
+                                  etcdserverpb::AlarmResponse* response) override;
+  grpc::ServerUnaryReactor* Status(grpc::CallbackServerContext* call,
+                                   const etcdserverpb::StatusRequest* request,
+                                   etcdserverpb::StatusResponse* response) override;
+  grpc::ServerUnaryReactor* Defragment(grpc::CallbackServerContext* call,
+                                       const etcdserverpb::DefragmentRequest* request,
+                                       etcdserverpb::DefragmentResponse* response) override;
+  grpc::ServerUnaryReactor* Hash(grpc::CallbackServerContext* call,
+                                 const etcdserverpb::HashRequest* request,
+                                 etcdserverpb::HashResponse* response) override;
+  grpc::ServerUnaryReactor* HashKV(grpc::CallbackServerContext* call,
+                                   const etcdserverpb::HashKVRequest* request,
+                                   etcdserverpb::HashKVResponse* response) override;
+  grpc::ServerUnaryReactor* MoveLeader(grpc::CallbackServerContext* call,
+                                       const etcdserverpb::MoveLeaderRequest* request,
+                                       etcdserverpb::MoveLeaderResponse* response) override;
+
+ private:
+  const ServiceContext& ctx_;
+};
+
+class ClusterService final : public etcdserverpb::Cluster::CallbackService {
+ public:
+  explicit ClusterService(const ServiceContext& context) : ctx_(context) {}
+
+  grpc::ServerUnaryReactor* MemberList(grpc::CallbackServerContext* call,
+                                       const etcdserverpb::MemberListRequest* request,
+                                       etcdserverpb::MemberListResponse* response) override;
+
+ private:
+  const ServiceContext& ctx_;
+};
+
+}  // namespace regent::server

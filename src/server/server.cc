@@ -1,0 +1,201 @@
+#include "server/server.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <future>
+
+#include "server/kv_service.h"
+#include "server/maintenance_service.h"
+#include "server/raft_node.h"
+#include "server/service_context.h"
+#include "server/state_machine.h"
+#include "storage/disk_storage.h"
+#include "storage/posix_fs.h"
+#include "transport/transport.h"
+
+namespace regent::server {
+
+namespace {
+
+// etcd lets a gRPC message exceed --max-request-bytes by this much, so that an oversized request
+// reaches the server's own check and gets its clear error instead of gRPC's.
+constexpr uint64_t kGrpcOverheadBytes = 512 * 1024;
+
+class Member final : public Server {
+ public:
+  Member(const ServerOptions& options, Logger& logger) : options_(options), logger_(logger) {}
+  ~Member() override { shutdown(); }
+
+  Expected<void, std::string> start();
+  void shutdown() override;
+  bool failed() const override { return node_ && node_->failed(); }
+
+ private:
+  Expected<void, std::string> bootstrap_if_fresh();
+  void hand_over_leadership();
+
+  ServerOptions options_;
+  Logger& logger_;
+  ClusterConfig cluster_;
+  storage::PosixFs fs_;
+  std::unique_ptr<storage::DiskStorage> storage_;
+  StateMachine machine_;
+  std::unique_ptr<RaftNode> node_;
+  std::unique_ptr<transport::Transport> transport_;
+  ServiceContext context_;
+  std::unique_ptr<KvService> kv_;
+  std::unique_ptr<MaintenanceService> maintenance_;
+  std::unique_ptr<ClusterService> cluster_service_;
+  std::unique_ptr<grpc::Server> grpc_;
+  bool stopped_ = false;
+};
+
+Expected<void, std::string> Member::start() {
+  auto cluster = resolve_cluster(options_.cluster);
+  if (!cluster) return unexpected(cluster.error());
+  cluster_ = std::move(*cluster);
+  if (options_.data_dir.empty()) options_.data_dir = options_.cluster.name + ".regent";
+  if (options_.election_timeout < 5 * options_.heartbeat_interval ||
+      options_.heartbeat_interval.count() <= 0) {
+    return unexpected(fmt::format(
+        "--election-timeout ({} ms) must be at least 5 times --heartbeat-interval ({} ms)",
+        options_.election_timeout.count(), options_.heartbeat_interval.count()));
+  }
+  logger_.info("member {} ({:x}) of cluster {:x}, data in {}", options_.cluster.name,
+               cluster_.self_id, cluster_.cluster_id, options_.data_dir);
+
+  storage::Options so;
+  so.catch_up_entries = options_.snapshot_catchup_entries;
+  auto opened = storage::DiskStorage::open(fs_, options_.data_dir, so, logger_);
+  if (!opened) return unexpected(opened.error().message);
+  storage_ = std::move(*opened);
+  if (auto booted = bootstrap_if_fresh(); !booted) return booted;
+
+  NodeOptions no;
+  no.id = cluster_.self_id;
+  no.tick = options_.heartbeat_interval;
+  no.election_ticks = static_cast<int>(options_.election_timeout / options_.heartbeat_interval);
+  no.snapshot_count = options_.snapshot_count;
+  // etcd's request timeout: 5 s plus twice the election timeout.
+  no.request_timeout = std::chrono::milliseconds(5000) + 2 * options_.election_timeout;
+  regentpb::Member self;
+  self.set_id(cluster_.self_id);
+  for (const std::string& url : cluster_.advertise_client_urls) self.add_client_urls(url);
+  no.publish = self;
+  node_ = std::make_unique<RaftNode>(no, *storage_, machine_, logger_);
+
+  transport::Options to;
+  to.cluster_id = cluster_.cluster_id;
+  to.self = cluster_.self_id;
+  to.listen_address = cluster_.listen_peer_address;
+  // One entry must always fit a batch: the transport drops a message larger than a batch.
+  to.max_batch_bytes = std::max<size_t>(to.max_batch_bytes, options_.max_request_bytes + (1 << 20));
+  for (const auto& [id, address] : cluster_.peer_addresses) to.peers.push_back({id, address});
+  auto transport = transport::Transport::start(to, *node_, logger_);
+  if (!transport) return unexpected("peer listener: " + transport.error());
+  transport_ = std::move(*transport);
+  if (auto started = node_->start(*transport_); !started) return started;
+
+  context_.cluster_id = cluster_.cluster_id;
+  context_.member_id = cluster_.self_id;
+  context_.node = node_.get();
+  context_.machine = &machine_;
+  context_.max_request_bytes = options_.max_request_bytes;
+  context_.max_txn_ops = options_.max_txn_ops;
+  context_.data_dir = options_.data_dir;
+  kv_ = std::make_unique<KvService>(context_);
+  maintenance_ = std::make_unique<MaintenanceService>(context_);
+  cluster_service_ = std::make_unique<ClusterService>(context_);
+
+  grpc::ServerBuilder builder;
+  std::vector<int> ports(cluster_.listen_client_addresses.size(), 0);
+  for (size_t i = 0; i < ports.size(); ++i) {
+    builder.AddListeningPort(cluster_.listen_client_addresses[i], grpc::InsecureServerCredentials(),
+                             &ports[i]);
+  }
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(options_.max_request_bytes + kGrpcOverheadBytes));
+  // etcdctl pings every 2 s while a call is open; never answer that with "too many pings".
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder.RegisterService(kv_.get());
+  builder.RegisterService(maintenance_.get());
+  builder.RegisterService(cluster_service_.get());
+  grpc_ = builder.BuildAndStart();
+  for (size_t i = 0; i < ports.size(); ++i) {
+    if (!grpc_ || ports[i] == 0) {
+      return unexpected(
+          fmt::format("cannot listen for clients on {}", cluster_.listen_client_addresses[i]));
+    }
+  }
+  logger_.info("serving clients on {}", fmt::join(cluster_.advertise_client_urls, ", "));
+  return {};
+}
+
+Expected<void, std::string> Member::bootstrap_if_fresh() {
+  if (!storage_->recovery().fresh) return {};
+  if (options_.cluster.initial_cluster_state == "existing") {
+    return unexpected(fmt::format(
+        "{} holds no data and --initial-cluster-state is existing: adding a member to a running "
+        "cluster is not supported yet",
+        options_.data_dir));
+  }
+  // Every member writes the same first snapshot: the cluster's members and an empty store.
+  StateMachine initial(cluster_.members);
+  raft::Snapshot boot;
+  boot.data = initial.image();
+  boot.metadata.index = 1;
+  boot.metadata.term = 1;
+  for (const regentpb::Member& m : cluster_.members) boot.metadata.conf_state.voters.insert(m.id());
+  const raft::HardState hs{.term = 1, .vote = raft::kNone, .commit = 1};
+  if (auto saved = storage_->save({}, hs, boot); !saved) return unexpected(saved.error().message);
+  logger_.info("bootstrapped a new cluster of {} members", cluster_.members.size());
+  return {};
+}
+
+void Member::hand_over_leadership() {
+  if (!node_ || !node_->status().is_leader || cluster_.members.size() < 2) return;
+  std::promise<Expected<void, Failure>> promise;
+  auto outcome = promise.get_future();
+  node_->transfer_leadership(
+      raft::kNone, [&promise](Expected<void, Failure> r) { promise.set_value(std::move(r)); });
+  const auto wait = 2 * options_.election_timeout + std::chrono::seconds(1);
+  if (outcome.wait_for(wait) != std::future_status::ready) {
+    logger_.warn("leadership transfer did not finish within {} ms; stopping anyway",
+                 std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+    return;
+  }
+  if (auto r = outcome.get(); !r) {
+    logger_.warn("leadership transfer failed: {}; stopping anyway", r.error().message);
+  }
+}
+
+void Member::shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  hand_over_leadership();
+  // The loop stops first, answering every waiting client, so the gRPC server has no call left
+  // that could hold up its own shutdown.
+  if (node_) node_->stop();
+  if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (transport_) transport_->stop();
+  if (storage_ && !storage_->failure()) {
+    if (auto synced = storage_->sync(); !synced) logger_.error("{}", synced.error().message);
+  }
+  logger_.info("stopped");
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<Server>, std::string> Server::start(const ServerOptions& options,
+                                                             Logger& logger) {
+  auto member = std::make_unique<Member>(options, logger);
+  if (auto started = member->start(); !started) {
+    member->shutdown();
+    return unexpected(started.error());
+  }
+  return std::unique_ptr<Server>(std::move(member));
+}
+
+}  // namespace regent::server

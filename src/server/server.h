@@ -1,0 +1,43 @@
+// One Regent member, assembled: its data directory (storage/), its peers (transport/), its Raft
+// loop and state machine, and the etcd v3 gRPC API for clients.
+//
+// Start-up: lock and recover the data directory (a fresh one is bootstrapped with the cluster of
+// --initial-cluster), start the loop, then listen to peers and clients. Shut-down (SIGTERM): a
+// leader first hands leadership to its most up-to-date follower, then the member stops taking
+// requests, answers what is waiting, syncs its log and returns.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/expected.h"
+#include "common/logger.h"
+#include "server/cluster_config.h"
+
+namespace regent::server {
+
+struct ServerOptions {
+  ClusterFlags cluster;
+  std::string data_dir;  // Empty: "<name>.regent".
+  std::chrono::milliseconds heartbeat_interval{100};
+  std::chrono::milliseconds election_timeout{1000};
+  uint64_t snapshot_count = 10000;
+  uint64_t snapshot_catchup_entries = 5000;
+  uint64_t max_request_bytes = 1536 * 1024;
+  int max_txn_ops = 128;
+};
+
+class Server {
+ public:
+  static Expected<std::unique_ptr<Server>, std::string> start(const ServerOptions& options,
+                                                              Logger& logger);
+  virtual ~Server() = default;
+
+  // The graceful stop above. Idempotent.
+  virtual void shutdown() = 0;
+  // True once the member stopped on its own (its disk failed).
+  virtual bool failed() const = 0;
+};
+
+}  // namespace regent::server

@@ -1,0 +1,99 @@
+#include "server/state_machine.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "server/kv_convert.h"
+
+namespace regent::server {
+
+namespace {
+
+void sort_members(std::vector<regentpb::Member>& members) {
+  std::sort(members.begin(), members.end(),
+            [](const regentpb::Member& a, const regentpb::Member& b) { return a.id() < b.id(); });
+}
+
+// Lifts a store call's Expected<T> into a WriteResult.
+template <class T>
+WriteResult lift(Expected<T, kv::Error> r) {
+  if (!r) return unexpected(r.error());
+  return WriteResponse{std::move(*r)};
+}
+
+}  // namespace
+
+StateMachine::StateMachine(std::vector<regentpb::Member> members) : members_(std::move(members)) {
+  sort_members(members_);
+}
+
+WriteResult StateMachine::apply(const regentpb::InternalRequest& request) {
+  std::unique_lock lock(mu_);
+  WriteResult result = apply_locked(request);
+  revision_.store(store_.revision(), std::memory_order_release);
+  return result;
+}
+
+WriteResult StateMachine::apply_locked(const regentpb::InternalRequest& request) {
+  using R = regentpb::InternalRequest;
+  switch (request.request_case()) {
+    case R::kPut:
+      return lift(store_.put(from_proto(request.put())));
+    case R::kDeleteRange:
+      return lift(store_.delete_range(from_proto(request.delete_range())));
+    case R::kTxn: {
+      auto txn = from_proto(request.txn());
+      if (!txn) return unexpected(txn.error());
+      return lift(store_.txn(*txn));
+    }
+    case R::kCompaction:
+      return lift(store_.compact(from_proto(request.compaction())));
+    case R::kPublish:
+      publish_locked(request.publish());
+      return WriteResponse{std::monostate{}};
+    case R::REQUEST_NOT_SET:
+      break;
+  }
+  return unexpected(kv::invalid_argument("etcdserver: empty request"));
+}
+
+void StateMachine::publish_locked(const regentpb::Member& m) {
+  // Only client URLs are published: names and peer URLs are fixed by the cluster's bootstrap.
+  for (regentpb::Member& known : members_) {
+    if (known.id() == m.id()) {
+      *known.mutable_client_urls() = m.client_urls();
+      return;
+    }
+  }
+}
+
+std::vector<regentpb::Member> StateMachine::members() const {
+  std::shared_lock lock(mu_);
+  return members_;
+}
+
+std::string StateMachine::image() const {
+  std::shared_lock lock(mu_);
+  regentpb::SnapshotData data;
+  data.set_kv_image(store_.image());
+  for (const regentpb::Member& m : members_) *data.add_members() = m;
+  return data.SerializeAsString();
+}
+
+Expected<void, std::string> StateMachine::restore(std::string_view bytes) {
+  regentpb::SnapshotData data;
+  if (!data.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return unexpected(std::string("snapshot data is not a Regent state machine image"));
+  }
+  auto store = kv::Store::restore(data.kv_image());
+  if (!store) return unexpected(store.error().message);
+  std::vector<regentpb::Member> members(data.members().begin(), data.members().end());
+  sort_members(members);
+  std::unique_lock lock(mu_);
+  store_ = std::move(*store);
+  members_ = std::move(members);
+  revision_.store(store_.revision(), std::memory_order_release);
+  return {};
+}
+
+}  // namespace regent::server

@@ -1,0 +1,61 @@
+// The replicated state machine of a member: the key-value store plus the member table, changed
+// only by applying committed log entries, in log order, on the Raft loop's thread.
+//
+// Invariants:
+//  - apply() is a deterministic function of the entry and the state: members that applied the
+//    same entries hold byte-identical images (kv::Store's own invariants do the rest).
+//  - A request that fails changes nothing, and fails the same way on every member.
+//  - Readers (any thread) see the state between two applies, never in the middle of one.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/expected.h"
+#include "kv/store.h"
+#include "regentpb/request.pb.h"
+
+namespace regent::server {
+
+// What an applied write answers its client.
+using WriteResponse = std::variant<kv::PutResponse, kv::DeleteRangeResponse, kv::TxnResponse,
+                                   kv::CompactionResponse, std::monostate /* publish */>;
+using WriteResult = Expected<WriteResponse, kv::Error>;
+
+class StateMachine {
+ public:
+  explicit StateMachine(std::vector<regentpb::Member> members = {});
+
+  WriteResult apply(const regentpb::InternalRequest& request);
+
+  // Runs f(const kv::Store&) with applies held off.
+  template <class F>
+  auto read(F&& f) const {
+    std::shared_lock lock(mu_);
+    return f(store_);
+  }
+  std::vector<regentpb::Member> members() const;
+  // Lock-free, for response headers.
+  int64_t revision() const { return revision_.load(std::memory_order_acquire); }
+
+  // The whole state as a snapshot's data, and back. restore() of bytes that do not decode
+  // fails and leaves the state as it was.
+  std::string image() const;
+  Expected<void, std::string> restore(std::string_view data);
+
+ private:
+  WriteResult apply_locked(const regentpb::InternalRequest& request);
+  void publish_locked(const regentpb::Member& m);
+
+  mutable std::shared_mutex mu_;
+  kv::Store store_;
+  std::vector<regentpb::Member> members_;  // Sorted by id.
+  std::atomic<int64_t> revision_{1};
+};
+
+}  // namespace regent::server

@@ -1,0 +1,78 @@
+// Carries Raft messages between the members of one cluster, over one gRPC client stream per
+// ordered pair of members (the sender's stream to the receiver's peer port).
+//
+// Invariants:
+//  - send() never blocks on the network: each peer has a bounded queue drained by its own sender
+//    thread. A full queue drops the newest messages and reports the peer unreachable; Raft
+//    retransmits what matters, so a drop is a delay, never a loss of safety.
+//  - Messages from one member to another arrive in the order they were sent, or not at all
+//    (a broken stream drops what was in flight; the sender reconnects with backoff).
+//  - A stream is accepted only from a member of the same cluster (cluster id), addressed to this
+//    member; anything else is refused with FAILED_PRECONDITION and a message naming both ids.
+//  - A snapshot message travels in chunks of at most snapshot_chunk_bytes and is handed to the
+//    receiver whole, once every chunk arrived; the sender reports the outcome through
+//    on_snapshot_sent.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/expected.h"
+#include "common/logger.h"
+#include "raft/message.h"
+
+namespace regent::transport {
+
+struct PeerAddress {
+  raft::NodeId id = raft::kNone;
+  std::string address;  // host:port of the peer's listener, e.g. "127.0.0.1:2380".
+};
+
+struct Options {
+  uint64_t cluster_id = 0;
+  raft::NodeId self = raft::kNone;
+  std::string listen_address;        // host:port to bind; port 0 picks a free one (tests).
+  std::vector<PeerAddress> peers;    // Every other member.
+  size_t max_batch_bytes = 4 << 20;  // One stream write carries at most this much.
+  size_t snapshot_chunk_bytes = 1 << 20;
+  size_t max_queued_messages = 4096;  // Per peer.
+  std::chrono::milliseconds min_backoff{20};
+  std::chrono::milliseconds max_backoff{1000};
+};
+
+// What the transport reports. Called from the transport's threads: implementations must be
+// thread-safe and return quickly (queue the work, do not run Raft here).
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual void on_messages(std::vector<raft::Message> messages) = 0;
+  // A message to `peer` could not be delivered (no connection, stream broke, queue full).
+  virtual void on_unreachable(raft::NodeId peer) = 0;
+  // A kSnapshot message to `peer` was sent whole (ok) or failed part way.
+  virtual void on_snapshot_sent(raft::NodeId peer, bool ok) = 0;
+};
+
+class Transport {
+ public:
+  // Binds the listener and starts one sender per peer. Fails if the address cannot be bound
+  // or a peer entry is invalid (id 0, id == self, duplicate id, empty address).
+  static Expected<std::unique_ptr<Transport>, std::string> start(const Options& options,
+                                                                 Handler& handler, Logger& logger);
+  virtual ~Transport() = default;
+
+  // Queues each message for its `to` peer. Thread-safe; never blocks on the network. Messages
+  // to an unknown peer are dropped with a warning (logged once per peer).
+  virtual void send(std::vector<raft::Message> messages) = 0;
+  // Stops accepting, closes every stream and joins every thread. Idempotent; the destructor
+  // calls it. No Handler call happens after it returns.
+  virtual void stop() = 0;
+
+  virtual int bound_port() const = 0;
+  // Whether a stream to `peer` is currently established (for status output and tests).
+  virtual bool connected(raft::NodeId peer) const = 0;
+};
+
+}  // namespace regent::transport
