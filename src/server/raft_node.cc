@@ -165,6 +165,7 @@ void RaftNode::run() {
       next_tick = std::max(next_tick + options_.tick, now);
       expire(now);
       maybe_publish(now);
+      for (NodeObserver* o : observers_) o->on_tick(now);
     }
     round(in, now);
     const bool ok = handle_ready();
@@ -328,6 +329,9 @@ bool RaftNode::handle_ready() {
     }
     if (!rd.messages_after_persist.empty()) transport_->send(std::move(rd.messages_after_persist));
     apply(rd.committed_entries);
+    if (rd.snapshot || !rd.committed_entries.empty()) {
+      for (NodeObserver* o : observers_) o->on_applied(applied_, machine_.revision());
+    }
     for (const raft::ReadState& rs : rd.read_states) {
       auto it = reads_.find(std::strtoull(rs.context.c_str(), nullptr, 10));
       if (it != reads_.end()) it->second.index = rs.index;
@@ -416,6 +420,9 @@ void RaftNode::maybe_publish(Clock::time_point now) {
 
 void RaftNode::on_leader_change(raft::NodeId old_leader, raft::NodeId new_leader) {
   leader_ = new_leader;
+  for (NodeObserver* o : observers_) {
+    o->on_leader(new_leader, new_leader == options_.id, raw_->raft().term());
+  }
   if (new_leader == raft::kNone) {
     logger_.info("lost leader {:x} at term {}", old_leader, raw_->raft().term());
   } else {

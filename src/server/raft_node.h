@@ -66,6 +66,19 @@ struct NodeStatus {
   std::vector<std::string> errors;
 };
 
+// Code that must follow the loop's state (the watch hub, the lessor), called on the loop thread
+// between rounds: it must not block, and may call propose() / read_index() (they only enqueue).
+class NodeObserver {
+ public:
+  virtual ~NodeObserver() = default;
+  // Once per tick of the loop's clock (--heartbeat-interval).
+  virtual void on_tick(std::chrono::steady_clock::time_point /*now*/) {}
+  // After committed entries were applied (or a snapshot installed); `revision` is the store's.
+  virtual void on_applied(raft::Index /*applied*/, int64_t /*revision*/) {}
+  // The leader this member knows changed; kNone: none known. `is_self`: this member leads.
+  virtual void on_leader(raft::NodeId /*leader*/, bool /*is_self*/, raft::Term /*term*/) {}
+};
+
 class RaftNode final : public transport::Handler {
  public:
   using WriteDone = std::function<void(Expected<WriteResponse, Failure>)>;
@@ -87,6 +100,9 @@ class RaftNode final : public transport::Handler {
   void read_index(Done done);
   // target kNone: the most up-to-date follower. Completes when the target leads.
   void transfer_leadership(raft::NodeId target, Done done);
+
+  // Before start(); observers are called in the order added.
+  void add_observer(NodeObserver& observer) { observers_.push_back(&observer); }
 
   NodeStatus status() const;
   raft::Term term() const { return term_.load(std::memory_order_relaxed); }
@@ -157,6 +173,7 @@ class RaftNode final : public transport::Handler {
   Logger& logger_;
   transport::Transport* transport_ = nullptr;
   std::unique_ptr<raft::RawNode> raw_;
+  std::vector<NodeObserver*> observers_;
 
   // Loop-thread state.
   std::map<uint64_t, Waiter> waiters_;   // By request id; ids grow with time, so by deadline.
