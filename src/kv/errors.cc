@@ -18,6 +18,16 @@ Error corrupt_image(std::string_view what) {
   return Error{ErrorCode::kCorruptImage, "kv: corrupt image: " + std::string(what)};
 }
 
+Error lease_not_found() {
+  return Error{ErrorCode::kLeaseNotFound, std::string(kLeaseNotFoundMessage)};
+}
+
+Error lease_exists() { return Error{ErrorCode::kLeaseExists, std::string(kLeaseExistsMessage)}; }
+
+Error lease_ttl_too_large() {
+  return Error{ErrorCode::kTtlTooLarge, std::string(kLeaseTtlTooLargeMessage)};
+}
+
 std::string_view to_string(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument:
@@ -30,6 +40,12 @@ std::string_view to_string(ErrorCode code) {
       return "compacted";
     case ErrorCode::kCorruptImage:
       return "corrupt image";
+    case ErrorCode::kLeaseNotFound:
+      return "lease not found";
+    case ErrorCode::kLeaseExists:
+      return "lease exists";
+    case ErrorCode::kTtlTooLarge:
+      return "lease TTL too large";
   }
   return "unknown error";  // Only through a cast of an out-of-range value.
 }

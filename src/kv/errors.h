@@ -14,6 +14,9 @@ enum class ErrorCode {
   kFutureRevision,   // A revision the store has not reached.
   kCompacted,        // A revision compaction has removed.
   kCorruptImage,     // restore() was given bytes that are not a valid image.
+  kLeaseNotFound,    // A revoke, or a put attaching a key, names a lease that does not exist.
+  kLeaseExists,      // A grant names the ID of a lease that exists.
+  kTtlTooLarge,      // A lease grant's TTL is beyond kMaxLeaseTtl (lease_table.h).
 };
 
 struct Error {
@@ -37,12 +40,19 @@ inline constexpr std::string_view kKeyNotFoundMessage = "etcdserver: key not fou
 inline constexpr std::string_view kFutureRevisionMessage =
     "mvcc: required revision is a future revision";
 inline constexpr std::string_view kCompactedMessage = "mvcc: required revision has been compacted";
+// Leases: etcd's gRPC messages (rpctypes), which clients match on.
+inline constexpr std::string_view kLeaseNotFoundMessage = "etcdserver: requested lease not found";
+inline constexpr std::string_view kLeaseExistsMessage = "etcdserver: lease already exists";
+inline constexpr std::string_view kLeaseTtlTooLargeMessage = "etcdserver: too large lease TTL";
 
 Error invalid_argument(std::string_view message);
 Error key_not_found();
 Error future_revision();
 Error compacted();
 Error corrupt_image(std::string_view what);  // "kv: corrupt image: <what>"
+Error lease_not_found();
+Error lease_exists();
+Error lease_ttl_too_large();
 
 std::string_view to_string(ErrorCode code);
 

@@ -30,6 +30,23 @@ Store::Write Store::begin_write() const {
 void Store::finish(const Write& w) {
   REGENT_ASSERT(w.main == revision_ + 1, "interleaved writes at {} and {}", w.main, revision_);
   if (w.changed()) revision_ = w.main;
+  // A change that bypassed record_put()/record_tombstone() would be missing from the index.
+  REGENT_ASSERT(!w.changed() || (revisions_.newest() == Revision{w.main, w.next_sub - 1}),
+                "revision {} made {} changes; the revision index ends at {}.{}", w.main, w.next_sub,
+                revisions_.newest().main, revisions_.newest().sub);
+}
+
+void Store::record_put(KeyIndex& index, const std::string& key, Write& w, std::string value,
+                       int64_t lease) {
+  const Revision rev = w.next();
+  index.put(rev, std::move(value), lease);
+  revisions_.add(rev, key);
+}
+
+void Store::record_tombstone(KeyIndex& index, const std::string& key, Write& w) {
+  const Revision rev = w.next();
+  index.tombstone(rev);
+  revisions_.add(rev, key);
 }
 
 void Store::for_each(const KeyRange& range, const KeyVisitor& visit) const {
@@ -51,6 +68,8 @@ Expected<int64_t, Error> Store::read_revision(int64_t requested) const {
 }
 
 Expected<void, Error> Store::check_put_target(const PutRequest& r) const {
+  // etcd checks the lease first (applierV3backend.Put).
+  if (r.lease != 0 && !leases_.contains(r.lease)) return unexpected(lease_not_found());
   if (!r.ignore_value && !r.ignore_lease) return {};
   auto it = keys_.find(r.key);
   if (it == keys_.end() || it->second.latest() == nullptr) return unexpected(key_not_found());
@@ -74,7 +93,8 @@ PutResponse Store::apply_put(const PutRequest& r, Write& w) {
   if (r.prev_kv && prev != nullptr) resp.prev_kv = to_key_value(r.key, *prev);
   std::string value = r.ignore_value ? prev->value : r.value;
   const int64_t lease = r.ignore_lease ? prev->lease : r.lease;
-  index.put(w.next(), std::move(value), lease);
+  leases_.move(r.key, prev != nullptr ? prev->lease : 0, lease);
+  record_put(index, r.key, w, std::move(value), lease);
   resp.revision = w.view();
   return resp;
 }
@@ -96,7 +116,11 @@ DeleteRangeResponse Store::apply_delete(const DeleteRangeRequest& r, Write& w) {
     if (r.prev_kv) resp.prev_kvs.push_back(to_key_value(key, *cur));
     doomed.push_back(key);
   });
-  for (const std::string& key : doomed) keys_.find(key)->second.tombstone(w.next());
+  for (const std::string& key : doomed) {
+    KeyIndex& index = keys_.find(key)->second;
+    leases_.move(key, index.latest()->lease, 0);
+    record_tombstone(index, key, w);
+  }
   resp.deleted = static_cast<int64_t>(doomed.size());
   resp.revision = w.view();
   return resp;
@@ -109,6 +133,7 @@ Expected<CompactionResponse, Error> Store::compact(const CompactionRequest& r) {
     it = it->second.compact(r.revision) ? keys_.erase(it) : std::next(it);
   }
   compact_revision_ = r.revision;
+  revisions_.compact(r.revision);
   return CompactionResponse{.revision = revision_};
 }
 
@@ -150,7 +175,9 @@ std::string Store::find_problem() const {
     if (!problem.empty()) return fmt::format("key {:?}: {}", key, problem);
     for (const Record& r : index.records()) revs.push_back(r.rev);
   }
-  return check_revisions(std::move(revs), compact_revision_, revision_);
+  std::string problem = check_revisions(std::move(revs), compact_revision_, revision_);
+  if (problem.empty()) problem = revisions_.check(keys_, compact_revision_);
+  return problem.empty() ? find_lease_problem() : problem;
 }
 
 void Store::check_invariants() const {

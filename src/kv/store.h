@@ -19,6 +19,14 @@
 //      max(compact_revision(), 1) up to revision() holds changes, with subs 0, 1, ..., n-1.
 //   4. A read at any revision in [compact_revision(), revision()] answers exactly as the store
 //      answered at that revision: compaction only drops what those reads cannot see.
+//   5. The leases satisfy lease_table.h's invariants against the keys as they stand.
+//   6. The revision index (revision_index.h) holds exactly the kept changes at or after the
+//      compacted revision: every change goes through record_put() or record_tombstone().
+//
+// Leases (lease_ops.cc): a grant and a checkpoint change no revision; a revoke deletes every
+// key attached to the lease in one write (one revision, subs in key order), or changes no
+// revision if none is. A put (also in a txn) naming a lease that does not exist fails with
+// "requested lease not found".
 #pragma once
 
 #include <cstdint>
@@ -31,6 +39,9 @@
 #include "kv/errors.h"
 #include "kv/key_index.h"
 #include "kv/key_range.h"
+#include "kv/lease_table.h"
+#include "kv/lease_types.h"
+#include "kv/revision_index.h"
 #include "kv/types.h"
 
 namespace regent::kv {
@@ -53,6 +64,21 @@ class Store {
   // Forgets the versions that no read at or after r.revision can see; reads at revisions
   // before it fail from then on.
   Expected<CompactionResponse, Error> compact(const CompactionRequest& r);
+
+  // The changes of keys in `range` at revisions from..to (to <= 0 or beyond revision(): up to
+  // revision()), in (revision, sub) order, with prev_kv when asked (events.cc). With a limit
+  // (events, or bytes of keys and values), stops once it is reached, after a whole revision:
+  // when a limit is reached, read on from the last event's revision + 1. Fails if
+  // from < compact_revision(); at the compacted revision itself, see revision_index.h for what
+  // a restored store still knows.
+  Expected<std::vector<Event>, Error> events(const KeyRange& range, int64_t from, int64_t to,
+                                             size_t limit = 0, bool with_prev_kv = true,
+                                             size_t max_bytes = 0) const;
+
+  Expected<LeaseGrantResponse, Error> lease_grant(const LeaseGrantRequest& r);
+  Expected<LeaseRevokeResponse, Error> lease_revoke(const LeaseRevokeRequest& r);
+  Expected<LeaseCheckpointResponse, Error> lease_checkpoint(const LeaseCheckpointRequest& r);
+  const LeaseTable& leases() const { return leases_; }
 
   // CRC-32C over every kept version at or before `revision` (0: the current one), in key then
   // revision order. Fails for a future revision and for one at or before the compacted one.
@@ -99,6 +125,11 @@ class Store {
   RangeResponse apply_range(const RangeRequest& r, int64_t at, int64_t view) const;
   PutResponse apply_put(const PutRequest& r, Write& w);
   DeleteRangeResponse apply_delete(const DeleteRangeRequest& r, Write& w);
+  // The only two ways a key changes: its history and the revision index move together.
+  void record_put(KeyIndex& index, const std::string& key, Write& w, std::string value,
+                  int64_t lease);
+  void record_tombstone(KeyIndex& index, const std::string& key, Write& w);
+  Event event_at(Revision rev, const std::string& key, bool with_prev_kv) const;
   struct TxnPath;
   TxnResponse apply_txn(const TxnRequest& r, TxnPath& path, Write& w);
   ResponseOp apply_op(const RequestOp& op, TxnPath& path, Write& w);
@@ -107,14 +138,25 @@ class Store {
 
   // "" if every invariant above holds, or the first broken one.
   std::string find_problem() const;
+  std::string find_lease_problem() const;  // Invariant 5.
 
   Store(int64_t revision, int64_t compact_revision, KeyMap keys)
-      : revision_(revision), compact_revision_(compact_revision), keys_(std::move(keys)) {}
+      : revision_(revision),
+        compact_revision_(compact_revision),
+        keys_(std::move(keys)),
+        revisions_(RevisionIndex::rebuild(keys_, compact_revision_)) {}
 
   int64_t revision_ = 1;
   int64_t compact_revision_ = 0;  // 0: never compacted.
   KeyMap keys_;                   // Only keys with a non-empty history.
+  RevisionIndex revisions_;       // Derived from keys_ (invariant 6); not in the image.
+  LeaseTable leases_;
 };
+
+// What an event weighs against events()'s max_bytes: its key and values.
+inline size_t event_bytes(const Event& e) {
+  return e.kv.key.size() + e.kv.value.size() + (e.prev_kv ? e.prev_kv->value.size() : 0);
+}
 
 // Converts a kept put to the KeyValue a client sees.
 KeyValue to_key_value(std::string_view key, const Record& r, bool with_value = true);

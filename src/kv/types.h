@@ -177,4 +177,17 @@ struct HashKvResponse {
   bool operator==(const HashKvResponse&) const = default;
 };
 
+// One change of one key, as a watcher sees it (etcd's mvccpb.Event). A put's kv is the key as
+// the put left it; a delete's kv holds only the key and mod_revision = the delete's revision.
+// prev_kv is the key as it stood just before the change, if it existed then.
+struct Event {
+  enum class Type : int32_t { kPut = 0, kDelete = 1 };
+
+  Type type = Type::kPut;
+  KeyValue kv;
+  std::optional<KeyValue> prev_kv;
+
+  bool operator==(const Event&) const = default;
+};
+
 }  // namespace regent::kv

@@ -43,6 +43,12 @@ Failure from_kv(const kv::Error& e) {
     case kv::ErrorCode::kCompacted:
       // mvcc's messages carry no prefix; etcd's gRPC layer adds it.
       return make(grpc::StatusCode::OUT_OF_RANGE, "etcdserver: " + e.message);
+    case kv::ErrorCode::kLeaseNotFound:  // rpctypes.ErrGRPCLeaseNotFound
+      return make(grpc::StatusCode::NOT_FOUND, e.message);
+    case kv::ErrorCode::kLeaseExists:  // rpctypes.ErrGRPCLeaseExist
+      return make(grpc::StatusCode::FAILED_PRECONDITION, e.message);
+    case kv::ErrorCode::kTtlTooLarge:  // rpctypes.ErrGRPCLeaseTTLTooLarge
+      return make(grpc::StatusCode::OUT_OF_RANGE, e.message);
     case kv::ErrorCode::kCorruptImage:
       break;
   }

@@ -27,7 +27,9 @@ Failure bad_transferee();     // FailedPrecondition "etcdserver: bad leader tran
 Failure transfer_timeout();   // DeadlineExceeded, etcd's leader-transfer timeout message
 Failure stopped();            // Unavailable "etcdserver: server stopped"
 Failure corrupt_entry();      // Internal: a committed entry this member cannot decode
-// The store's outcome as etcd's gRPC layer reports it ("etcdserver: " + mvcc's message, ...).
+// The store's outcome as etcd's gRPC layer reports it ("etcdserver: " + mvcc's message, ...);
+// leases: NotFound "etcdserver: requested lease not found", FailedPrecondition "etcdserver:
+// lease already exists", OutOfRange "etcdserver: too large lease TTL".
 Failure from_kv(const kv::Error& e);
 
 }  // namespace regent::server

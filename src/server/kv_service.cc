@@ -1,27 +1,9 @@
 #include "server/kv_service.h"
 
 #include "server/kv_convert.h"
+#include "server/write_call.h"
 
 namespace regent::server {
-
-template <class KvResponse, class Response>
-grpc::ServerUnaryReactor* KvService::write(grpc::CallbackServerContext* call,
-                                           regentpb::InternalRequest proposal, Response* response) {
-  // etcd measures the request as it would enter the log.
-  if (proposal.ByteSizeLong() > ctx_.max_request_bytes) {
-    return finish_now(call, request_too_large().status());
-  }
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  ctx_.node->propose(std::move(proposal),
-                     [this, reactor, response](Expected<WriteResponse, Failure> outcome) {
-                       if (!outcome) return reactor->Finish(outcome.error().status());
-                       etcdserverpb::ResponseHeader header;
-                       ctx_.fill(&header);
-                       *response = to_proto(std::get<KvResponse>(*outcome), header);
-                       reactor->Finish(grpc::Status::OK);
-                     });
-  return reactor;
-}
 
 grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* call,
                                            const etcdserverpb::RangeRequest* request,
@@ -56,7 +38,7 @@ grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* call,
   }
   regentpb::InternalRequest proposal;
   *proposal.mutable_put() = *request;
-  return write<kv::PutResponse>(call, std::move(proposal), response);
+  return propose_write<kv::PutResponse>(ctx_, call, std::move(proposal), response);
 }
 
 grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* call,
@@ -67,7 +49,7 @@ grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* ca
   }
   regentpb::InternalRequest proposal;
   *proposal.mutable_delete_range() = *request;
-  return write<kv::DeleteRangeResponse>(call, std::move(proposal), response);
+  return propose_write<kv::DeleteRangeResponse>(ctx_, call, std::move(proposal), response);
 }
 
 grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* call,
@@ -78,7 +60,7 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* call,
   }
   regentpb::InternalRequest proposal;
   *proposal.mutable_txn() = *request;
-  return write<kv::TxnResponse>(call, std::move(proposal), response);
+  return propose_write<kv::TxnResponse>(ctx_, call, std::move(proposal), response);
 }
 
 grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* call,
@@ -86,7 +68,7 @@ grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* call,
                                              etcdserverpb::CompactionResponse* response) {
   regentpb::InternalRequest proposal;
   *proposal.mutable_compaction() = *request;
-  return write<kv::CompactionResponse>(call, std::move(proposal), response);
+  return propose_write<kv::CompactionResponse>(ctx_, call, std::move(proposal), response);
 }
 
 }  // namespace regent::server

@@ -29,11 +29,6 @@ class KvService final : public etcdserverpb::KV::CallbackService {
                                     etcdserverpb::CompactionResponse* response) override;
 
  private:
-  // Proposes a checked write; answers with the KvResponse applying it gave, as `response`.
-  template <class KvResponse, class Response>
-  grpc::ServerUnaryReactor* write(grpc::CallbackServerContext* call,
-                                  regentpb::InternalRequest proposal, Response* response);
-
   const ServiceContext& ctx_;
 };
 

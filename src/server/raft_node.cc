@@ -284,13 +284,16 @@ void RaftNode::check_transfer(Clock::time_point now) {
 }
 
 raft::NodeId RaftNode::best_transferee() const {
+  // The follower with the longest log among those heard from lately: one that stopped or was
+  // cut off could not take over, however long its log.
   raft::NodeId best = raft::kNone;
-  raft::Index best_match = 0;
+  std::pair<bool, raft::Index> best_rank{false, 0};
   for (const auto& [id, progress] : raw_->raft().tracker().progress) {
     if (id == options_.id || !conf_state_.voters.contains(id)) continue;
-    if (best == raft::kNone || progress.match > best_match) {
+    const std::pair<bool, raft::Index> rank{progress.recent_active, progress.match};
+    if (best == raft::kNone || rank > best_rank) {
       best = id;
-      best_match = progress.match;
+      best_rank = rank;
     }
   }
   return best;

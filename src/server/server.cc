@@ -4,11 +4,18 @@
 
 #include <future>
 
+#include "server/candidate_queue.h"
+#include "server/election_service.h"
 #include "server/kv_service.h"
+#include "server/lease_forwarder.h"
+#include "server/lease_service.h"
+#include "server/lessor.h"
 #include "server/maintenance_service.h"
 #include "server/raft_node.h"
 #include "server/service_context.h"
 #include "server/state_machine.h"
+#include "server/watch_hub.h"
+#include "server/watch_service.h"
 #include "storage/disk_storage.h"
 #include "storage/posix_fs.h"
 #include "transport/transport.h"
@@ -46,6 +53,14 @@ class Member final : public Server {
   std::unique_ptr<KvService> kv_;
   std::unique_ptr<MaintenanceService> maintenance_;
   std::unique_ptr<ClusterService> cluster_service_;
+  std::unique_ptr<CandidateQueues> queues_;
+  std::unique_ptr<ElectionService> election_;
+  std::unique_ptr<LockService> lock_;
+  std::unique_ptr<WatchHub> watch_hub_;  // Outlives grpc_: its streams' reactors use it.
+  std::unique_ptr<WatchService> watch_;
+  std::unique_ptr<Lessor> lessor_;  // Outlives grpc_: keep-alive streams use it.
+  std::unique_ptr<LeaseForwarder> lease_forwarder_;
+  std::unique_ptr<LeaseService> lease_;
   std::unique_ptr<grpc::Server> grpc_;
   bool stopped_ = false;
 };
@@ -94,7 +109,29 @@ Expected<void, std::string> Member::start() {
   auto transport = transport::Transport::start(to, *node_, logger_);
   if (!transport) return unexpected("peer listener: " + transport.error());
   transport_ = std::move(*transport);
+  queues_ = std::make_unique<CandidateQueues>(machine_);
+  node_->add_observer(*queues_);
+  WatchOptions wo;
+  wo.progress_interval = options_.watch_progress_notify_interval;
+  wo.no_leader_timeout = 3 * options_.election_timeout;  // etcd's monitorLeader.
+  wo.batch.max_bytes = options_.max_request_bytes + kGrpcOverheadBytes;
+  watch_hub_ = std::make_unique<WatchHub>(
+      machine_,
+      [this](etcdserverpb::ResponseHeader* header, int64_t revision) {
+        context_.fill(header, revision);
+      },
+      wo, logger_);
+  node_->add_observer(*watch_hub_);
+  LessorOptions lo;
+  lo.election_timeout = options_.election_timeout;
+  lo.checkpoint_interval = options_.lease_checkpoint_interval;
+  lo.revoke_retry = no.request_timeout;
+  lessor_ = std::make_unique<Lessor>(lo, machine_, [node = node_.get()](auto request) {
+    node->propose(std::move(request), [](Expected<WriteResponse, Failure>) {});
+  });
+  node_->add_observer(*lessor_);
   if (auto started = node_->start(*transport_); !started) return started;
+  watch_hub_->start();
 
   context_.cluster_id = cluster_.cluster_id;
   context_.member_id = cluster_.self_id;
@@ -106,6 +143,13 @@ Expected<void, std::string> Member::start() {
   kv_ = std::make_unique<KvService>(context_);
   maintenance_ = std::make_unique<MaintenanceService>(context_);
   cluster_service_ = std::make_unique<ClusterService>(context_);
+  lease_forwarder_ =
+      std::make_unique<LeaseForwarder>(*node_, machine_, cluster_.self_id, no.request_timeout);
+  lease_ =
+      std::make_unique<LeaseService>(context_, *lessor_, *lease_forwarder_,
+                                     min_lease_ttl(options_.heartbeat_interval, no.election_ticks));
+  election_ = std::make_unique<ElectionService>(context_, *queues_);
+  lock_ = std::make_unique<LockService>(context_, *queues_);
 
   grpc::ServerBuilder builder;
   std::vector<int> ports(cluster_.listen_client_addresses.size(), 0);
@@ -122,6 +166,11 @@ Expected<void, std::string> Member::start() {
   builder.RegisterService(kv_.get());
   builder.RegisterService(maintenance_.get());
   builder.RegisterService(cluster_service_.get());
+  builder.RegisterService(lease_.get());
+  watch_ = std::make_unique<WatchService>(*watch_hub_);
+  builder.RegisterService(watch_.get());
+  builder.RegisterService(election_.get());
+  builder.RegisterService(lock_.get());
   grpc_ = builder.BuildAndStart();
   for (size_t i = 0; i < ports.size(); ++i) {
     if (!grpc_ || ports[i] == 0) {
@@ -156,10 +205,11 @@ Expected<void, std::string> Member::bootstrap_if_fresh() {
 
 void Member::hand_over_leadership() {
   if (!node_ || !node_->status().is_leader || cluster_.members.size() < 2) return;
-  std::promise<Expected<void, Failure>> promise;
-  auto outcome = promise.get_future();
+  // Shared: the loop may answer after this function gave up waiting.
+  auto promise = std::make_shared<std::promise<Expected<void, Failure>>>();
+  auto outcome = promise->get_future();
   node_->transfer_leadership(
-      raft::kNone, [&promise](Expected<void, Failure> r) { promise.set_value(std::move(r)); });
+      raft::kNone, [promise](Expected<void, Failure> r) { promise->set_value(std::move(r)); });
   const auto wait = 2 * options_.election_timeout + std::chrono::seconds(1);
   if (outcome.wait_for(wait) != std::future_status::ready) {
     logger_.warn("leadership transfer did not finish within {} ms; stopping anyway",
@@ -178,6 +228,10 @@ void Member::shutdown() {
   // The loop stops first, answering every waiting client, so the gRPC server has no call left
   // that could hold up its own shutdown.
   if (node_) node_->stop();
+  if (watch_hub_) watch_hub_->stop(stopped());  // Ends every watch stream; clients move on.
+  if (queues_) queues_->fail_all(stopped());
+  if (lease_forwarder_) lease_forwarder_->stop();  // Forwarded keep-alives end at once.
+  if (lessor_) lessor_->end_streams(stopped());    // So do keep-alive streams.
   if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (transport_) transport_->stop();
   if (storage_ && !storage_->failure()) {

@@ -26,6 +26,12 @@ struct ServerOptions {
   uint64_t snapshot_catchup_entries = 5000;
   uint64_t max_request_bytes = 1536 * 1024;
   int max_txn_ops = 128;
+  // How far a lease's recorded remaining TTL may drift from the leader's clock before the leader
+  // checkpoints it through the log (etcd's --experimental-lease-checkpoint-interval); 0: never.
+  std::chrono::milliseconds lease_checkpoint_interval{5000};
+  // Between two progress notifications to an idle watcher that asked for them (etcd's
+  // --experimental-watch-progress-notify-interval).
+  std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
 };
 
 class Server {

@@ -2,6 +2,7 @@
 // loop to propose and read through, the state machine to read, and the request limits.
 #pragma once
 
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
 #include <cstdint>

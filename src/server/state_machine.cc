@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "server/kv_convert.h"
+#include "server/lease_convert.h"
 
 namespace regent::server {
 
@@ -51,6 +52,12 @@ WriteResult StateMachine::apply_locked(const regentpb::InternalRequest& request)
     case R::kPublish:
       publish_locked(request.publish());
       return WriteResponse{std::monostate{}};
+    case R::kLeaseGrant:
+      return lift(store_.lease_grant(from_proto(request.lease_grant())));
+    case R::kLeaseRevoke:
+      return lift(store_.lease_revoke(from_proto(request.lease_revoke())));
+    case R::kLeaseCheckpoint:
+      return lift(store_.lease_checkpoint(from_proto(request.lease_checkpoint())));
     case R::REQUEST_NOT_SET:
       break;
   }

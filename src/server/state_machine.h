@@ -23,8 +23,10 @@
 namespace regent::server {
 
 // What an applied write answers its client.
-using WriteResponse = std::variant<kv::PutResponse, kv::DeleteRangeResponse, kv::TxnResponse,
-                                   kv::CompactionResponse, std::monostate /* publish */>;
+using WriteResponse =
+    std::variant<kv::PutResponse, kv::DeleteRangeResponse, kv::TxnResponse, kv::CompactionResponse,
+                 std::monostate /* publish */, kv::LeaseGrantResponse, kv::LeaseRevokeResponse,
+                 kv::LeaseCheckpointResponse>;
 using WriteResult = Expected<WriteResponse, kv::Error>;
 
 class StateMachine {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "server/duration_flag.h"
 #include "server/server.h"
 
 namespace {
@@ -43,6 +44,8 @@ int main(int argc, char** argv) {
   auto& c = o.cluster;
   int64_t heartbeat_ms = 100, election_ms = 1000;
   std::string log_level = "info";
+  std::string progress_interval = "10m";
+  std::string lease_checkpoint_interval = "5s";
 
   CLI::App app{"regentd: a member of a Regent cluster (Raft + etcd v3 API)"};
   app.add_option("--name", c.name, "Human-readable name of this member")->capture_default_str();
@@ -83,12 +86,34 @@ int main(int argc, char** argv) {
   app.add_option("--max-txn-ops", o.max_txn_ops, "Most operations in one txn")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--experimental-watch-progress-notify-interval", progress_interval,
+                 "Between progress notifications to idle watchers that ask for them (Go "
+                 "duration: 10m, 30s, 500ms)")
+      ->capture_default_str()
+      ->check([](const std::string& text) {
+        auto d = regent::server::parse_duration(text);
+        if (!d) return d.error();
+        return *d < std::chrono::milliseconds(1) ? std::string("must be at least 1ms")
+                                                 : std::string();
+      });
+  app.add_option("--experimental-lease-checkpoint-interval", lease_checkpoint_interval,
+                 "How far a lease's recorded remaining TTL may drift from the leader's clock "
+                 "before the leader records it through the log (Go duration; 0: never)")
+      ->capture_default_str()
+      ->check([](const std::string& text) {
+        auto d = regent::server::parse_duration(text);
+        return d ? std::string() : d.error();
+      });
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   CLI11_PARSE(app, argc, argv);
   o.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
   o.election_timeout = std::chrono::milliseconds(election_ms);
+  o.watch_progress_notify_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+      *regent::server::parse_duration(progress_interval));
+  o.lease_checkpoint_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+      *regent::server::parse_duration(lease_checkpoint_interval));
 
   const regent::LogLevel level = log_level == "debug"   ? regent::LogLevel::kDebug
                                  : log_level == "warn"  ? regent::LogLevel::kWarning

@@ -19,6 +19,7 @@ using testing::put;
 // The same operations, in the same order, on any store; more rounds extend fewer.
 void apply_rounds(Store& s, int rounds) {
   for (int i = 0; i < rounds; ++i) {
+    if (i != 0) must(s.lease_grant({.id = i, .ttl = 10 * i}));  // So the image holds leases.
     put(s, "k" + std::to_string(i), std::string(i * 10, 'x'), i);
     put(s, "k0", "round " + std::to_string(i));
     must(s.txn({.compare = {testing::cmp_version("k1", Compare::Result::kGreater, 0)},
@@ -125,10 +126,10 @@ TEST(ImageTest, EveryTruncationAndEveryFlippedByteIsRefused) {
 }
 
 // Images whose checksum is right but whose body is not: the decoder itself must refuse them.
-constexpr size_t kHeaderBytes = 9;  // "RGKV", version 1, CRC-32C.
+constexpr size_t kHeaderBytes = 9;  // "RGKV", version 2, CRC-32C.
 
 std::string with_body(std::string_view body) {
-  std::string out("RGKV\x01", 5);
+  std::string out("RGKV\x02", 5);
   put_fixed32(out, crc32c(body));
   out.append(body);
   return out;
@@ -188,6 +189,7 @@ struct Forged {
       put_varint(body, records.size());
       for (const Record& r : records) put_record(body, r);
     }
+    put_varint(body, 0);  // No leases.
     return with_body(body);
   }
 };

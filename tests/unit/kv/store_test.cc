@@ -75,6 +75,7 @@ TEST(StoreTest, PutReturnsThePreviousKeyValueWhenAsked) {
 
 TEST(StoreTest, PutKeepsValueOrLeaseWhenToldToIgnoreThem) {
   Store s;
+  for (int64_t id : {7, 9}) must(s.lease_grant({.id = id, .ttl = 60}));
   put(s, "k", "value", 7);
   must(s.put({.key = "k", .lease = 9, .ignore_value = true}));
   EXPECT_EQ(get(s, "k"), (KeyValue{"k", 2, 3, 2, "value", 9}));

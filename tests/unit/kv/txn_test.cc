@@ -34,6 +34,7 @@ TEST(TxnTest, EveryCompareTargetAndResult) {
   Store s;
   put(s, "k", "v");
   put(s, "other", "x");
+  must(s.lease_grant({.id = 5, .ttl = 60}));
   must(s.put({.key = "k", .value = "m", .lease = 5}));
   // k: create 2, mod 4, version 2, value "m", lease 5.
   const std::vector<std::pair<Target, int64_t>> numbers = {

@@ -1,0 +1,67 @@
+// A connection to a Regent (or etcd) cluster: the endpoints, one gRPC channel to each, and the
+// failover rule every call of the library follows.
+//
+// Invariants:
+//  - The client talks to the cluster through etcd's v3 gRPC API only.
+//  - A call is sent to one endpoint at a time, starting with the last one that answered; an
+//    endpoint that cannot be reached, or answers Unavailable, makes the call move to the next.
+//  - Reads and idempotent calls (Range, Status, MemberList, Leader, keep-alives, campaign and lock
+//    waits) are retried on the next endpoint after Unavailable, within their deadline. Writes
+//    (Put, DeleteRange, Txn, Compact, LeaseGrant, LeaseRevoke, MoveLeader) are retried only when
+//    they provably never left the client (no connection could be made); any other failure is
+//    returned, marked `outcome_unknown` when the write may have been applied.
+//  - Every call has a deadline: its Context's, or `request_timeout` from the call's start;
+//    only calls that wait for an event (campaign, lock) may wait without one.
+//  - A Client is thread-safe; objects built on it (KV, Lease, Watcher, Session, ...) share it
+//    through std::shared_ptr and keep it alive while their background threads run.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/error.h"
+
+namespace regent::client {
+
+namespace internal {
+class Connections;
+}
+
+struct ClientOptions {
+  // "http://host:port" (as etcd advertises them) or "host:port". TLS is not supported.
+  std::vector<std::string> endpoints;
+  // How long one endpoint may take to accept a connection before the call moves on.
+  std::chrono::milliseconds dial_timeout{2000};
+  // The deadline of a call made with a Context that has none (etcdctl's --command-timeout).
+  std::chrono::milliseconds request_timeout{5000};
+  // The least time one attempt of a retriable call gets before the next endpoint is tried, so a
+  // frozen member cannot use up a read's whole deadline.
+  std::chrono::milliseconds attempt_timeout{2000};
+  // HTTP/2 pings on open calls, to notice a dead connection under a long-running stream. etcd
+  // refuses pings more often than every 5 s by default.
+  std::chrono::milliseconds keepalive_time{10000};
+  std::chrono::milliseconds keepalive_timeout{5000};
+};
+
+class Client {
+ public:
+  // Checks the endpoints' syntax; connections are made by the first call that needs them.
+  static Result<std::shared_ptr<Client>> connect(ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  const ClientOptions& options() const { return options_; }
+  // Used by the library's own classes (KV, Lease, ...); not an application interface.
+  internal::Connections& connections() const { return *connections_; }
+
+ private:
+  Client(ClientOptions options, std::unique_ptr<internal::Connections> connections);
+
+  ClientOptions options_;
+  std::unique_ptr<internal::Connections> connections_;
+};
+
+}  // namespace regent::client

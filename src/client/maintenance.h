@@ -1,0 +1,74 @@
+// Cluster and member administration: members, per-endpoint status and health, leadership
+// transfer.
+//
+// Invariants:
+//  - status() and health() ask one endpoint and never fail over: they describe that member.
+//  - member_list() is a read (retried on another endpoint); move_leader() is a write, sent to
+//    the member that leads (found through status()), as etcd requires.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/client.h"
+#include "client/context.h"
+#include "client/error.h"
+#include "client/types.h"
+
+namespace regent::client {
+
+struct Member {
+  uint64_t id = 0;
+  std::string name;
+  std::vector<std::string> peer_urls;
+  std::vector<std::string> client_urls;
+  bool is_learner = false;
+};
+
+struct MemberListResponse {
+  ResponseHeader header;
+  std::vector<Member> members;
+};
+
+struct StatusResponse {
+  ResponseHeader header;
+  std::string version;
+  int64_t db_size = 0;
+  uint64_t leader = 0;
+  uint64_t raft_index = 0;
+  uint64_t raft_term = 0;
+  uint64_t raft_applied_index = 0;
+  std::vector<std::string> errors;
+  int64_t db_size_in_use = 0;
+  bool is_learner = false;
+};
+
+struct HealthResponse {
+  bool healthy = false;
+  std::chrono::nanoseconds took{0};
+  std::string error;  // Why not healthy.
+};
+
+class Maintenance {
+ public:
+  explicit Maintenance(std::shared_ptr<Client> client) : client_(std::move(client)) {}
+
+  size_t endpoint_count() const;
+  const std::string& endpoint(size_t i) const;
+
+  Result<StatusResponse> status(size_t endpoint, const Context& ctx = Context()) const;
+  // etcdctl's check: a linearizable read answered (a missing key or "permission denied" count
+  // as answers) and no alarm raised.
+  HealthResponse health(size_t endpoint, const Context& ctx = Context()) const;
+  Result<MemberListResponse> member_list(const Context& ctx = Context()) const;
+  // Asks the current leader to hand leadership to `target`; returns the former leader's id.
+  Result<uint64_t> move_leader(uint64_t target, const Context& ctx = Context()) const;
+
+ private:
+  std::shared_ptr<Client> client_;
+};
+
+}  // namespace regent::client

@@ -1,0 +1,96 @@
+#include "server/lease_keepalive.h"
+
+#include "server/require_leader.h"
+
+namespace regent::server {
+
+namespace {
+
+bool forwarded_call(const grpc::CallbackServerContext& call) {
+  return call.client_metadata().find(kForwardedKey) != call.client_metadata().end();
+}
+
+}  // namespace
+
+KeepAliveStream::KeepAliveStream(grpc::CallbackServerContext* call, const ServiceContext& context,
+                                 Lessor& lessor, LeaseForwarder& forwarder)
+    : ctx_(context), lessor_(lessor), forwarder_(forwarder), forwarded_(forwarded_call(*call)) {
+  // Registered before the leader is checked, so that a loss in between is not missed.
+  const bool needs_leader = requires_leader(*call);
+  stream_token_ = lessor_.add_stream(needs_leader, [this](const Failure& why) {
+    std::lock_guard lock(mu_);
+    finish_when_idle(why.status());
+  });
+  std::lock_guard lock(mu_);
+  if (needs_leader && ctx_.node->status().leader == raft::kNone) {
+    finish_when_idle(no_leader().status());
+  }
+  if (!finish_) StartRead(&request_);
+}
+
+void KeepAliveStream::OnReadDone(bool ok) {
+  int64_t id = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (!ok || finish_) {
+      finish_when_idle(grpc::Status::OK);  // The client closed its side, or we are ending.
+      return;
+    }
+    busy_ = true;
+    id = request_.id();
+  }
+  renew(id);
+}
+
+void KeepAliveStream::renew(int64_t id) {
+  Expected<int64_t, Failure> ttl = lessor_.renew(id);
+  if (ttl) return answer(id, ttl);
+  // Not the leader. A follower's forward that reached a member which no longer leads fails,
+  // rather than travelling on.
+  if (forwarded_) return answer(id, unexpected(leader_changed()));
+  etcdserverpb::LeaseKeepAliveRequest request;
+  request.set_id(id);
+  forwarder_.keep_alive(request,
+                        [this, id](Expected<etcdserverpb::LeaseKeepAliveResponse, Failure> leader) {
+                          if (!leader) return answer(id, unexpected(leader.error()));
+                          answer(id, leader->ttl());
+                        });
+}
+
+void KeepAliveStream::answer(int64_t id, Expected<int64_t, Failure> ttl) {
+  std::lock_guard lock(mu_);
+  if (!ttl || finish_) {
+    busy_ = false;
+    finish_when_idle(ttl ? grpc::Status::OK : ttl.error().status());
+    return;
+  }
+  response_.Clear();
+  ctx_.fill(response_.mutable_header());
+  response_.set_id(id);
+  response_.set_ttl(*ttl);
+  StartWrite(&response_);  // Still busy until the write is done.
+}
+
+void KeepAliveStream::OnWriteDone(bool ok) {
+  std::lock_guard lock(mu_);
+  busy_ = false;
+  if (!ok || finish_) {
+    finish_when_idle(grpc::Status::OK);  // A failed write: the client is gone.
+    return;
+  }
+  StartRead(&request_);
+}
+
+void KeepAliveStream::finish_when_idle(const grpc::Status& status) {
+  if (!finish_) finish_ = status;
+  if (busy_ || finished_) return;
+  finished_ = true;
+  Finish(*finish_);
+}
+
+void KeepAliveStream::OnDone() {
+  lessor_.remove_stream(stream_token_);
+  delete this;
+}
+
+}  // namespace regent::server

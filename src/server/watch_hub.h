@@ -1,0 +1,219 @@
+// The watch hub: every client watch stream of this member and its watchers, fed from the store
+// as the Raft loop applies entries (etcd's watchableStore and serverWatchStream, without gRPC:
+// a stream is reached through a WatchSink, so tests drive the hub by hand).
+//
+// Dispatch. After each batch of applied entries (on_applied, on the loop thread) the hub reads
+// the changes since the last dispatch from the store once, and queues for each synced watcher
+// the ones it matches. A watcher whose stream's queue would grow past max_pending_bytes is not
+// queued anything: it becomes unsynced, keeping its next revision, and the syncer thread later
+// catches it up from the store's history, a bounded read at a time, while its stream's queue is
+// below half the limit; if compaction overtook it, it is cancelled with compact_revision set.
+// So a slow client costs the loop nothing but its share of one read, and never blocks writes.
+//
+// Invariants (under mu_):
+//  1. A watcher has been queued, in revision order and exactly once, every change it matches
+//     (after its filters) at revisions below its `next`, and nothing at or after it.
+//  2. A synced watcher has next > dispatched_: the next dispatch covers it. Unsynced watchers
+//     are the syncer's; a syncer result applies only if the watcher's `next` did not move since
+//     the read began.
+//  3. A stream has at most one write in flight, and its responses leave in the order queued;
+//     its queued bytes stay within max_pending_bytes, plus control responses (created,
+//     canceled, progress), which are small and stop being read once the limit is passed.
+//  4. No lock (the hub's or the store's) is held while a WatchSink is called; a stream is
+//     finished only when no write is in flight, and never called again after that.
+//
+// hasleader: a stream whose call carries it is refused when the member knows no leader, and
+// finished with Unavailable "etcdserver: no leader" once the member has been without one for
+// no_leader_timeout (etcd waits three election timeouts before cancelling open streams).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/expected.h"
+#include "common/logger.h"
+#include "etcdserverpb/rpc.pb.h"
+#include "kv/key_range.h"
+#include "server/failure.h"
+#include "server/raft_node.h"
+#include "server/state_machine.h"
+#include "server/watch_batch.h"
+
+namespace regent::server {
+
+struct WatchOptions {
+  // Bytes of responses one stream may have waiting for its client before its watchers fall
+  // back to catching up from history.
+  size_t max_pending_bytes = 4 * 1024 * 1024;
+  BatchLimits batch;  // Response size and fragment limits (watch_batch.h).
+  // One history read of an unsynced watcher, in events and in bytes of keys and values: it
+  // holds the store's read lock, which applies wait for.
+  size_t catch_up_events = 1000;
+  size_t catch_up_bytes = 4 * 1024 * 1024;
+  // A dispatch spanning more revisions than this (a snapshot installed, a long catch-up) is not
+  // read on the loop: every synced watcher is caught up by the syncer instead.
+  int64_t max_dispatch_revisions = 10000;
+  std::chrono::milliseconds progress_interval{10 * 60 * 1000};  // etcd's default, 10 minutes.
+  std::chrono::milliseconds no_leader_timeout{3000};            // 3 x --election-timeout.
+  std::chrono::milliseconds sync_interval{100};  // The syncer's pace when nothing wakes it.
+};
+
+// One client stream's writer. Called without hub locks held, never concurrently for one stream.
+class WatchSink {
+ public:
+  virtual ~WatchSink() = default;
+  // Sends one response; the hub sends the next only after on_written() for this one.
+  virtual void write(etcdserverpb::WatchResponse response) = 0;
+  // Reads the next request: the hub paused reading while the stream's queue was full.
+  virtual void read_more() = 0;
+  // Ends the call. No write is in flight, and the sink is not called again.
+  virtual void finish(const grpc::Status& status) = 0;
+};
+
+class WatchHub final : public NodeObserver {
+ public:
+  // Fills a response header (cluster, member, term) with the given revision.
+  using FillHeader = std::function<void(etcdserverpb::ResponseHeader*, int64_t revision)>;
+
+  WatchHub(const StateMachine& machine, FillHeader fill, WatchOptions options, Logger& logger);
+  ~WatchHub() override;
+
+  // Starts the syncer thread (tests call sync_once() instead).
+  void start();
+  // Finishes every stream with `why`, refuses new ones, stops the syncer. Idempotent.
+  void stop(const Failure& why);
+
+  // A new client stream; refused with "no leader" if it requires one and none is known.
+  Expected<uint64_t, Failure> open(std::shared_ptr<WatchSink> sink, bool require_leader);
+  // A request from the stream's client. Returns whether to read the next one now; if not, the
+  // hub calls read_more() once the stream's queue has drained.
+  bool handle(uint64_t stream, const etcdserverpb::WatchRequest& request);
+  // The write in flight completed (ok: sent; otherwise the stream is broken and is finished).
+  void on_written(uint64_t stream, bool ok);
+  // The client went away: finish the stream once no write is in flight.
+  void cancel_stream(uint64_t stream);
+
+  // One round of catching up unsynced watchers from the store's history. Returns whether more
+  // work is ready at once.
+  bool sync_once();
+
+  // NodeObserver; loop thread.
+  void on_tick(std::chrono::steady_clock::time_point now) override;
+  void on_applied(raft::Index applied, int64_t revision) override;
+  void on_leader(raft::NodeId leader, bool is_self, raft::Term term) override;
+
+  struct Stats {
+    size_t streams = 0;
+    size_t watchers = 0;
+    size_t unsynced = 0;
+    int64_t dispatched = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Watcher {
+    int64_t id = 0;
+    std::string key;
+    std::string range_end;  // kv's form: "" one key, "\0" every key from `key`, else the end.
+    WatchFilter filter;
+    bool progress_notify = false;
+    bool fragment = false;
+    int64_t next = 0;     // Invariant 1.
+    bool synced = false;  // Invariant 2.
+    bool quiet = true;    // No events queued since the last progress tick.
+    kv::KeyRange range() const { return kv::KeyRange::checked(key, range_end); }
+  };
+  struct Stream {
+    uint64_t id = 0;
+    std::shared_ptr<WatchSink> sink;
+    bool require_leader = false;
+    std::map<int64_t, Watcher> watchers;
+    int64_t next_watch_id = 0;
+    std::deque<std::pair<etcdserverpb::WatchResponse, size_t>> queue;  // With their sizes.
+    size_t queued_bytes = 0;
+    size_t unsynced = 0;  // Its unsynced watchers.
+    bool writing = false;
+    bool read_paused = false;
+    bool progress_requested = false;  // A WatchProgressRequest waits for every watcher to sync.
+    bool behind = false;              // Fell behind its client's reading (logged once).
+    std::optional<grpc::Status> finish;
+  };
+  // Sink calls collected under mu_ and made after it is released (invariant 4).
+  struct Actions {
+    std::vector<std::pair<std::shared_ptr<WatchSink>, etcdserverpb::WatchResponse>> writes;
+    std::vector<std::shared_ptr<WatchSink>> reads;
+    std::vector<std::pair<std::shared_ptr<WatchSink>, grpc::Status>> finishes;
+    void run();
+  };
+  // One unsynced watcher's history read, made outside mu_.
+  struct CatchUp {
+    uint64_t stream = 0;
+    int64_t watch_id = 0;
+    std::string key;
+    std::string range_end;
+    bool prev_kv = false;
+    int64_t next = 0;
+    // The read's outcome.
+    Expected<std::vector<kv::Event>, kv::Error> events = std::vector<kv::Event>();
+    int64_t read_revision = 0;
+    int64_t compact_revision = 0;
+  };
+
+  void create(Stream& s, const etcdserverpb::WatchCreateRequest& r);
+  void cancel(Stream& s, int64_t watch_id);
+  void request_progress(Stream& s);
+  // Queues `events` for synced watcher `w` (complete up to `complete_to`); false (and nothing
+  // queued from the first group that does not fit on) if the stream's queue is full.
+  bool queue_events(Stream& s, Watcher& w, const std::vector<const kv::Event*>& events,
+                    int64_t complete_to);
+  void queue(Stream& s, etcdserverpb::WatchResponse r);
+  void queue_compacted(Stream& s, Watcher& w, int64_t compact_revision);
+  void apply_catch_up(CatchUp& job);
+  void mark_synced(Stream& s, Watcher& w);
+  void mark_unsynced(Stream& s, Watcher& w, bool slow_client = true);
+  void answer_progress_if_synced(Stream& s);
+  void remove_watcher(Stream& s, std::map<int64_t, Watcher>::iterator it);
+  void dispatch(const std::vector<kv::Event>& events, int64_t revision);
+  void cancel_compacted(int64_t from, int64_t compact_revision);
+  // Starts the stream's next write, finishes it, or resumes its reading, as due.
+  void pump(Stream& s, Actions& actions);
+  void pump_all(Actions& actions);
+  etcdserverpb::WatchResponse response(int64_t watch_id, int64_t revision) const;
+  void erase_done_streams();
+  void wake_syncer();
+  void run_syncer();
+
+  const StateMachine& machine_;
+  const FillHeader fill_;
+  const WatchOptions options_;
+  Logger& logger_;
+
+  mutable std::mutex mu_;
+  std::map<uint64_t, Stream> streams_;
+  uint64_t next_stream_id_ = 0;
+  int64_t dispatched_ = 0;  // Changes up to here were handed to synced watchers.
+  size_t synced_ = 0;       // Synced watchers, over every stream.
+  size_t unsynced_ = 0;
+  bool stopped_ = false;
+  bool has_leader_ = false;
+  std::optional<std::chrono::steady_clock::time_point> leaderless_since_;
+  std::optional<std::chrono::steady_clock::time_point> next_progress_;
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_wake_;
+  bool sync_wanted_ = false;
+  bool sync_stop_ = false;
+  std::thread syncer_;
+};
+
+}  // namespace regent::server

@@ -1,0 +1,109 @@
+#include "server/watch_service.h"
+
+#include <memory>
+#include <mutex>
+
+#include "server/require_leader.h"
+
+namespace regent::server {
+
+namespace {
+
+using Request = etcdserverpb::WatchRequest;
+using Response = etcdserverpb::WatchResponse;
+
+class WatchReactor;
+
+// What the hub holds of a stream: it outlives the reactor (gRPC deletes that in OnDone), so a
+// hub call racing with the end of the call finds a detached link instead of freed memory.
+class Link final : public WatchSink {
+ public:
+  explicit Link(WatchReactor* reactor) : reactor_(reactor) {}
+
+  void write(Response response) override;
+  void read_more() override;
+  void finish(const grpc::Status& status) override;
+  void detach() {
+    std::lock_guard lock(mu_);
+    reactor_ = nullptr;
+  }
+
+ private:
+  // gRPC never runs a reaction inline in a Start call, so holding mu_ across one is safe.
+  std::mutex mu_;
+  WatchReactor* reactor_;
+  bool finished_ = false;  // No Start call may follow Finish.
+  Response in_flight_;     // Owned here until OnWriteDone (one write at a time, by the hub).
+};
+
+class WatchReactor final : public grpc::ServerBidiReactor<Request, Response> {
+ public:
+  WatchReactor(WatchHub& hub, bool require_leader)
+      : hub_(hub), link_(std::make_shared<Link>(this)) {
+    auto opened = hub_.open(link_, require_leader);
+    if (!opened) {
+      link_->finish(opened.error().status());
+      return;
+    }
+    stream_ = *opened;
+    StartRead(&request_);
+  }
+
+  void read_next() { StartRead(&request_); }
+
+  void OnReadDone(bool ok) override {
+    // Not ok: the client closed its side, or the call ended. etcd keeps sending until the call
+    // ends, and so does Regent.
+    if (!ok) return;
+    // Moved out first: the hub may ask for the next read (into request_) before handle returns.
+    const Request request = std::move(request_);
+    request_.Clear();
+    if (hub_.handle(stream_, request)) StartRead(&request_);
+  }
+
+  void OnWriteDone(bool ok) override { hub_.on_written(stream_, ok); }
+
+  void OnCancel() override { hub_.cancel_stream(stream_); }
+
+  void OnDone() override {
+    link_->detach();
+    hub_.cancel_stream(stream_);  // Nothing left to do if the hub finished the stream itself.
+    delete this;
+  }
+
+ private:
+  WatchHub& hub_;
+  std::shared_ptr<Link> link_;
+  uint64_t stream_ = 0;  // 0: refused; the hub numbers streams from 1.
+  Request request_;
+};
+
+void Link::write(Response response) {
+  std::lock_guard lock(mu_);
+  // The hub writes only to a live, unfinished stream; were it otherwise, the stream would just
+  // stay unwritten until the call ends.
+  if (reactor_ == nullptr || finished_) return;
+  in_flight_ = std::move(response);
+  reactor_->StartWrite(&in_flight_);
+}
+
+void Link::read_more() {
+  std::lock_guard lock(mu_);
+  if (reactor_ == nullptr || finished_) return;
+  reactor_->read_next();
+}
+
+void Link::finish(const grpc::Status& status) {
+  std::lock_guard lock(mu_);
+  if (reactor_ == nullptr || finished_) return;
+  finished_ = true;
+  reactor_->Finish(status);
+}
+
+}  // namespace
+
+grpc::ServerBidiReactor<Request, Response>* WatchService::Watch(grpc::CallbackServerContext* call) {
+  return new WatchReactor(hub_, requires_leader(*call));
+}
+
+}  // namespace regent::server

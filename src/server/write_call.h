@@ -1,0 +1,32 @@
+// The one way a service proposes a client's write and answers it once applied: the size check
+// etcd makes, the proposal, and the applied outcome turned into the call's response.
+#pragma once
+
+#include "server/kv_convert.h"
+#include "server/lease_convert.h"
+#include "server/service_context.h"
+
+namespace regent::server {
+
+// KvResponse names the alternative of WriteResponse the request's apply gives.
+template <class KvResponse, class Response>
+grpc::ServerUnaryReactor* propose_write(const ServiceContext& ctx,
+                                        grpc::CallbackServerContext* call,
+                                        regentpb::InternalRequest proposal, Response* response) {
+  // etcd measures the request as it would enter the log.
+  if (proposal.ByteSizeLong() > ctx.max_request_bytes) {
+    return finish_now(call, request_too_large().status());
+  }
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  ctx.node->propose(std::move(proposal),
+                    [&ctx, reactor, response](Expected<WriteResponse, Failure> outcome) {
+                      if (!outcome) return reactor->Finish(outcome.error().status());
+                      etcdserverpb::ResponseHeader header;
+                      ctx.fill(&header);
+                      *response = to_proto(std::get<KvResponse>(*outcome), header);
+                      reactor->Finish(grpc::Status::OK);
+                    });
+  return reactor;
+}
+
+}  // namespace regent::server
