@@ -53,4 +53,25 @@ for layer in raft kv; do
       exit 2 ;;
   esac
 done
+
+# The client library speaks the gRPC API only (DESIGN.md): neither it nor regentctl, built on
+# it, may include a layer of the server side.
+client_pattern='^[[:space:]]*#[[:space:]]*include[[:space:]]*"(server|storage|transport|raft|kv|sim)/'
+for dir in src/client tools/regentctl; do
+  [[ -d "$root/$dir" ]] || continue
+  status=0
+  offending=$(cd "$root" && grep -rnE --include='*.h' --include='*.cc' "$client_pattern" \
+    "$dir") || status=$?
+  case $status in
+    0)
+      echo "layering: $dir/ must reach the cluster through the gRPC API only:"
+      echo "$offending"
+      failed=1 ;;
+    1)
+      echo "layering: OK, $dir/ includes no server-side layer" ;;
+    *)
+      echo "layering: grep failed (exit $status)" >&2
+      exit 2 ;;
+  esac
+done
 exit $failed

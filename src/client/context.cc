@@ -1,5 +1,6 @@
 #include "client/context.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -46,7 +47,10 @@ bool Context::cancelled() const {
 bool Context::sleep_until(Clock::time_point until) const {
   if (deadline_ && *deadline_ < until) until = *deadline_;
   std::unique_lock lock(state_->mu);
-  state_->cv.wait_until(lock, until, [&] { return state_->cancelled; });
+  // Waits an hour at a time, so a far `until` (time_point::max()) never overflows a conversion.
+  while (!state_->cancelled && Clock::now() < until) {
+    state_->cv.wait_until(lock, std::min(until, Clock::now() + std::chrono::hours(1)));
+  }
   return state_->cancelled || (deadline_ && Clock::now() >= *deadline_);
 }
 

@@ -1,9 +1,5 @@
 #include "client/leader_elector.h"
 
-#include <fmt/format.h>
-
-#include <algorithm>
-
 #include "client/ownership.h"
 
 namespace regent::client {
@@ -97,9 +93,9 @@ void LeaderElector::run_session() {
       term_.reset();
     }
     if (options_.on_stopped_leading) options_.on_stopped_leading(term, *why);
-    election.resign(Context::with_timeout(std::chrono::seconds(1))).has_value();
+    election.resign(Context::with_timeout(std::chrono::seconds(1)));
   }
-  (*session)->close(Context::with_timeout(std::chrono::seconds(1))).has_value();
+  (*session)->close(Context::with_timeout(std::chrono::seconds(1)));
   std::lock_guard lock(mu_);
   session_.reset();
 }

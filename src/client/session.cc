@@ -39,7 +39,7 @@ Session::Session(std::shared_ptr<Client> client, int64_t lease, std::chrono::sec
     : client_(std::move(client)), lease_(lease), ttl_(ttl) {}
 
 Session::~Session() {
-  if (!closed_.load()) close(Context::with_timeout(std::chrono::seconds(1))).has_value();
+  if (!closed_.load()) close(Context::with_timeout(std::chrono::seconds(1)));
 }
 
 Result<void> Session::close(const Context& ctx) {

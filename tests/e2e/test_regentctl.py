@@ -268,15 +268,15 @@ class RegentctlTest(ClusterTestCase, unittest.TestCase):
 
     def test_lease_keep_alive_renews_until_interrupted(self):
         self.require("Lease")
-        lid = self.grant(3)
+        lid = self.grant(4)
         p = self.spawn("lease", "keep-alive", lid, name="keepalive")
-        time.sleep(4.5)  # Longer than the TTL: only the renewals keep it alive.
+        time.sleep(6)  # Longer than the TTL: only the renewals keep it alive.
         self.assertIn("remaining", self.ctl("lease", "timetolive", lid).stdout)
         os.kill(p.pid, signal.SIGINT)
         self.assertEqual(p.wait(timeout=10), 128 + signal.SIGINT)
         lines = self.output(p).splitlines()
         self.assertGreaterEqual(len(lines), 3)
-        self.assertTrue(all(l == "lease %s keepalived with TTL(3)" % lid for l in lines), lines)
+        self.assertTrue(all(l == "lease %s keepalived with TTL(4)" % lid for l in lines), lines)
 
     # ------------------------------------------------------------ watch
     def test_watch_prints_events_as_etcdctl_does(self):
@@ -289,13 +289,22 @@ class RegentctlTest(ClusterTestCase, unittest.TestCase):
                                   stdout=theirs_out, stderr=subprocess.DEVNULL, env=env)
         theirs.out = theirs_out
         self.procs.append(theirs)
-        time.sleep(1.5)  # Both watches are created.
+        # Both watches exist once both have printed the same sync write.
+        marker = [None]
+
+        def synced():
+            marker[0] = "watch/sync\ns%f\n" % time.monotonic()
+            self.ctl("put", "watch/sync", marker[0].split("\n")[1])
+            time.sleep(0.2)
+            return all(self.output(p).endswith(marker[0]) for p in (ours, theirs))
+        wait_until(synced, 20, interval=0.1, what="both watches to be created")
         self.ctl("put", "watch/a", "1")
         self.ctl("put", "watch/a", "2")
         self.ctl("del", "watch/a")
         expected = "PUT\nwatch/a\n1\nPUT\nwatch/a\n1\nwatch/a\n2\nDELETE\nwatch/a\n2\nwatch/a\n\n"
-        wait_until(lambda: self.output(ours) == expected, 10, what="regentctl watch output")
-        wait_until(lambda: self.output(theirs) == expected, 10, what="etcdctl's watch output")
+        after = lambda p: self.output(p).split(marker[0], 1)[-1]  # noqa: E731
+        wait_until(lambda: after(ours) == expected, 10, what="regentctl watch output")
+        wait_until(lambda: after(theirs) == expected, 10, what="etcdctl's watch output")
         os.kill(ours.pid, signal.SIGTERM)
         self.assertEqual(ours.wait(timeout=10), 128 + signal.SIGTERM)
 

@@ -61,7 +61,7 @@ int run_elect(const Globals& g, const ElectFlags& f) {
   client::Election election(*session, name);
   auto won = election.campaign(proposal, interrupted());
   if (!won) {
-    (*session)->close(client::Context::with_timeout(std::chrono::seconds(2))).has_value();
+    (*session)->close(client::Context::with_timeout(std::chrono::seconds(2)));
     if (interrupted().cancelled()) return 128 + received_signal();
     return report(won.error());
   }
@@ -79,13 +79,12 @@ int run_elect(const Globals& g, const ElectFlags& f) {
       {"REGENT_ENDPOINTS", endpoints}};
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
-  return hold(g, *session, won->key, won->rev, env,
-              HoldSettings{.grace = duration_cast<milliseconds>(*grace),
-                           .margin = duration_cast<milliseconds>(*margin),
-                           .what = "leadership of election " + name},
-              [&election] {
-                election.resign(client::Context::with_timeout(std::chrono::seconds(2))).has_value();
-              });
+  return hold(
+      g, *session, won->key, won->rev, env,
+      HoldSettings{.grace = duration_cast<milliseconds>(*grace),
+                   .margin = duration_cast<milliseconds>(*margin),
+                   .what = "leadership of election " + name},
+      [&election] { election.resign(client::Context::with_timeout(std::chrono::seconds(2))); });
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ int run_lock(Globals g, const LockFlags& f) {
   client::Mutex mutex(*session, name);
   auto locked = mutex.lock(interrupted());
   if (!locked) {
-    (*session)->close(client::Context::with_timeout(std::chrono::seconds(2))).has_value();
+    (*session)->close(client::Context::with_timeout(std::chrono::seconds(2)));
     if (interrupted().cancelled()) return 128 + received_signal();
     return report(locked.error());
   }
@@ -68,9 +68,7 @@ int run_lock(Globals g, const LockFlags& f) {
               HoldSettings{.grace = duration_cast<milliseconds>(*grace),
                            .margin = duration_cast<milliseconds>(*margin),
                            .what = "lock " + name},
-              [&mutex] {
-                mutex.unlock(client::Context::with_timeout(std::chrono::seconds(2))).has_value();
-              });
+              [&mutex] { mutex.unlock(client::Context::with_timeout(std::chrono::seconds(2))); });
 }
 
 }  // namespace

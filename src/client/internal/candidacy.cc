@@ -31,7 +31,7 @@ void withdraw(const Session& session, const std::string& candidate) {
   Txn txn;
   txn.compare.push_back(Compare::lease(candidate, Compare::Relation::kEqual, session.lease()));
   txn.success.push_back(Op::delete_op(candidate));
-  KV(session.client()).txn(txn, Context::with_timeout(std::chrono::seconds(1))).has_value();
+  KV(session.client()).txn(txn, Context::with_timeout(std::chrono::seconds(1)));
 }
 
 }  // namespace

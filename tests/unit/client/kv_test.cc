@@ -164,10 +164,10 @@ TEST_F(KvTest, FrozenMemberWriteIsUnknownReadMovesOn) {
   auto leader = cluster_->wait_leader();
   ASSERT_TRUE(leader);
   const int frozen = (*leader + 1) % 3;
-  auto client = Client::connect(ClientOptions{
-      .endpoints = {cluster_->endpoint(frozen), cluster_->endpoint(*leader)},
-      .request_timeout = milliseconds(3000),
-      .attempt_timeout = milliseconds(500)});
+  auto client = Client::connect(
+      ClientOptions{.endpoints = {cluster_->endpoint(frozen), cluster_->endpoint(*leader)},
+                    .request_timeout = milliseconds(3000),
+                    .attempt_timeout = milliseconds(500)});
   ASSERT_TRUE(client);
   KV kv(*client);
   ASSERT_TRUE(kv.put("fz/k", "1"));  // Connected to the member about to freeze.
