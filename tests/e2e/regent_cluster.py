@@ -465,6 +465,52 @@ def client_module():
     return etcd3
 
 
+class LineProcess:
+    """A process a test starts (a client, a worker) whose output lines are collected as they
+    arrive, with their monotonic times. It dies with the test (setpriv), and stop() kills it by
+    pid."""
+
+    def __init__(self, cmd, env=None):
+        if SETPRIV:
+            cmd = [SETPRIV, "--pdeathsig", "KILL", "--"] + list(cmd)
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, env=env)
+        with _LIVE_LOCK:
+            _LIVE[self.proc.pid] = self.proc
+        self._lock = threading.Lock()
+        self._lines = []  # (monotonic time, line)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self._lock:
+                self._lines.append((time.monotonic(), line.rstrip("\n")))
+
+    def timed_lines(self):
+        with self._lock:
+            return list(self._lines)
+
+    def output(self):
+        return [line for _, line in self.timed_lines()]
+
+    def interrupt(self, timeout=10):
+        """SIGINT, as Ctrl-C would; then stop() if it has not exited within `timeout`."""
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stop()
+
+    def stop(self):
+        _kill_pid(self.proc)
+        with _LIVE_LOCK:
+            _LIVE.pop(self.proc.pid, None)
+        self._reader.join(timeout=5)
+        self.proc.stdout.close()
+
+
 class ClusterTestCase:
     """Mixin for unittest.TestCase: remembers failures so the cluster's logs are kept and shown.
 

@@ -3,55 +3,16 @@ python etcd3's Lock. They build elections and locks from Txn, Lease and Watch th
 this checks those APIs together the way real clients use them."""
 
 import os
-import signal
-import subprocess
-import threading
 import time
 import unittest
 
-import regent_cluster
-from regent_cluster import ClusterTestCase, client_module, progress, wait_until
+from regent_cluster import ClusterTestCase, LineProcess, client_module, progress, wait_until
 
 
-class Etcdctl:
-    """A long-running etcdctl process whose stdout lines are collected."""
-
-    def __init__(self, cluster, *args):
-        env = dict(os.environ, ETCDCTL_API="3")
-        cmd = ["etcdctl", "--endpoints", ",".join(m.client_url for m in cluster.members)]
-        self.proc = subprocess.Popen(cmd + list(args), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True, env=env)
-        with regent_cluster._LIVE_LOCK:
-            regent_cluster._LIVE[self.proc.pid] = self.proc
-        self.lines = []
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.lock:
-                self.lines.append(line.rstrip("\n"))
-
-    def output(self):
-        with self.lock:
-            return list(self.lines)
-
-    def interrupt(self):
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        self.stop()
-
-    def stop(self):
-        regent_cluster._kill_pid(self.proc)
-        with regent_cluster._LIVE_LOCK:
-            regent_cluster._LIVE.pop(self.proc.pid, None)
-        self.reader.join(timeout=5)
-        self.proc.stdout.close()
+def Etcdctl(cluster, *args):
+    """A long-running etcdctl (elect, lock) against every member."""
+    cmd = ["etcdctl", "--endpoints", ",".join(m.client_url for m in cluster.members)]
+    return LineProcess(cmd + list(args), env=dict(os.environ, ETCDCTL_API="3"))
 
 
 class CompatRecipesTest(ClusterTestCase, unittest.TestCase):

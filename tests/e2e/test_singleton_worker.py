@@ -8,12 +8,10 @@ import os
 import re
 import signal
 import subprocess
-import threading
 import time
 import unittest
 
-import regent_cluster
-from regent_cluster import Cluster, ClusterTestCase, progress, wait_until
+from regent_cluster import Cluster, ClusterTestCase, LineProcess, progress, wait_until
 
 LEASE_SECONDS = 3
 
@@ -25,43 +23,20 @@ def worker_binary():
     return path
 
 
-class Replica:
-    """One singleton-worker process; its stdout lines are collected with their arrival times."""
+class Replica(LineProcess):
+    """One singleton-worker process."""
 
     def __init__(self, endpoints, identity):
         self.identity = identity
-        cmd = [worker_binary(), "--endpoints", ",".join(endpoints), "run",
-               "--identity", identity, "--lease-seconds", str(LEASE_SECONDS),
-               "--interval-ms", "100"]
-        if regent_cluster.SETPRIV:
-            cmd = [regent_cluster.SETPRIV, "--pdeathsig", "KILL", "--"] + cmd
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
-        with regent_cluster._LIVE_LOCK:
-            regent_cluster._LIVE[self.proc.pid] = self.proc
-        self.lock = threading.Lock()
-        self.lines = []  # (monotonic time, line)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.lock:
-                self.lines.append((time.monotonic(), line.rstrip("\n")))
+        super().__init__([worker_binary(), "--endpoints", ",".join(endpoints), "run",
+                          "--identity", identity, "--lease-seconds", str(LEASE_SECONDS),
+                          "--interval-ms", "100"])
 
     def matching(self, pattern):
-        with self.lock:
-            return [(t, m) for t, line in self.lines for m in [re.search(pattern, line)] if m]
+        return [(t, m) for t, line in self.timed_lines() for m in [re.search(pattern, line)] if m]
 
     def tokens_led(self):
         return [int(m.group(1)) for _, m in self.matching(r"^leading token=(\d+)")]
-
-    def stop(self):
-        regent_cluster._kill_pid(self.proc)
-        with regent_cluster._LIVE_LOCK:
-            regent_cluster._LIVE.pop(self.proc.pid, None)
-        self.reader.join(timeout=5)
-        self.proc.stdout.close()
 
 
 class SingletonWorkerTest(ClusterTestCase, unittest.TestCase):
