@@ -57,8 +57,8 @@ void join_queue(const ServiceContext& ctx, std::string key, std::string value, i
                 }
                 const auto& got = std::get<kv::RangeResponse>(r->responses.at(0).response);
                 if (got.kvs.empty()) {  // Cannot happen: the compare saw it in the same txn.
-                  return done(unexpected(Failure{grpc::StatusCode::INTERNAL,
-                                                 "etcdserver: candidate key vanished"}));
+                  return done(unexpected(
+                      Failure{grpc::StatusCode::INTERNAL, "etcdserver: candidate key vanished"}));
                 }
                 done(got.kvs.front());
               });
@@ -112,7 +112,7 @@ QueueCall::QueueCall(const ServiceContext& ctx, CandidateQueues& queues)
 }
 
 QueueCall* QueueCall::start(const ServiceContext& ctx, CandidateQueues& queues, std::string prefix,
-                      int64_t lease, std::string value, Answer answer) {
+                            int64_t lease, std::string value, Answer answer) {
   auto* call = new QueueCall(ctx, queues);  // Deleted in OnDone.
   call->state_->answer = std::move(answer);
   std::string key = candidate_key(prefix, lease);

@@ -38,7 +38,7 @@ class QueueCall final : public grpc::ServerUnaryReactor {
   using Answer = std::function<void(const kv::KeyValue& own)>;
 
   static QueueCall* start(const ServiceContext& ctx, CandidateQueues& queues, std::string prefix,
-                    int64_t lease, std::string value, Answer answer);
+                          int64_t lease, std::string value, Answer answer);
 
   void OnCancel() override;
   void OnDone() override;

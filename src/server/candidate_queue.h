@@ -42,8 +42,7 @@ class CandidateQueues final : public NodeObserver {
 
   // Calls done once `key` (created at `create_revision`) heads the queue under `prefix`. Returns
   // a handle for cancel(). `done` may run before wait_turn returns, or on the Raft loop.
-  uint64_t wait_turn(std::string prefix, std::string key, int64_t create_revision,
-                     TurnDone done);
+  uint64_t wait_turn(std::string prefix, std::string key, int64_t create_revision, TurnDone done);
   // Calls on_change with the current head at once, then after every change of it.
   uint64_t watch_head(std::string prefix, HeadChanged on_change);
   // Forgets a waiter or a head watcher without calling it. False if it already completed.

@@ -77,20 +77,21 @@ grpc::ServerUnaryReactor* ElectionService::Campaign(grpc::CallbackServerContext*
   const std::string value = request->value();
   const int64_t lease = request->lease();
   // QueueCall is the reactor of this call: gRPC accepts any reactor returned here.
-  QueueCall* call = QueueCall::start(
-      ctx_, queues_, queue_prefix(name), lease, request->value(),
-      [this, response, name, value, lease](const kv::KeyValue& own) {
-        ctx_.fill(response->mutable_header());
-        auto* leader = response->mutable_leader();
-        leader->set_name(name);
-        leader->set_key(own.key);
-        leader->set_rev(own.create_revision);
-        leader->set_lease(lease);
-        // A re-campaign with another value proclaims it (etcd's Campaign does the same).
-        if (own.value != value) {
-          proclaim(ctx_, own.key, own.create_revision, lease, value, [](Expected<void, Failure>) {});
-        }
-      });
+  QueueCall* call = QueueCall::start(ctx_, queues_, queue_prefix(name), lease, request->value(),
+                                     [this, response, name, value, lease](const kv::KeyValue& own) {
+                                       ctx_.fill(response->mutable_header());
+                                       auto* leader = response->mutable_leader();
+                                       leader->set_name(name);
+                                       leader->set_key(own.key);
+                                       leader->set_rev(own.create_revision);
+                                       leader->set_lease(lease);
+                                       // A re-campaign with another value proclaims it (etcd's
+                                       // Campaign does the same).
+                                       if (own.value != value) {
+                                         proclaim(ctx_, own.key, own.create_revision, lease, value,
+                                                  [](Expected<void, Failure>) {});
+                                       }
+                                     });
   return call;
 }
 

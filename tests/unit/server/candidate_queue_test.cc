@@ -55,8 +55,8 @@ TEST_F(CandidateQueueTest, TheOldestKeyLeadsAndTheNextWaitsOnlyForIt) {
   del("e/b");  // b's own key went: b hears so, and c now waits for a.
   EXPECT_EQ(turns, (std::vector<std::string>{"a leads", "b lost: election: session expired"}));
   del("e/a");
-  EXPECT_EQ(turns, (std::vector<std::string>{"a leads", "b lost: election: session expired",
-                                             "c leads"}));
+  EXPECT_EQ(turns,
+            (std::vector<std::string>{"a leads", "b lost: election: session expired", "c leads"}));
 }
 
 TEST_F(CandidateQueueTest, AWaiterWhoseKeyVanishesLosesItsPlace) {
