@@ -27,6 +27,19 @@ void print_keep_alive(const client::LeaseKeepAliveResponse& r, const PrintOption
   std::fflush(stdout);
 }
 
+// What the commands that name a lease need before their request: the output options, the
+// lease ID and a connected client. `body` runs only once all three are good.
+template <class Body>
+int with_lease(const Globals& g, const std::string& id_text, Body body) {
+  auto o = print_options(g, false);
+  if (!o) return kExitUsage;
+  auto id = parse_lease_id(id_text);
+  if (!id) return usage("bad lease ID arg (" + id_text + "), expecting ID in Hex");
+  auto client = connect(g);
+  if (!client) return kExitError;
+  return body(*o, *id, client);
+}
+
 int run_grant(const Globals& g, int64_t ttl) {
   auto o = print_options(g, false);
   if (!o) return kExitUsage;
@@ -47,63 +60,55 @@ int run_grant(const Globals& g, int64_t ttl) {
 }
 
 int run_revoke(const Globals& g, const std::string& id_text) {
-  auto o = print_options(g, false);
-  if (!o) return kExitUsage;
-  auto id = parse_lease_id(id_text);
-  if (!id) return usage("bad lease ID arg (" + id_text + "), expecting ID in Hex");
-  auto client = connect(g);
-  if (!client) return kExitError;
-  auto r = client::Lease(client).revoke(*id, command_context(g));
-  if (!r) return report("failed to revoke lease (" + r.error().message + ")");
-  if (o->format == Format::kJson) {
-    Json j;
-    j.begin_object().key("header");
-    write_header(j, *r);
-    fmt::print("{}\n", j.end_object().str());
-  } else {
-    fmt::print("lease {:016x} revoked\n", *id);
-  }
-  return kExitOk;
+  return with_lease(g, id_text, [&](const PrintOptions& o, int64_t id, const auto& client) -> int {
+    auto r = client::Lease(client).revoke(id, command_context(g));
+    if (!r) return report("failed to revoke lease (" + r.error().message + ")");
+    if (o.format == Format::kJson) {
+      Json j;
+      j.begin_object().key("header");
+      write_header(j, *r);
+      fmt::print("{}\n", j.end_object().str());
+    } else {
+      fmt::print("lease {:016x} revoked\n", id);
+    }
+    return kExitOk;
+  });
 }
 
 int run_timetolive(const Globals& g, const std::string& id_text, bool keys) {
-  auto o = print_options(g, false);
-  if (!o) return kExitUsage;
-  auto id = parse_lease_id(id_text);
-  if (!id) return usage("bad lease ID arg (" + id_text + "), expecting ID in Hex");
-  auto client = connect(g);
-  if (!client) return kExitError;
-  auto r = client::Lease(client).time_to_live(*id, keys, command_context(g));
-  if (!r) return report("failed to get lease TTL (" + r.error().message + ")");
-  if (o->format == Format::kJson) {
-    Json j;
-    j.begin_object();
-    write_header_fields(j, r->header);
-    j.key("id").number(r->id).key("ttl").number(r->ttl).key("granted-ttl").number(r->granted_ttl);
-    j.key("keys");
-    if (r->keys.empty()) {
-      j.null();
-    } else {
-      j.begin_array();
-      for (const auto& k : r->keys) j.string(base64(k));
-      j.end_array();
+  return with_lease(g, id_text, [&](const PrintOptions& o, int64_t id, const auto& client) -> int {
+    auto r = client::Lease(client).time_to_live(id, keys, command_context(g));
+    if (!r) return report("failed to get lease TTL (" + r.error().message + ")");
+    if (o.format == Format::kJson) {
+      Json j;
+      j.begin_object();
+      write_header_fields(j, r->header);
+      j.key("id").number(r->id).key("ttl").number(r->ttl).key("granted-ttl").number(r->granted_ttl);
+      j.key("keys");
+      if (r->keys.empty()) {
+        j.null();
+      } else {
+        j.begin_array();
+        for (const auto& k : r->keys) j.string(base64(k));
+        j.end_array();
+      }
+      fmt::print("{}\n", j.end_object().str());
+      return kExitOk;
     }
-    fmt::print("{}\n", j.end_object().str());
+    if (r->granted_ttl == 0 && r->ttl == -1) {
+      fmt::print("lease {:016x} already expired\n", r->id);
+      return kExitOk;
+    }
+    std::string text = fmt::format("lease {:016x} granted with TTL({}s), remaining({}s)", r->id,
+                                   r->granted_ttl, r->ttl);
+    if (keys) {
+      std::string joined;
+      for (const auto& k : r->keys) joined += (joined.empty() ? "" : " ") + show_bytes(k, g.hex);
+      text += fmt::format(", attached keys([{}])", joined);
+    }
+    fmt::print("{}\n", text);
     return kExitOk;
-  }
-  if (r->granted_ttl == 0 && r->ttl == -1) {
-    fmt::print("lease {:016x} already expired\n", r->id);
-    return kExitOk;
-  }
-  std::string text = fmt::format("lease {:016x} granted with TTL({}s), remaining({}s)", r->id,
-                                 r->granted_ttl, r->ttl);
-  if (keys) {
-    std::string joined;
-    for (const auto& k : r->keys) joined += (joined.empty() ? "" : " ") + show_bytes(k, g.hex);
-    text += fmt::format(", attached keys([{}])", joined);
-  }
-  fmt::print("{}\n", text);
-  return kExitOk;
+  });
 }
 
 int run_list(const Globals& g) {
@@ -128,35 +133,31 @@ int run_list(const Globals& g) {
 }
 
 int run_keep_alive(const Globals& g, const std::string& id_text, bool once) {
-  auto o = print_options(g, false);
-  if (!o) return kExitUsage;
-  auto id = parse_lease_id(id_text);
-  if (!id) return usage("bad lease ID arg (" + id_text + "), expecting ID in Hex");
-  auto client = connect(g);
-  if (!client) return kExitError;
-  const auto sent = Clock::now();
-  auto first = client::Lease(client).keep_alive_once(*id, command_context(g));
-  if (!first) {
-    if (first.error().is_lease_not_found() && !once) {
-      fmt::print("lease {:016x} expired or revoked.\n", *id);
-      return kExitError;
+  return with_lease(g, id_text, [&](const PrintOptions& o, int64_t id, const auto& client) -> int {
+    const auto sent = Clock::now();
+    auto first = client::Lease(client).keep_alive_once(id, command_context(g));
+    if (!first) {
+      if (first.error().is_lease_not_found() && !once) {
+        fmt::print("lease {:016x} expired or revoked.\n", id);
+        return kExitError;
+      }
+      return report(first.error());
     }
-    return report(first.error());
-  }
-  print_keep_alive(*first, *o);
-  if (once) return kExitOk;
-  client::KeepAlive keep(
-      client, *id, std::chrono::seconds(first->ttl), sent + std::chrono::seconds(first->ttl),
-      client::KeepAliveOptions{.on_renewed = [o](const auto& r) { print_keep_alive(r, *o); }});
-  // Ends on a signal or when the lease is lost.
-  while (!interrupted().cancelled()) {
-    if (keep.wait_lost(Clock::now() + std::chrono::milliseconds(100))) {
-      if (o->format == Format::kSimple) fmt::print("lease {:016x} expired or revoked.\n", *id);
-      std::fflush(stdout);
-      return kExitError;
+    print_keep_alive(*first, o);
+    if (once) return kExitOk;
+    client::KeepAlive keep(
+        client, id, std::chrono::seconds(first->ttl), sent + std::chrono::seconds(first->ttl),
+        client::KeepAliveOptions{.on_renewed = [o](const auto& r) { print_keep_alive(r, o); }});
+    // Ends on a signal or when the lease is lost.
+    while (!interrupted().cancelled()) {
+      if (keep.wait_lost(Clock::now() + std::chrono::milliseconds(100))) {
+        if (o.format == Format::kSimple) fmt::print("lease {:016x} expired or revoked.\n", id);
+        std::fflush(stdout);
+        return kExitError;
+      }
     }
-  }
-  return 128 + received_signal();
+    return 128 + received_signal();
+  });
 }
 
 }  // namespace
