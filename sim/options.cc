@@ -41,6 +41,7 @@ Options Options::from_seed(uint64_t seed, size_t members) {
   o.command_padding_bytes = static_cast<uint32_t>(prng.chance(1, 2) ? prng.between(200, 2000) : 0);
   o.snapshot_every = prng.chance(2, 3) ? prng.between(10, 300) : 0;
   o.snapshot_catch_up = prng.between(0, 50);
+  o.campaign_on_leader_down = o.pre_vote && o.check_quorum && prng.chance(1, 2);
   return o;
 }
 
@@ -51,12 +52,12 @@ std::string Options::describe() const {
       "delay={}-{}us sync={}-{}us torn={}% skew={}% nemesis_every={}us crashes={} "
       "partitions={} asymmetric={} bridges={} transfers={} churn={} flap_leaders={} clients={} "
       "keys={} wal_segment={}B wal_preallocate={} crash_in_sync={}% padding={}B snapshot_every={} "
-      "catch_up={}",
+      "catch_up={} campaign_on_leader_down={}",
       seed, members, spares, steps, pre_vote, check_quorum, max_msg_bytes, loss_percent,
       duplicate_percent, delay_min_us, delay_max_us, sync_min_us, sync_max_us, torn_percent,
       max_skew_percent, nemesis_interval_us, crashes, partitions, asymmetric, bridges, transfers,
       churn, flap_leaders, clients, keys, wal_segment_bytes, wal_preallocate, crash_in_sync_percent,
-      command_padding_bytes, snapshot_every, snapshot_catch_up);
+      command_padding_bytes, snapshot_every, snapshot_catch_up, campaign_on_leader_down);
 }
 
 }  // namespace regent::sim

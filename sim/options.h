@@ -22,6 +22,10 @@ struct Options {
   uint32_t max_skew_percent = 5;
   bool pre_vote = true;
   bool check_quorum = true;
+  // Members learn at once that a crashed node's process is gone (as a broken connection tells
+  // them), and now and then are told so falsely of a live leader; see
+  // raft::Config::campaign_on_leader_down.
+  bool campaign_on_leader_down = false;
   // Append size limit. Tiny limits send one entry per append, so an old term's entry can reach a
   // majority without the new leader's no-op (the setting figure 8 of the Raft paper needs).
   uint64_t max_msg_bytes = 1 << 20;

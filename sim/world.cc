@@ -100,6 +100,7 @@ void World::restart(Node& n) {
   c.heartbeat_tick = opt_.heartbeat_tick;
   c.pre_vote = opt_.pre_vote;
   c.check_quorum = opt_.check_quorum;
+  c.campaign_on_leader_down = opt_.campaign_on_leader_down;
   c.max_size_per_msg = opt_.max_msg_bytes;
   c.seed = opt_.seed * 1000003 + n.id * 7919 + n.incarnation;
   // The state machine is rebuilt from the snapshot by replaying the log (it is not durable).
@@ -151,6 +152,16 @@ void World::crash(Node& n) {
   n.reads_waiting.clear();
   ++n.incarnation;
   trace(fmt::format("crash {}", n.id));
+  if (opt_.campaign_on_leader_down) report_down(n.id);
+}
+
+void World::report_down(raft::NodeId id) {
+  for (auto& [other_id, other] : nodes_) {
+    // A node whose fsync is in flight takes no input (its host is blocked on the disk).
+    if (other_id == id || !other->up || other->syncing) continue;
+    other->raft->report_leader_down(id);
+    pump(*other);
+  }
 }
 
 void World::schedule(Time at, Event e) {

@@ -156,6 +156,8 @@ class World {
   void restart(Node& n);
   bool open_storage(Node& n);
   void crash(Node& n);
+  // Tells every other running node that `id`'s process is gone (Raft's report_leader_down).
+  void report_down(raft::NodeId id);
   // The host cannot go on (recovery, a write or a sync failed): stops the node and ends the run
   // with this violation.
   void host_failure(Node& n, std::string problem);

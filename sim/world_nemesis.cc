@@ -47,6 +47,11 @@ void World::nemesis() {
     case 5:
       blocked_.clear();
       trace("heal network");
+      if (opt_.campaign_on_leader_down && lead && prng_.chance(1, 2)) {
+        // Connections broke and healed: a false report that a live leader is down.
+        trace(fmt::format("false report: leader {} down", *lead));
+        report_down(*lead);
+      }
       break;
     case 6:
       if (opt_.transfers) {

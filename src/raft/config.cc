@@ -14,6 +14,12 @@ std::string Config::validate() const {
   if (read_only_option == ReadOnlyOption::kLeaseBased && !check_quorum) {
     return "check quorum must be enabled when the read-only option is lease-based";
   }
+  if (campaign_on_leader_down && !(pre_vote && check_quorum)) {
+    return "campaigning on leader down needs pre-vote and check quorum";
+  }
+  if (campaign_on_leader_down && read_only_option == ReadOnlyOption::kLeaseBased) {
+    return "campaigning on leader down cannot be used with lease-based reads";
+  }
   return "";
 }
 

@@ -42,6 +42,13 @@ struct Config {
   // Campaign only after a pre-vote round shows a majority would vote, so a member that was cut
   // off and bumped its term does not depose a healthy leader on return.
   bool pre_vote = true;
+  // A follower told that its leader's process is gone (report_leader_down: its connection broke
+  // and it refuses new ones) gives up the leader lease and campaigns within a few heartbeats
+  // instead of a whole election timeout. Safe only with pre_vote and check_quorum: the early
+  // campaign is a pre-vote, which members still hearing from a live leader refuse, so a false
+  // report costs nothing. Must be off with lease-based reads, which rely on no member helping
+  // elect another leader while the lease lasts.
+  bool campaign_on_leader_down = false;
   ReadOnlyOption read_only_option = ReadOnlyOption::kSafe;
   // When set, followers drop proposals instead of forwarding them to the leader.
   bool disable_proposal_forwarding = false;

@@ -41,6 +41,7 @@ Raft::Raft(const Config& config)
       heartbeat_timeout_(config.heartbeat_tick),
       check_quorum_(config.check_quorum),
       pre_vote_(config.pre_vote),
+      campaign_on_leader_down_(config.campaign_on_leader_down),
       read_only_option_(config.read_only_option),
       disable_proposal_forwarding_(config.disable_proposal_forwarding),
       max_msg_size_(config.max_size_per_msg),

@@ -64,6 +64,10 @@ class Raft {
   Error read_index(std::string context);
   Error transfer_leader(NodeId target);
   void report_unreachable(NodeId id);
+  // The host has evidence that member `id`'s process is gone. If it is our leader and
+  // Config::campaign_on_leader_down is set, we drop the lease and campaign (pre-vote) within
+  // 1..2*heartbeat_tick+1 ticks. Otherwise, or if the report is false, nothing changes.
+  void report_leader_down(NodeId id);
   void report_snapshot(NodeId id, bool success);
   // Applies a committed membership change to the tracker; returns the resulting configuration.
   // Panics if the change is invalid for the current configuration (it was validated when
@@ -116,6 +120,7 @@ class Raft {
   void start_election(bool pre_vote, bool transfer);
   bool has_unapplied_conf_change() const;
   void handle_vote_request(const Message& m);
+  bool yield_pre_vote_to_self(const Message& m) const;
   void handle_vote_response(const Message& m);
   bool step_higher_term(const Message& m);
   void step_lower_term(const Message& m);
@@ -185,6 +190,7 @@ class Raft {
 
   const bool check_quorum_;
   const bool pre_vote_;
+  const bool campaign_on_leader_down_;
   const ReadOnlyOption read_only_option_;
   const bool disable_proposal_forwarding_;
   const uint64_t max_msg_size_;

@@ -1,5 +1,7 @@
 // Leader election (§3.4), pre-vote (§9.6), the leader lease that check-quorum gives followers
 // (§6.4.1, §9.6), and how messages of other terms are treated (§3.3).
+#include <algorithm>
+
 #include "common/assert.h"
 #include "raft/raft.h"
 
@@ -21,6 +23,20 @@ Error Raft::hup(bool transfer) {
   }
   start_election(pre_vote_ && !transfer, transfer);
   return Error::kOk;
+}
+
+void Raft::report_leader_down(NodeId id) {
+  if (!campaign_on_leader_down_ || role_ != Role::kFollower || id == kNone || lead_ != id) return;
+  logger_->info("{:x} [term {}] leader {:x} is down: dropping its lease, campaigning early", id_,
+                term_, id);
+  // Without a leader we answer other members' pre-votes (see step_higher_term): the followers
+  // that saw the same break can elect one of them at once.
+  lead_ = kNone;
+  // Not at once: followers that saw the same break at the same moment would each win the other's
+  // pre-vote, then split the vote. A random 1..2*heartbeat_tick+1 ticks spreads them out.
+  const int delay =
+      1 + static_cast<int>(prng_.uniform(static_cast<uint64_t>(2 * heartbeat_timeout_ + 1)));
+  election_elapsed_ = std::max(election_elapsed_, randomized_election_timeout_ - delay);
 }
 
 bool Raft::has_unapplied_conf_change() const {
@@ -81,7 +97,7 @@ void Raft::handle_vote_request(const Message& m) {
   // neither voted nor heard from a leader in this term, or in a pre-vote for a later term.
   const bool can_vote =
       vote_ == m.from || (vote_ == kNone && lead_ == kNone) || (pre_vote && m.term > term_);
-  if (can_vote && log_.is_up_to_date(m.index, m.log_term)) {
+  if (can_vote && log_.is_up_to_date(m.index, m.log_term) && !yield_pre_vote_to_self(m)) {
     logger_->info("{:x} [term {}] granted {} to {:x} at term {}", id_, term_, to_string(m.type),
                   m.from, m.term);
     // A granted pre-vote answers in the term asked about, so the pre-candidate can count it.
@@ -95,6 +111,16 @@ void Raft::handle_vote_request(const Message& m) {
                   to_string(m.type), m.from, m.term);
     send(Message{.type = response, .to = m.from, .term = term_, .reject = true});
   }
+}
+
+bool Raft::yield_pre_vote_to_self(const Message& m) const {
+  // Followers that saw their leader die at the same moment campaign at nearly the same moment;
+  // if each granted the other's pre-vote, both would go on to split the real vote and wait out
+  // an election timeout. Between two pre-candidates for the same term with equal logs, the lower
+  // id gets the grant. Pre-votes bind nothing, so refusing one never affects safety.
+  return campaign_on_leader_down_ && m.type == MessageType::kPreVote &&
+         role_ == Role::kPreCandidate && m.term == term_ + 1 && m.from > id_ &&
+         m.index == log_.last_index() && m.log_term == log_.last_term();
 }
 
 void Raft::handle_vote_response(const Message& m) {

@@ -98,6 +98,9 @@ class RawNode {
   void report_unreachable(NodeId id) {
     guarded([&] { raft_.report_unreachable(id); });
   }
+  void report_leader_down(NodeId id) {
+    guarded([&] { raft_.report_leader_down(id); });
+  }
   void report_snapshot(NodeId id, bool success) {
     guarded([&] { raft_.report_snapshot(id, success); });
   }

@@ -62,6 +62,7 @@ Expected<void, std::string> RaftNode::start(transport::Transport& transport) {
   c.applied = applied_;
   c.check_quorum = true;
   c.pre_vote = true;
+  c.campaign_on_leader_down = options_.campaign_on_leader_down;
   c.seed = std::random_device{}();
   c.logger = &logger_;
   if (std::string problem = c.validate(); !problem.empty()) return unexpected(problem);
@@ -132,6 +133,14 @@ void RaftNode::on_unreachable(raft::NodeId peer) {
   wake_.notify_one();
 }
 
+void RaftNode::on_peer_down(raft::NodeId peer) {
+  {
+    std::lock_guard lock(mu_);
+    inbox_.down.push_back(peer);
+  }
+  wake_.notify_one();
+}
+
 void RaftNode::on_snapshot_sent(raft::NodeId peer, bool ok) {
   {
     std::lock_guard lock(mu_);
@@ -194,6 +203,7 @@ void RaftNode::run() {
 void RaftNode::round(Inbox& in, Clock::time_point now) {
   for (const raft::Message& m : in.messages) raw_->step(m);
   for (raft::NodeId peer : in.unreachable) raw_->report_unreachable(peer);
+  for (raft::NodeId peer : in.down) raw_->report_leader_down(peer);
   for (auto [peer, ok] : in.snapshot_reports) raw_->report_snapshot(peer, ok);
   handle_proposals(in.proposals, now);
   handle_reads(in.reads, now);

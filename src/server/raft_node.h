@@ -52,6 +52,10 @@ struct NodeOptions {
   // Committed entries not yet applied beyond which writes are refused (etcd's 5000).
   uint64_t max_apply_lag = 5000;
   std::optional<regentpb::Member> publish;  // This member's client URLs, published once.
+  // A follower whose leader's process is seen gone (its peer connection broke and reconnecting
+  // is refused) campaigns at once instead of after an election timeout; raft::Config has why
+  // this is safe.
+  bool campaign_on_leader_down = true;
 };
 
 // What Maintenance.Status and response headers show; a copy taken after a round.
@@ -112,6 +116,7 @@ class RaftNode final : public transport::Handler {
   // transport::Handler.
   void on_messages(std::vector<raft::Message> messages) override;
   void on_unreachable(raft::NodeId peer) override;
+  void on_peer_down(raft::NodeId peer) override;
   void on_snapshot_sent(raft::NodeId peer, bool ok) override;
 
  private:
@@ -130,12 +135,13 @@ class RaftNode final : public transport::Handler {
   struct Inbox {
     std::vector<raft::Message> messages;
     std::vector<raft::NodeId> unreachable;
+    std::vector<raft::NodeId> down;
     std::vector<std::pair<raft::NodeId, bool>> snapshot_reports;
     std::vector<Proposal> proposals;
     std::vector<Done> reads;
     std::vector<Transfer> transfers;
     bool empty() const {
-      return messages.empty() && unreachable.empty() && snapshot_reports.empty() &&
+      return messages.empty() && unreachable.empty() && down.empty() && snapshot_reports.empty() &&
              proposals.empty() && reads.empty() && transfers.empty();
     }
   };

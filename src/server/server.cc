@@ -91,6 +91,7 @@ Expected<void, std::string> Member::start() {
   no.tick = options_.heartbeat_interval;
   no.election_ticks = static_cast<int>(options_.election_timeout / options_.heartbeat_interval);
   no.snapshot_count = options_.snapshot_count;
+  no.campaign_on_leader_down = options_.campaign_on_leader_down;
   // etcd's request timeout: 5 s plus twice the election timeout.
   no.request_timeout = std::chrono::milliseconds(5000) + 2 * options_.election_timeout;
   regentpb::Member self;

@@ -32,6 +32,8 @@ struct ServerOptions {
   // Between two progress notifications to an idle watcher that asked for them (etcd's
   // --experimental-watch-progress-notify-interval).
   std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
+  // See NodeOptions::campaign_on_leader_down.
+  bool campaign_on_leader_down = true;
 };
 
 class Server {

@@ -17,6 +17,8 @@ using Clock = std::chrono::steady_clock;
 // sender forever; keepalive usually notices first. Generous, so a slow link is not cut off.
 constexpr std::chrono::seconds kHandshakeTimeout{5};
 constexpr std::chrono::seconds kWriteTimeout{10};
+// A connection attempt that fails this fast was refused, not left unanswered.
+constexpr std::chrono::milliseconds kRefusedWithin{500};
 // What a PeerBatch adds around its messages or chunk: the header and the body's framing.
 constexpr uint64_t kBatchOverheadBytes = 64;
 
@@ -116,7 +118,10 @@ void PeerSender::report_overflow() {
 
 void PeerSender::run() {
   std::chrono::milliseconds backoff = options_.min_backoff;
+  // Whether the stream before this attempt was established and broke.
+  bool just_broke = false;
   while (true) {
+    const Clock::time_point attempt_start = Clock::now();
     std::shared_ptr<PeerStream> stream = open_stream();
     if (!stream) break;
     bool was_connected = false;
@@ -143,6 +148,15 @@ void PeerSender::run() {
               : fmt::format("no answer to the stream within {}s", kHandshakeTimeout.count()));
     }
     note_failure(status, was_connected);
+    // Refused at once right after a break: nothing listens on the peer's port. A hung or cut-off
+    // peer makes the attempt time out instead (gRPC gives a connect at least a second).
+    if (just_broke && !was_connected && status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        Clock::now() - attempt_start < kRefusedWithin) {
+      logger_.info("transport: peer {:x} refused a new connection after its stream broke: down",
+                   peer_.id);
+      handler_.on_peer_down(peer_.id);
+    }
+    just_broke = was_connected;
     bool waiting = false;
     {
       std::lock_guard lock(mu_);

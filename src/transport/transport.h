@@ -51,6 +51,10 @@ class Handler {
   virtual void on_messages(std::vector<raft::Message> messages) = 0;
   // A message to `peer` could not be delivered (no connection, stream broke, queue full).
   virtual void on_unreachable(raft::NodeId peer) = 0;
+  // The stream to `peer` broke and the peer then refused a new connection: its process is most
+  // likely gone. A hung peer keeps its connection open and a cut-off one lets connection
+  // attempts time out, so neither is reported here. Hosts that ignore this need not override it.
+  virtual void on_peer_down(raft::NodeId /*peer*/) {}
   // A kSnapshot message to `peer` was sent whole (ok) or failed part way.
   virtual void on_snapshot_sent(raft::NodeId peer, bool ok) = 0;
 };

@@ -104,6 +104,11 @@ int main(int argc, char** argv) {
         auto d = regent::server::parse_duration(text);
         return d ? std::string() : d.error();
       });
+  app.add_option("--campaign-on-leader-down", o.campaign_on_leader_down,
+                 "Campaign as soon as the leader's process is seen gone (its peer connection "
+                 "broke and it refuses new ones) rather than after the election timeout; a "
+                 "pre-vote keeps a live leader in place")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->capture_default_str()
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));

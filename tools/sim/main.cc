@@ -53,11 +53,17 @@ void failover_only(regent::sim::Options& o) {
   o.crashes = true;
 }
 
-bool run_one(uint64_t seed, size_t members, uint64_t steps, bool verbose,
-             std::vector<regent::sim::Time>* failovers, regent::sim::StorageCoverage& disks) {
+bool run_one(uint64_t seed, size_t members, uint64_t steps, const std::string& down_reports,
+             bool verbose, std::vector<regent::sim::Time>* failovers,
+             regent::sim::StorageCoverage& disks) {
   auto opt = regent::sim::Options::from_seed(seed, members);
   if (steps != 0) opt.steps = steps;
   if (failovers != nullptr) failover_only(opt);
+  if (down_reports != "seed") {
+    opt.campaign_on_leader_down = down_reports == "on";
+    // Only safe (and only allowed) with both.
+    if (opt.campaign_on_leader_down) opt.pre_vote = opt.check_quorum = true;
+  }
   regent::sim::World world(opt);
   const auto r = world.run();
   disks.recoveries += r.storage.recoveries;
@@ -92,6 +98,7 @@ int main(int argc, char** argv) {
   bool soak = false;
   bool failover = false;
   bool expect_violation = false;
+  std::string down_reports = "seed";
   app.add_option("--seed", seed, "Run one world with this seed");
   app.add_option("--seeds", seeds, "Run a range of seeds, e.g. 1..2000");
   app.add_option("--steps", steps, "Events in the fault phase (default: 20000)");
@@ -102,6 +109,11 @@ int main(int argc, char** argv) {
                "Succeed only if some seed fails (stops at the first): for fault-injection builds");
   app.add_flag("--failover", failover,
                "Crashes only, clean network; report time from leader crash to new leader");
+  app.add_option("--leader-down-reports", down_reports,
+                 "Whether members learn at once that a crashed node is down and campaign early: "
+                 "seed (as the seed draws it), on or off")
+      ->check(CLI::IsMember({"seed", "on", "off"}))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   Range range{seed != 0 ? seed : 1, seed != 0 ? seed : 1};
@@ -123,8 +135,9 @@ int main(int argc, char** argv) {
   const uint64_t last = soak ? UINT64_MAX : range.last;
   for (uint64_t s = range.first; s <= last; ++s) {
     const bool verbose = range.first == range.last && !soak;
-    (run_one(s, members, steps, verbose, failover ? &failovers : nullptr, disks) ? passed
-                                                                                 : failed) += 1;
+    (run_one(s, members, steps, down_reports, verbose, failover ? &failovers : nullptr, disks)
+         ? passed
+         : failed) += 1;
     if (expect_violation && failed > 0) break;
     if (soak && (passed + failed) % 100 == 0) {
       const double secs =

@@ -93,16 +93,23 @@ class Child {
   pid_t pid_ = 0;
 };
 
+// Member 1 here, member 2 in a child process (the same test, which sees kChildEnv).
+struct EchoPair {
+  ReservedPort port_a;
+  ReservedPort port_b;
+  Child child{port_b.address() + "," + port_a.address()};
+  Member a;
+  EchoPair() { start_member(a, member_options(1, port_a.address(), {{2, port_b.address()}})); }
+};
+
 TEST(StoppedProcessTest, AStoppedPeerIsNoticedAndReachedAgainWhenItResumes) {
   if (const char* addresses = std::getenv(kChildEnv)) {
     serve_as_echo_member(addresses);
     return;
   }
-  ReservedPort port_a;
-  ReservedPort port_b;
-  Child child(port_b.address() + "," + port_a.address());
-  Member a;
-  start_member(a, member_options(1, port_a.address(), {{2, port_b.address()}}));
+  EchoPair pair;
+  Member& a = pair.a;
+  Child& child = pair.child;
 
   raft::Index next = 1;
   auto echoed = [&] {
@@ -131,10 +138,37 @@ TEST(StoppedProcessTest, AStoppedPeerIsNoticedAndReachedAgainWhenItResumes) {
       << a.logger.dump();
   EXPECT_LT(std::chrono::steady_clock::now() - stopped_at, 6s) << "keepalive should notice";
   EXPECT_GT(a.handler.unreachable(2), 0);
+  // Hung, not gone: a new connection is not refused but left unanswered.
+  std::this_thread::sleep_for(1500ms);
+  EXPECT_EQ(a.handler.down(2), 0) << a.logger.dump();
 
   child.signal(SIGCONT);
   ASSERT_TRUE(eventually([&] { return echoed(); })) << a.logger.dump();
   EXPECT_TRUE(a.transport->connected(2));
+}
+
+TEST(StoppedProcessTest, AKilledPeerIsReportedDownAtOnce) {
+  if (const char* addresses = std::getenv(kChildEnv)) {
+    serve_as_echo_member(addresses);
+    return;
+  }
+  EchoPair pair;
+  Member& a = pair.a;
+  Child& child = pair.child;
+  ASSERT_TRUE(eventually([&] {
+    a.transport->send({numbered(1, 2, 1)});
+    return a.transport->connected(2);
+  })) << a.logger.dump();
+  EXPECT_EQ(a.handler.down(2), 0);
+
+  child.signal(SIGKILL);
+  const auto killed_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(eventually([&] { return a.handler.down(2) > 0; }, 5s)) << a.logger.dump();
+  // The kernel closed its connections and refuses new ones: no keepalive or timeout needed.
+  EXPECT_LT(std::chrono::steady_clock::now() - killed_at, 500ms);
+  // Once per break, not once per refused retry.
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(a.handler.down(2), 1);
 }
 
 }  // namespace

@@ -37,6 +37,12 @@ void RecordingHandler::on_unreachable(raft::NodeId peer) {
   ++unreachable_[peer];
 }
 
+void RecordingHandler::on_peer_down(raft::NodeId peer) {
+  std::lock_guard lock(mu_);
+  ++calls_;
+  ++down_[peer];
+}
+
 void RecordingHandler::on_snapshot_sent(raft::NodeId peer, bool ok) {
   std::lock_guard lock(mu_);
   ++calls_;
@@ -72,10 +78,21 @@ std::vector<size_t> RecordingHandler::batch_sizes() const {
   return sizes;
 }
 
+namespace {
+int count_of(const std::map<raft::NodeId, int>& counts, raft::NodeId peer) {
+  auto it = counts.find(peer);
+  return it == counts.end() ? 0 : it->second;
+}
+}  // namespace
+
 int RecordingHandler::unreachable(raft::NodeId peer) const {
   std::lock_guard lock(mu_);
-  auto it = unreachable_.find(peer);
-  return it == unreachable_.end() ? 0 : it->second;
+  return count_of(unreachable_, peer);
+}
+
+int RecordingHandler::down(raft::NodeId peer) const {
+  std::lock_guard lock(mu_);
+  return count_of(down_, peer);
 }
 
 std::vector<std::pair<raft::NodeId, bool>> RecordingHandler::snapshots_sent() const {

@@ -34,6 +34,7 @@ class RecordingHandler final : public Handler {
   void on_messages(std::vector<raft::Message> messages) override;
   void on_unreachable(raft::NodeId peer) override;
   void on_snapshot_sent(raft::NodeId peer, bool ok) override;
+  void on_peer_down(raft::NodeId peer) override;
 
   // Every message received, in order of arrival.
   std::vector<raft::Message> messages() const;
@@ -43,6 +44,7 @@ class RecordingHandler final : public Handler {
   // The size of each on_messages call, in order.
   std::vector<size_t> batch_sizes() const;
   int unreachable(raft::NodeId peer) const;
+  int down(raft::NodeId peer) const;
   std::vector<std::pair<raft::NodeId, bool>> snapshots_sent() const;
   // Handler calls of any kind so far.
   int calls() const;
@@ -51,6 +53,7 @@ class RecordingHandler final : public Handler {
   mutable std::mutex mu_;
   std::vector<std::vector<raft::Message>> batches_;
   std::map<raft::NodeId, int> unreachable_;
+  std::map<raft::NodeId, int> down_;
   std::vector<std::pair<raft::NodeId, bool>> snapshots_sent_;
   int calls_ = 0;
 };
