@@ -6,7 +6,8 @@
 #   make build-asan  Debug + ASan/UBSan build in build/asan
 #   make build-fuzz  clang + libFuzzer build of fuzz/ only, in build/fuzz
 #   make test        all three builds, then every test in each, fuzzers 30 s (non-zero if any fails)
-#   make bench       Release benchmarks, raft and storage; options via BENCH_ARGS='--benchmark_...'
+#   make bench       Regent against etcd, same machine and load (scripts/bench-vs-etcd BENCH_ARGS)
+#   make microbench  Release benchmarks of the core, raft and storage (MICROBENCH_ARGS)
 #   make fuzz-soak   each fuzz target for FUZZ_SECONDS (default 600)
 #   make soak        fuzz-soak, then simulated worlds until interrupted (regent-sim --soak)
 #   make run         the in-process demo (tools/demo), RUN_ARGS are passed to it
@@ -25,6 +26,7 @@ ASAN_DIR    := build/asan
 FUZZ_DIR    := build/fuzz
 FUZZ_SECONDS ?= 600
 BENCH_ARGS  ?=
+MICROBENCH_ARGS ?=
 RUN_ARGS    ?=
 CTEST_FLAGS := --output-on-failure --no-tests=error -j2
 
@@ -36,7 +38,7 @@ FORMAT_DIRS = $(wildcard src tests bench tools sim fuzz)
 FORMAT_FILES = $(if $(FORMAT_DIRS),$(shell find $(FORMAT_DIRS) -type f \
                  \( -name '*.h' -o -name '*.cc' -o -name '*.hpp' -o -name '*.cpp' \)))
 
-.PHONY: deps build build-asan build-fuzz test bench fuzz-soak soak run format format-check clean \
+.PHONY: deps build build-asan build-fuzz test bench microbench fuzz-soak soak run format format-check clean \
         help
 
 deps:
@@ -75,20 +77,26 @@ test: deps build build-asan build-fuzz
 	if (( rc )); then echo "make test: FAILED (see the ctest summaries above)"; fi; \
 	exit $$rc
 
+# Regent against etcd on this machine: a 3-member cluster of each on 127.0.0.1, the same
+# regent-bench workloads, medians of repeats, one table (installs etcd-server if missing). About
+# 20 minutes with the defaults; BENCH_ARGS=--quick checks the script in about 3.
+bench: build
+	scripts/bench-vs-etcd $(BENCH_ARGS)
+
 # The storage benchmark writes to REGENT_BENCH_DIR (default: under build/release, on the disk
 # the log would use, not a tmpfs /tmp); it prints the directory and its file system.
 BENCH_PROGRAMS := regent_raft_bench regent_storage_bench
-bench: build
+microbench: build
 	@ran=0; \
 	for program in $(BENCH_PROGRAMS); do \
 	  if [[ -x $(RELEASE_DIR)/$$program ]]; then \
-	    echo "+ $(RELEASE_DIR)/$$program $(BENCH_ARGS)"; \
-	    $(RELEASE_DIR)/$$program $(BENCH_ARGS); \
+	    echo "+ $(RELEASE_DIR)/$$program $(MICROBENCH_ARGS)"; \
+	    $(RELEASE_DIR)/$$program $(MICROBENCH_ARGS); \
 	    ran=1; \
 	  fi; \
 	done; \
 	if (( ! ran )); then \
-	  echo "make bench: no benchmark built (bench/*.cc is empty or REGENT_BUILD_BENCH=OFF)"; \
+	  echo "make microbench: no benchmark built (bench/*.cc is empty or REGENT_BUILD_BENCH=OFF)"; \
 	  exit 1; \
 	fi
 

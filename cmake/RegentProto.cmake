@@ -4,6 +4,7 @@
 # under proto/: "etcdserverpb/rpc.pb.h", "regentpb/peer.grpc.pb.h".
 find_package(Protobuf REQUIRED)      # CMake's FindProtobuf over Debian's libprotobuf-dev
 find_package(gRPC CONFIG REQUIRED)   # Debian's libgrpc++-dev ships gRPCConfig.cmake
+find_package(absl CONFIG REQUIRED)   # gRPC's own dependency (libabsl-dev); the programs tune it
 find_program(REGENT_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
 
 function(regent_add_proto_library)

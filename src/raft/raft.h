@@ -118,6 +118,8 @@ class Raft {
   // Elections (raft_election.cc).
   Error hup(bool transfer);
   void start_election(bool pre_vote, bool transfer);
+  void send_vote_request(MessageType type, NodeId to, Term term, bool transfer);
+  void send_pre_vote(NodeId to);
   bool has_unapplied_conf_change() const;
   void handle_vote_request(const Message& m);
   bool yield_pre_vote_to_self(const Message& m) const;

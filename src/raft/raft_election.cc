@@ -78,15 +78,22 @@ void Raft::start_election(bool pre_vote, bool transfer) {
     return;
   }
   for (NodeId id : trk_.config.voters.ids()) {
-    if (id == id_) continue;
-    Message m{.type = type, .to = id, .term = term};
-    m.index = log_.last_index();
-    m.log_term = log_.last_term();
-    if (transfer) m.context = std::string(kCampaignTransfer);
-    logger_->info("{:x} [logterm {}, index {}] sent {} to {:x} at term {}", id_, m.log_term,
-                  m.index, to_string(type), id, term);
-    send(std::move(m));
+    if (id != id_) send_vote_request(type, id, term, transfer);
   }
+}
+
+void Raft::send_vote_request(MessageType type, NodeId to, Term term, bool transfer) {
+  Message m{.type = type, .to = to, .term = term};
+  m.index = log_.last_index();
+  m.log_term = log_.last_term();
+  if (transfer) m.context = std::string(kCampaignTransfer);
+  logger_->info("{:x} [logterm {}, index {}] sent {} to {:x} at term {}", id_, m.log_term, m.index,
+                to_string(type), to, term);
+  send(std::move(m));
+}
+
+void Raft::send_pre_vote(NodeId to) {
+  send_vote_request(MessageType::kPreVote, to, term_ + 1, false);
 }
 
 void Raft::handle_vote_request(const Message& m) {
@@ -97,7 +104,8 @@ void Raft::handle_vote_request(const Message& m) {
   // neither voted nor heard from a leader in this term, or in a pre-vote for a later term.
   const bool can_vote =
       vote_ == m.from || (vote_ == kNone && lead_ == kNone) || (pre_vote && m.term > term_);
-  if (can_vote && log_.is_up_to_date(m.index, m.log_term) && !yield_pre_vote_to_self(m)) {
+  const bool yield = yield_pre_vote_to_self(m);
+  if (can_vote && log_.is_up_to_date(m.index, m.log_term) && !yield) {
     logger_->info("{:x} [term {}] granted {} to {:x} at term {}", id_, term_, to_string(m.type),
                   m.from, m.term);
     // A granted pre-vote answers in the term asked about, so the pre-candidate can count it.
@@ -110,6 +118,9 @@ void Raft::handle_vote_request(const Message& m) {
     logger_->info("{:x} [term {}, vote {:x}] rejected {} from {:x} at term {}", id_, term_, vote_,
                   to_string(m.type), m.from, m.term);
     send(Message{.type = response, .to = m.from, .term = term_, .reject = true});
+    // It may have ignored our pre-vote while it still heard from the leader; it campaigns now,
+    // so it will not ignore it again.
+    if (yield) send_pre_vote(m.from);
   }
 }
 
@@ -117,7 +128,8 @@ bool Raft::yield_pre_vote_to_self(const Message& m) const {
   // Followers that saw their leader die at the same moment campaign at nearly the same moment;
   // if each granted the other's pre-vote, both would go on to split the real vote and wait out
   // an election timeout. Between two pre-candidates for the same term with equal logs, the lower
-  // id gets the grant. Pre-votes bind nothing, so refusing one never affects safety.
+  // id gets the grant, and asks the other again for its own (send_pre_vote). Pre-votes bind
+  // nothing, so refusing one never affects safety.
   return campaign_on_leader_down_ && m.type == MessageType::kPreVote &&
          role_ == Role::kPreCandidate && m.term == term_ + 1 && m.from > id_ &&
          m.index == log_.last_index() && m.log_term == log_.last_term();

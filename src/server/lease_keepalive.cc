@@ -42,8 +42,18 @@ void KeepAliveStream::OnReadDone(bool ok) {
   renew(id);
 }
 
-void KeepAliveStream::renew(int64_t id) {
+void KeepAliveStream::renew(int64_t id, bool after_barrier) {
   Expected<int64_t, Failure> ttl = lessor_.renew(id);
+  if (ttl && *ttl == 0 && !after_barrier) {
+    // Unknown here, but perhaps granted and answered already: the member that answered the grant
+    // may apply entries before the leader does. A read barrier applies everything committed so
+    // far; then the lease is looked up once more (etcd 3.5 waits for the applied index alike).
+    ctx_.node->read_index([this, id](Expected<void, Failure> applied) {
+      if (!applied) return answer(id, unexpected(applied.error()));
+      renew(id, /*after_barrier=*/true);
+    });
+    return;
+  }
   if (ttl) return answer(id, ttl);
   // Not the leader. A follower's forward that reached a member which no longer leads fails,
   // rather than travelling on.

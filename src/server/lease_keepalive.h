@@ -37,8 +37,9 @@ class KeepAliveStream final : public grpc::ServerBidiReactor<etcdserverpb::Lease
   void OnDone() override;
 
   // Renews (or forwards) the lease of the request just read; without mu_ (a forwarded answer
-  // may come back on this thread).
-  void renew(int64_t id);
+  // may come back on this thread). An unknown lease is looked up again after a read barrier
+  // (after_barrier) before the answer says so.
+  void renew(int64_t id, bool after_barrier = false);
   void answer(int64_t id, Expected<int64_t, Failure> ttl);
   // With mu_: ends the stream with `status` (the first one asked for) once no request is being
   // answered.

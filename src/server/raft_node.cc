@@ -1,5 +1,7 @@
 #include "server/raft_node.h"
 
+#include <malloc.h>
+
 #include <random>
 
 #include "raft/conf_change.h"
@@ -80,6 +82,7 @@ void RaftNode::stop() {
   }
   wake_.notify_all();
   if (loop_.joinable()) loop_.join();
+  responder_.stop();
 }
 
 // --- Entry points (any thread) ------------------------------------------------------------
@@ -317,6 +320,12 @@ bool RaftNode::handle_ready() {
     }
     if (rd.hard_state) term_.store(rd.hard_state->term, std::memory_order_relaxed);
     if (!rd.messages.empty()) transport_->send(std::move(rd.messages));
+    // Committed entries are durable on a majority already, so they are applied (and their
+    // clients answered) before this member's own write, not a whole fsync later. The leader's
+    // are durable here too: it counts itself toward commit only once its write completed. A
+    // snapshot must be installed before anything after it is applied.
+    const bool applied_early = !rd.snapshot;
+    if (applied_early) apply_ready(rd);
 
     Expected<void, storage::Failure> saved;
     if (rd.must_sync || rd.snapshot || !rd.entries.empty()) {
@@ -341,16 +350,8 @@ bool RaftNode::handle_ready() {
                    rd.snapshot->metadata.index, rd.snapshot->metadata.term);
     }
     if (!rd.messages_after_persist.empty()) transport_->send(std::move(rd.messages_after_persist));
-    apply(rd.committed_entries);
-    if (rd.snapshot || !rd.committed_entries.empty()) {
-      for (NodeObserver* o : observers_) o->on_applied(applied_, machine_.revision());
-    }
-    for (const raft::ReadState& rs : rd.read_states) {
-      auto it = reads_.find(std::strtoull(rs.context.c_str(), nullptr, 10));
-      if (it != reads_.end()) it->second.index = rs.index;
-    }
+    if (!applied_early) apply_ready(rd);
     raw_->advance();
-    answer_reads();
     if (!storage_.failure()) maybe_snapshot();
     if (storage_.failure()) {
       logger_.error("{}", storage_.failure()->message);
@@ -358,6 +359,19 @@ bool RaftNode::handle_ready() {
     }
   }
   return true;
+}
+
+void RaftNode::apply_ready(const raft::Ready& rd) {
+  apply(rd.committed_entries);
+  if (rd.snapshot || !rd.committed_entries.empty()) {
+    for (NodeObserver* o : observers_) o->on_applied(applied_, machine_.revision());
+  }
+  for (const raft::ReadState& rs : rd.read_states) {
+    auto it = reads_.find(std::strtoull(rs.context.c_str(), nullptr, 10));
+    if (it != reads_.end()) it->second.index = rs.index;
+  }
+  answer_reads();
+  responder_.hand_over(answers_);
 }
 
 void RaftNode::apply(const std::vector<raft::Entry>& entries) {
@@ -387,7 +401,10 @@ void RaftNode::apply(const std::vector<raft::Entry>& entries) {
     auto node = waiters_.extract(request.header().id());
     if (node.empty()) continue;  // Timed out already, or proposed by an earlier incarnation.
     --pending_;
-    node.mapped().done(to_answer(std::move(result)));
+    answers_.push_back(
+        [done = std::move(node.mapped().done), answer = to_answer(std::move(result))]() mutable {
+          done(std::move(answer));
+        });
   }
 }
 
@@ -399,7 +416,7 @@ void RaftNode::answer_reads() {
     }
     for (Done& d : it->second.done) {
       --pending_;
-      d({});
+      answers_.push_back([d = std::move(d)] { d({}); });
     }
     it = reads_.erase(it);
   }
@@ -415,6 +432,9 @@ void RaftNode::maybe_snapshot() {
     return;  // The storage is poisoned; handle_ready() stops the member.
   }
   snapshot_index_ = applied_;
+  // The log entries the snapshot let storage drop, and the image's buffers, were freed in
+  // pieces that malloc keeps for reuse; most of it would stay resident until the next snapshot.
+  malloc_trim(0);
   logger_.info(
       "saved snapshot at index {} ({} bytes, {} ms)", applied_, bytes,
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count());

@@ -36,6 +36,7 @@
 #include "raft/raw_node.h"
 #include "regentpb/request.pb.h"
 #include "server/failure.h"
+#include "server/responder.h"
 #include "server/state_machine.h"
 #include "storage/disk_storage.h"
 #include "transport/transport.h"
@@ -161,6 +162,8 @@ class RaftNode final : public transport::Handler {
   void handle_reads(std::vector<Done>& reads, Clock::time_point now);
   void handle_transfer(Transfer t);
   bool handle_ready();  // false: the disk failed and the loop must stop.
+  // Applies the Ready's committed entries, notes its read states, answers what became ready.
+  void apply_ready(const raft::Ready& rd);
   void apply(const std::vector<raft::Entry>& entries);
   void answer_reads();
   void maybe_snapshot();
@@ -203,6 +206,9 @@ class RaftNode final : public transport::Handler {
   std::atomic<raft::Term> term_{0};
   std::atomic<bool> failed_{false};
   std::thread loop_;
+  // Answers of the round being applied (loop thread), then run by responder_.
+  std::vector<Responder::Answer> answers_;
+  Responder responder_;
 };
 
 }  // namespace regent::server

@@ -22,7 +22,7 @@ struct ServerOptions {
   std::string data_dir;  // Empty: "<name>.regent".
   std::chrono::milliseconds heartbeat_interval{100};
   std::chrono::milliseconds election_timeout{1000};
-  uint64_t snapshot_count = 10000;
+  uint64_t snapshot_count = 100000;  // etcd 3.4's default.
   uint64_t snapshot_catchup_entries = 5000;
   uint64_t max_request_bytes = 1536 * 1024;
   int max_txn_ops = 128;

@@ -10,7 +10,7 @@
 
 #include "client/kv.h"
 #include "client/types.h"
-#include "json.h"
+#include "common/json.h"
 
 namespace regent::ctl {
 

@@ -55,6 +55,30 @@ TEST(RaftLeaderDown, OneFollowersReportIsEnoughWhenTheOtherTimesOut) {
   EXPECT_LE(ticks_until_leader_among(c, {2, 3}, 60), 40);
 }
 
+TEST(RaftLeaderDown, AFollowerThatIgnoredAnEarlyPreVoteElectsTheOtherAtOnce) {
+  // 2 learns first and campaigns while 3 still holds its lease (3 ignores the pre-vote). Then 3
+  // learns and campaigns; 2, the lower id with an equal log, refuses 3's pre-vote and asks 3
+  // again for its own, which 3 now grants.
+  Cluster c({1, 2, 3}, early_campaigns);
+  ASSERT_TRUE(c.elect(1));
+  c.isolate(1);
+  c.node(2).report_leader_down(1);
+  for (int i = 0; i < 3 && c.raft(2).role() != Role::kPreCandidate; ++i) {
+    c.tick(2);
+    c.stabilize();
+  }
+  ASSERT_EQ(c.raft(2).role(), Role::kPreCandidate);
+  c.node(3).report_leader_down(1);
+  int ticks = 0;
+  while (c.raft(2).role() != Role::kLeader && c.raft(3).role() != Role::kLeader && ticks < 40) {
+    c.tick(3);  // Only 3: 2's own election timeout must not be what ends the wait.
+    c.stabilize();
+    ++ticks;
+  }
+  EXPECT_LE(ticks, 3);
+  EXPECT_EQ(c.raft(2).role(), Role::kLeader);
+}
+
 TEST(RaftLeaderDown, WithoutTheOptionAReportChangesNothing) {
   Cluster c({1, 2, 3});
   ASSERT_TRUE(c.elect(1));

@@ -1,5 +1,5 @@
-// A minimal JSON writer for etcdctl's -w json output: objects, arrays, strings, integers and
-// booleans, with the commas and escapes done here once.
+// A minimal JSON writer (regentctl's -w json, regent-bench's --json): objects, arrays, strings,
+// integers, fixed-point numbers and booleans, with the commas and escapes done here once.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace regent::ctl {
+namespace regent {
 
 class Json {
  public:
@@ -19,6 +19,8 @@ class Json {
   Json& string(std::string_view s);
   Json& number(int64_t v);
   Json& unsigned_number(uint64_t v);
+  // With `decimals` digits after the point; null for NaN and infinities, which JSON lacks.
+  Json& fixed(double v, int decimals);
   Json& boolean(bool v);
   Json& null();
 
@@ -41,4 +43,4 @@ class Json {
 
 std::string base64(std::string_view bytes);
 
-}  // namespace regent::ctl
+}  // namespace regent

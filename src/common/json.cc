@@ -1,8 +1,10 @@
-#include "json.h"
+#include "common/json.h"
 
 #include <fmt/format.h>
 
-namespace regent::ctl {
+#include <cmath>
+
+namespace regent {
 
 void Json::separate() {
   if (after_key_) {
@@ -102,6 +104,12 @@ Json& Json::unsigned_number(uint64_t v) {
   return *this;
 }
 
+Json& Json::fixed(double v, int decimals) {
+  separate();
+  out_ += std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : "null";
+  return *this;
+}
+
 Json& Json::boolean(bool v) {
   separate();
   out_ += v ? "true" : "false";
@@ -170,4 +178,4 @@ std::string base64(std::string_view bytes) {
   return out;
 }
 
-}  // namespace regent::ctl
+}  // namespace regent
