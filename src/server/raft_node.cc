@@ -428,8 +428,14 @@ void RaftNode::maybe_snapshot() {
   const auto started = Clock::now();
   std::string image = machine_.image();
   const size_t bytes = image.size();
+  // A commit-only round leaves its hard state written but not synced, and a snapshot must not
+  // be taken over unsynced writes: after the last write of a burst that was what silently put
+  // the snapshot off until the next write.
+  if (auto synced = storage_.sync(); !synced) return;  // Poisoned; handle_ready() stops.
   if (auto made = storage_.create_snapshot(applied_, conf_state_, std::move(image)); !made) {
-    return;  // The storage is poisoned; handle_ready() stops the member.
+    if (!storage_.failure())
+      logger_.warn("snapshot at index {} not taken: {}", applied_, made.error().message);
+    return;  // Otherwise the storage is poisoned; handle_ready() stops the member.
   }
   snapshot_index_ = applied_;
   // The log entries the snapshot let storage drop, and the image's buffers, were freed in
