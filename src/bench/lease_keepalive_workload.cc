@@ -1,6 +1,5 @@
 // lease-keepalive: every client grants a lease and keeps it alive over a LeaseKeepAlive stream,
 // one sample per keep-alive round trip (lease_client.h); the leases are revoked at the end.
-#include <algorithm>
 #include <memory>
 #include <vector>
 

@@ -1,7 +1,5 @@
 #include "bench/unary_run.h"
 
-#include <algorithm>
-
 #include "bench/runner.h"
 #include "bench/unary_client.h"
 

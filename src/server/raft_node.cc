@@ -121,35 +121,21 @@ void RaftNode::transfer_leadership(raft::NodeId target, Done done) {
 }
 
 void RaftNode::on_messages(std::vector<raft::Message> messages) {
-  {
-    std::lock_guard lock(mu_);
-    for (raft::Message& m : messages) inbox_.messages.push_back(std::move(m));
-  }
-  wake_.notify_one();
+  post([&](Inbox& in) {
+    for (raft::Message& m : messages) in.messages.push_back(std::move(m));
+  });
 }
 
 void RaftNode::on_unreachable(raft::NodeId peer) {
-  {
-    std::lock_guard lock(mu_);
-    inbox_.unreachable.push_back(peer);
-  }
-  wake_.notify_one();
+  post([&](Inbox& in) { in.unreachable.push_back(peer); });
 }
 
 void RaftNode::on_peer_down(raft::NodeId peer) {
-  {
-    std::lock_guard lock(mu_);
-    inbox_.down.push_back(peer);
-  }
-  wake_.notify_one();
+  post([&](Inbox& in) { in.down.push_back(peer); });
 }
 
 void RaftNode::on_snapshot_sent(raft::NodeId peer, bool ok) {
-  {
-    std::lock_guard lock(mu_);
-    inbox_.snapshot_reports.emplace_back(peer, ok);
-  }
-  wake_.notify_one();
+  post([&](Inbox& in) { in.snapshot_reports.emplace_back(peer, ok); });
 }
 
 NodeStatus RaftNode::status() const {

@@ -123,6 +123,16 @@ class RaftNode final : public transport::Handler {
  private:
   using Clock = std::chrono::steady_clock;
 
+  // Adds to the inbox under mu_ (add gets it), then wakes the loop.
+  template <class Add>
+  void post(Add&& add) {
+    {
+      std::lock_guard lock(mu_);
+      add(inbox_);
+    }
+    wake_.notify_one();
+  }
+
   struct Proposal {
     regentpb::InternalRequest request;
     WriteDone done;

@@ -72,27 +72,40 @@ std::optional<std::vector<std::string>> target_endpoints(const Globals& g, bool 
   return out;
 }
 
-int run_endpoint_status(const Globals& g, bool cluster) {
-  auto o = print_options(g, true);
-  if (!o) return kExitUsage;
+// The endpoints a status or health command reports on, and a client of exactly those.
+struct Targets {
+  std::vector<std::string> endpoints;
+  std::shared_ptr<client::Client> client;
+};
+
+std::optional<Targets> connect_targets(const Globals& g, bool cluster) {
   auto endpoints = target_endpoints(g, cluster);
-  if (!endpoints) return kExitError;
+  if (!endpoints) return std::nullopt;
   Globals each = g;
   each.endpoints = *endpoints;
   auto client = connect(each);
-  if (!client) return kExitError;
-  client::Maintenance m(client);
+  if (!client) return std::nullopt;
+  return Targets{std::move(*endpoints), std::move(client)};
+}
+
+int run_endpoint_status(const Globals& g, bool cluster) {
+  auto o = print_options(g, true);
+  if (!o) return kExitUsage;
+  auto t = connect_targets(g, cluster);
+  if (!t) return kExitError;
+  const std::vector<std::string>& endpoints = t->endpoints;
+  client::Maintenance m(t->client);
   std::vector<std::pair<std::string, client::StatusResponse>> ok;
   bool failed = false;
-  for (size_t i = 0; i < endpoints->size(); ++i) {
+  for (size_t i = 0; i < endpoints.size(); ++i) {
     auto st = m.status(i, command_context(g));
     if (!st) {
-      fmt::print(stderr, "Failed to get the status of endpoint {} ({})\n", (*endpoints)[i],
+      fmt::print(stderr, "Failed to get the status of endpoint {} ({})\n", endpoints[i],
                  st.error().message);
       failed = true;
       continue;
     }
-    ok.emplace_back((*endpoints)[i], *st);
+    ok.emplace_back(endpoints[i], *st);
   }
   if (o->format == Format::kJson) {
     Json j;
@@ -136,16 +149,13 @@ int run_endpoint_status(const Globals& g, bool cluster) {
 int run_endpoint_health(const Globals& g, bool cluster) {
   auto o = print_options(g, true);
   if (!o) return kExitUsage;
-  auto endpoints = target_endpoints(g, cluster);
-  if (!endpoints) return kExitError;
-  Globals each = g;
-  each.endpoints = *endpoints;
-  auto client = connect(each);
-  if (!client) return kExitError;
-  client::Maintenance m(client);
+  auto t = connect_targets(g, cluster);
+  if (!t) return kExitError;
+  const std::vector<std::string>& endpoints = t->endpoints;
+  client::Maintenance m(t->client);
   // Every endpoint at once, so one that is down costs one timeout, not one each.
   std::vector<std::future<client::HealthResponse>> checks;
-  for (size_t i = 0; i < endpoints->size(); ++i) {
+  for (size_t i = 0; i < endpoints.size(); ++i) {
     checks.push_back(
         std::async(std::launch::async, [&, i] { return m.health(i, command_context(g)); }));
   }
@@ -157,7 +167,7 @@ int run_endpoint_health(const Globals& g, bool cluster) {
   j.begin_array();
   for (size_t i = 0; i < results.size(); ++i) {
     const auto& h = results[i];
-    const std::string& ep = (*endpoints)[i];
+    const std::string& ep = endpoints[i];
     unhealthy = unhealthy || !h.healthy;
     const std::string took = go_duration(h.took);
     j.begin_object().key("endpoint").string(ep).key("health").boolean(h.healthy);
