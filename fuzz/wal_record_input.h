@@ -41,7 +41,7 @@ inline constexpr size_t kSnapshotHeaderBytes = kSnapshotMagic.size() + 4;
 // The record type a piece's type byte stands for: always a valid one, so that a framed record is
 // one the decoder must accept.
 inline storage::RecordType piece_type(uint8_t b) {
-  return static_cast<storage::RecordType>(1 + b % 4);
+  return static_cast<storage::RecordType>(1 + b % 5);
 }
 
 // Appends a framed-mode piece; payload must be at most kMaxPieceBytes.

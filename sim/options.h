@@ -50,6 +50,10 @@ struct Options {
   // Filler bytes in every client command, so that entries span 512-byte sectors and a crash in
   // an fsync can tear one (storage's torn-tail recovery is then exercised).
   uint32_t command_padding_bytes = 0;
+  // The share of restarts before which one synced record on the node's disk is damaged (a sector
+  // zeroed or bits flipped, at most one node per run; never with churn, which could leave the
+  // damaged node needed for a quorum). The node must refuse to start and stays down.
+  uint32_t damage_percent = 0;
   // Snapshots: each node compacts its log every snapshot_every applied entries (0: never),
   // keeping snapshot_catch_up entries, so lagging followers get the leader's snapshot.
   uint64_t snapshot_every = 0;

@@ -451,6 +451,21 @@ void SimFs::crash(Prng& prng, uint32_t torn_percent) {
   ++state_->stats.crashes;
 }
 
+void SimFs::overwrite_synced(const std::string& path, uint64_t offset, std::string_view bytes) {
+  const auto [parent, name] = split(normalize(path));
+  auto dir = state_->dirs.find(parent);
+  REGENT_ASSERT(dir != state_->dirs.end() && dir->second.current.contains(name),
+                "overwrite_synced: no file {}", path);
+  Inode& inode = *dir->second.current.at(name);
+  REGENT_ASSERT(inode.dirty.empty() && offset + bytes.size() <= inode.durable.size,
+                "overwrite_synced: {} has unsynced changes or is shorter than {}", path,
+                offset + bytes.size());
+  for (Image* image : {&inode.current, &inode.durable}) {
+    if (image->bytes.size() < offset + bytes.size()) image->bytes.resize(offset + bytes.size());
+    image->bytes.replace(offset, bytes.size(), bytes);
+  }
+}
+
 void SimFs::fail_next(FsOp op, int code) {
   REGENT_ASSERT(code != 0, "fail_next needs an errno");
   state_->faults[op] = code;

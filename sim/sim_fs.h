@@ -26,6 +26,9 @@
 //    are released.
 //  - Faults on demand: fail_next() makes the next call of one operation fail with a chosen errno,
 //    changing nothing (so a test can show that a failed write or sync stops the member).
+//  - Damage at rest: overwrite_synced() changes bytes of a file that was synced, in both images,
+//    as a disk that lost a sector (zeros) or flipped bits would: data the storage code had every
+//    right to trust.
 //
 // Deterministic: no clocks and no ambient randomness; crash() draws from the caller's Prng, in an
 // order fixed by the paths, so a seed replays a run exactly. Handles share the disk's state, so
@@ -90,6 +93,10 @@ class SimFs final : public storage::Fs {
   // The next call of op fails with code (ENOSPC, EIO, ...) and changes nothing. One pending
   // fault per op; a second call for the same op replaces the first.
   void fail_next(FsOp op, int code);
+
+  // Replaces bytes [offset, offset + bytes.size()) of the file at path, which must exist, have no
+  // unsynced changes and cover that range: the damage is to synced data and survives anything.
+  void overwrite_synced(const std::string& path, uint64_t offset, std::string_view bytes);
 
   const SimFsStats& stats() const;
   // Bytes of file content held in memory, both images of every file reachable from a listing:

@@ -74,8 +74,20 @@ bool World::open_storage(Node& n) {
                             .preallocate = opt_.wal_preallocate,
                             .catch_up_entries = opt_.snapshot_catch_up};
   auto opened = storage::DiskStorage::open(*n.fs, kDataDir, so, *n.logger);
+  if (!opened && n.damaged && opened.error().kind == storage::FailureKind::kCorrupt) {
+    // What a member must do with damaged synced data: refuse to start, never serve from it.
+    trace(fmt::format("node {} refused to start: {}", n.id, opened.error().message));
+    n.retired = true;
+    n.up = false;
+    ++coverage_.damage_refusals;
+    return false;
+  }
   if (!opened) {
     host_failure(n, fmt::format("recovery failed on node {}: {}", n.id, opened.error().message));
+    return false;
+  }
+  if (n.damaged) {
+    host_failure(n, fmt::format("node {} started on damaged synced data without noticing", n.id));
     return false;
   }
   n.storage = std::move(*opened);
@@ -91,6 +103,7 @@ void World::host_failure(Node& n, std::string problem) {
 }
 
 void World::restart(Node& n) {
+  if (n.retired) return;
   // Booting opened the storage already; after a crash, recovery runs here.
   if (!n.storage && !open_storage(n)) return;
   raft::Config c;

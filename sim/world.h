@@ -63,6 +63,7 @@ struct StorageCoverage {
   uint64_t segments_created = 0;     // WAL segments, bootstrap's included.
   uint64_t snapshots_made = 0;       // Compactions (DiskStorage::create_snapshot).
   uint64_t snapshots_installed = 0;  // Leaders' snapshots saved by followers.
+  uint64_t damage_refusals = 0;      // Restarts refused on synced data damaged at rest.
   uint64_t file_syncs = 0;           // File::sync() on the simulated disks.
   uint64_t dir_syncs = 0;
   uint64_t bytes_written = 0;
@@ -137,6 +138,8 @@ class World {
     std::vector<raft::Entry> applied;
     raft::Index replay_until = 0;  // After a restart, entries up to here are replayed silently.
     bool crash_armed = false;      // The nemesis crashes it during its next fsync.
+    bool damaged = false;  // Synced data on its disk was damaged while it was down.
+    bool retired = false;  // Refused to start on that damage, as it must: down for good.
   };
 
   struct PendingOp {
@@ -156,6 +159,8 @@ class World {
   void restart(Node& n);
   bool open_storage(Node& n);
   void crash(Node& n);
+  // Damages one synced record on a down node's disk (world_damage.cc); it must refuse to start.
+  void damage_synced_data(Node& n);
   // Tells every other running node that `id`'s process is gone (Raft's report_leader_down).
   void report_down(raft::NodeId id);
   // The host cannot go on (recovery, a write or a sync failed): stops the node and ends the run
@@ -197,6 +202,7 @@ class World {
   std::map<raft::NodeId, std::unique_ptr<Node>> nodes_;
   std::set<std::pair<raft::NodeId, raft::NodeId>> blocked_;  // Directed links that drop.
   bool faults_on_ = true;
+  bool damaged_any_ = false;
 
   History history_;
   // Per client: the refused operation to retry, and how many times it was tried again.

@@ -32,7 +32,11 @@ void World::nemesis() {
       break;
     case 2:
     case 3:
-      if (!n.up) {
+      if (!n.up && !n.retired) {
+        // At most one member's disk is damaged, so a majority can always go on.
+        if (opt_.damage_percent > 0 && !damaged_any_ && prng_.chance(opt_.damage_percent, 100)) {
+          damage_synced_data(n);
+        }
         restart(n);
         trace(fmt::format("restart {}", n.id));
       }

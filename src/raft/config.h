@@ -56,6 +56,10 @@ struct Config {
   // count they are dropped (the client times out and retries).
   size_t max_pending_reads = 4096;
 
+  // The host knows this member lost entries it may have acknowledged up to this index (0: no
+  // such loss known): it will not vote or campaign until it has caught up past it. A stored
+  // commit beyond the recovered log is detected by the core itself.
+  Index lost_entries_up_to = 0;
   // Seeds the election-timeout randomness; the same seed gives the same timeouts.
   uint64_t seed = 1;
 

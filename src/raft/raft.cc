@@ -54,6 +54,9 @@ Raft::Raft(const Config& config)
   const ConfState restored = switch_to_config(*outcome);
   REGENT_ASSERT(restored == cs, "restored configuration differs from the stored one");
   if (!hs.empty()) load_state(hs);
+  if (config.lost_entries_up_to > 0) {
+    note_lost_log(config.lost_entries_up_to, "its host reports lost entries");
+  }
   if (config.applied > 0) log_.applied_to(config.applied);
   become_follower(term_, kNone);
   logger_->info("raft {:x} [{}] started at term {}: voters={}", id_, log_.describe(), term_,
@@ -61,17 +64,23 @@ Raft::Raft(const Config& config)
 }
 
 void Raft::load_state(const HardState& hs) {
-  REGENT_ASSERT(hs.commit >= log_.committed() && hs.commit <= log_.last_index(),
-                "{:x} stored commit {} is out of range [{}, {}]", id_, hs.commit, log_.committed(),
-                log_.last_index());
-  log_.commit_to(hs.commit);
+  REGENT_ASSERT(hs.commit >= log_.committed(), "{:x} stored commit {} is below the snapshot's {}",
+                id_, hs.commit, log_.committed());
+  if (hs.commit > log_.last_index()) {
+    // The disk lost synced entries (or they were cut as a torn tail): this member may have
+    // acknowledged them, so it must not help elect a leader that lacks them.
+    note_lost_log(hs.commit, fmt::format("its stored commit {} is past its log, which ends at {}",
+                                         hs.commit, log_.last_index()));
+  }
+  log_.commit_to(std::min(hs.commit, log_.last_index()));
   term_ = hs.term;
   vote_ = hs.vote;
 }
 
 bool Raft::promotable() const {
   auto it = trk_.progress.find(id_);
-  return it != trk_.progress.end() && !it->second.is_learner && !log_.unstable_snapshot();
+  return it != trk_.progress.end() && !it->second.is_learner && !log_.unstable_snapshot() &&
+         catch_up_to_ == 0;
 }
 
 Index Raft::persisted_index() const {
@@ -217,6 +226,7 @@ Error Raft::step(const Message& m) {
       step_follower(m);
       break;
   }
+  maybe_finish_catch_up();
   return Error::kOk;
 }
 
@@ -248,6 +258,7 @@ void Raft::send(Message m) {
 void Raft::on_persisted(Index index, Term term, Index snapshot_index) {
   if (snapshot_index > 0) log_.stable_snapshot_to(snapshot_index);
   if (index > 0) log_.stable_to(index, term);
+  maybe_finish_catch_up();
   if (role_ != Role::kLeader || index == 0 || !log_.match_term(index, term)) return;
   auto it = trk_.progress.find(id_);
   if (it == trk_.progress.end()) return;  // Removed from the configuration; not a voter.
@@ -274,6 +285,9 @@ void Raft::check_invariants() const {
     REGENT_ASSERT(lead_transferee_ == kNone && read_only_.pending() == 0 && pending_reads_.empty(),
                   "{:x} holds leader-only state as {}", id_, to_string(role_));
   }
+  REGENT_ASSERT(catch_up_to_ == 0 || role_ == Role::kFollower,
+                "{:x} is {} while catching up to {} after losing entries", id_, to_string(role_),
+                catch_up_to_);
   for (const auto& [id, pr] : trk_.progress) {
     REGENT_ASSERT(pr.match < pr.next, "{:x} progress of {:x}: match {} >= next {}", id_, id,
                   pr.match, pr.next);

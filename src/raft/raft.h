@@ -16,6 +16,13 @@
 //  - applied <= committed <= last index; terms never decrease.
 //  - Role data: lead_transferee, the read-only queue and pending reads exist only while leader;
 //    votes are only meaningful while (pre-)candidate.
+//  - Lost log (Protocol-Aware Recovery, FAST 2018): a member that knows it lost entries it may
+//    have acknowledged — its stored commit is past its recovered log, or a leader names a commit
+//    beyond its log — neither grants (pre-)votes nor campaigns until it holds, durably and known
+//    committed, every index any leader told it was committed since (catching_up_to()). Its new
+//    acknowledgements count as any other: they are for entries it now holds on disk. A leader
+//    told so lowers that follower's match (the one place a match goes down) and probes it again,
+//    so it is never left believing a follower holds entries the follower lost.
 #pragma once
 
 #include <optional>
@@ -98,6 +105,11 @@ class Raft {
   const tracker::ProgressTracker& tracker() const { return trk_; }
   uint64_t uncommitted_size() const { return uncommitted_size_; }
   bool promotable() const;
+  // Non-zero while this member lost entries it may have acknowledged and has not caught up past
+  // this index (see the invariants above); it refuses votes meanwhile.
+  Index catching_up_to() const { return catch_up_to_; }
+  // Leader: how many times a follower reported a log shorter than what it had acknowledged.
+  uint64_t lost_log_reports() const { return lost_log_reports_; }
   // Aborts with a description if an internal invariant does not hold.
   void check_invariants() const;
 
@@ -141,6 +153,12 @@ class Raft {
   bool restore(const Snapshot& snap);
   void handle_append_response(const Message& m, tracker::Progress& pr);
   void handle_heartbeat_response(const Message& m, tracker::Progress& pr);
+  void handle_lost_log_report(const Message& m, tracker::Progress& pr);
+  // Lost-log recovery (raft_replication.cc).
+  void note_lost_log(Index promised, std::string_view why);
+  void report_lost_log(NodeId leader);
+  void raise_catch_up_target(Index commit);
+  void maybe_finish_catch_up();
   bool maybe_commit();
 
   // Leader duties (raft_leader.cc).
@@ -198,6 +216,13 @@ class Raft {
   const uint64_t max_msg_size_;
   const uint64_t max_uncommitted_size_;
   const size_t max_pending_reads_;
+
+  // See "Lost log" above. 0: this member holds everything it may have promised.
+  Index catch_up_to_ = 0;
+  // Whether a leader's append (which carries its whole commit index, unlike a heartbeat, whose
+  // commit is clamped to what the leader believes we hold) reached us since the loss was known.
+  bool catch_up_heard_append_ = false;
+  uint64_t lost_log_reports_ = 0;
 
   // Leader only.
   NodeId lead_transferee_ = kNone;

@@ -105,6 +105,12 @@ void Raft::handle_vote_request(const Message& m) {
   const bool can_vote =
       vote_ == m.from || (vote_ == kNone && lead_ == kNone) || (pre_vote && m.term > term_);
   const bool yield = yield_pre_vote_to_self(m);
+  if (catch_up_to_ > 0) {
+    logger_->info("{:x} [term {}] rejected {} from {:x}: it lost entries and is catching up to {}",
+                  id_, term_, to_string(m.type), m.from, catch_up_to_);
+    send(Message{.type = response, .to = m.from, .term = term_, .reject = true});
+    return;
+  }
   if (can_vote && log_.is_up_to_date(m.index, m.log_term) && !yield) {
     logger_->info("{:x} [term {}] granted {} to {:x} at term {}", id_, term_, to_string(m.type),
                   m.from, m.term);

@@ -104,6 +104,8 @@ void Raft::handle_append(const Message& m) {
     logger_->warn("{:x} dropped malformed append from {:x} at index {}", id_, m.from, m.index);
     return;
   }
+  raise_catch_up_target(m.commit);
+  if (catch_up_to_ > 0) catch_up_heard_append_ = true;
   if (m.index < log_.committed()) {
     // Everything up to our commit index is settled; tell the leader where we are.
     send(Message{.type = MessageType::kAppendResponse, .to = m.from, .index = log_.committed()});
@@ -124,20 +126,62 @@ void Raft::handle_append(const Message& m) {
   resp.reject = true;
   resp.reject_hint = hint;
   send(std::move(resp));
+  // The leader ignores a rejection at or below the match it holds for us as stale; when we lost
+  // entries, that match is above our log, so tell it where our log really ends.
+  if (catch_up_to_ > 0 && m.index > log_.last_index()) report_lost_log(m.from);
+}
+
+void Raft::report_lost_log(NodeId leader) {
+  Message m{.type = MessageType::kHeartbeatResponse, .to = leader, .reject = true};
+  m.reject_hint = log_.last_index();
+  send(std::move(m));
 }
 
 void Raft::handle_heartbeat(const Message& m) {
-  // The leader never names a commit beyond what it knows we hold. One that does is malformed:
-  // clamping it to our last index could commit a divergent tail, so ignore its commit.
+  Message resp{.type = MessageType::kHeartbeatResponse, .to = m.from};
+  resp.context = m.context;
+  // The leader never names a commit beyond what we acknowledged to it. One beyond our log means
+  // we lost entries we had acknowledged (a damaged disk, an emptied data dir). Clamping it to our
+  // last index could commit a divergent tail, so its commit is ignored; instead we stop voting
+  // until caught up and tell the leader where our log really ends, so that it probes back from
+  // there rather than believing we hold what we lost.
   if (m.commit > log_.last_index()) {
-    logger_->warn("{:x} ignored heartbeat commit {} beyond last index {} from {:x}", id_, m.commit,
-                  log_.last_index(), m.from);
+    note_lost_log(m.commit, fmt::format("leader {:x} names commit {} beyond its last index {}",
+                                        m.from, m.commit, log_.last_index()));
+    catch_up_heard_append_ = false;  // Appends the leader sent before our answer do not count.
+    resp.reject = true;
+    resp.reject_hint = log_.last_index();
   } else if (m.commit > log_.committed()) {
     log_.commit_to(m.commit);
   }
-  Message resp{.type = MessageType::kHeartbeatResponse, .to = m.from};
-  resp.context = m.context;
   send(std::move(resp));
+}
+
+void Raft::note_lost_log(Index promised, std::string_view why) {
+  if (promised <= catch_up_to_) return;
+  if (catch_up_to_ == 0) {
+    logger_->warn(
+        "{:x} lost log entries it may have acknowledged ({}): it will not vote or campaign until "
+        "it holds entry {} durably and knows it is committed",
+        id_, why, promised);
+  }
+  catch_up_to_ = promised;
+}
+
+void Raft::raise_catch_up_target(Index commit) {
+  // Whatever a leader says is committed may rest on our lost acknowledgements; hold it too.
+  if (catch_up_to_ > 0) catch_up_to_ = std::max(catch_up_to_, commit);
+}
+
+void Raft::maybe_finish_catch_up() {
+  if (catch_up_to_ == 0 || !catch_up_heard_append_ || log_.committed() < catch_up_to_ ||
+      persisted_index() < catch_up_to_) {
+    return;
+  }
+  logger_->info("{:x} caught up past entry {} after losing entries: it votes again", id_,
+                catch_up_to_);
+  catch_up_to_ = 0;
+  catch_up_heard_append_ = false;
 }
 
 void Raft::handle_snapshot(const Message& m) {
@@ -147,6 +191,8 @@ void Raft::handle_snapshot(const Message& m) {
                   meta.term, m.from);
     return;
   }
+  raise_catch_up_target(meta.index);
+  if (catch_up_to_ > 0) catch_up_heard_append_ = true;
   if (restore(m.snapshot)) {
     logger_->info("{:x} [commit {}] restored snapshot [index {}, term {}]", id_, log_.committed(),
                   meta.index, meta.term);
@@ -245,8 +291,24 @@ void Raft::handle_append_response(const Message& m, tracker::Progress& pr) {
   }
 }
 
+void Raft::handle_lost_log_report(const Message& m, tracker::Progress& pr) {
+  // Only a member that lost acknowledged entries reports a log end below its match (a stale
+  // report, delayed past the follower's recovery, merely makes us probe once more).
+  if (m.reject_hint >= pr.match) return;
+  ++lost_log_reports_;
+  logger_->warn(
+      "{:x} follower {:x} reports its log ends at {}, below the {} it acknowledged: it lost "
+      "entries; probing it from there",
+      id_, m.from, m.reject_hint, pr.match);
+  pr.match = m.reject_hint;
+  pr.become_probe();
+  pr.next = pr.match + 1;
+  send_append(m.from);
+}
+
 void Raft::handle_heartbeat_response(const Message& m, tracker::Progress& pr) {
   pr.probe_sent = false;
+  if (m.reject) handle_lost_log_report(m, pr);
   // The follower is alive though the window is full: free a slot so that one append can go out
   // and the pipeline does not stall on lost messages.
   if (pr.state == tracker::ProgressState::kReplicate && pr.inflights.full()) {

@@ -1,5 +1,7 @@
 #include "server/failure.h"
 
+#include <fmt/format.h>
+
 namespace regent::server {
 
 namespace {
@@ -29,6 +31,20 @@ Failure transfer_timeout() {
   return make(grpc::StatusCode::DEADLINE_EXCEEDED,
               "etcdserver: request timed out, leader transfer took too long");
 }
+Failure catching_up(uint64_t last_index, uint64_t target) {
+  return make(grpc::StatusCode::UNAVAILABLE,
+              fmt::format("etcdserver: this member lost log entries it had acknowledged and is "
+                          "catching up from the leader (log at {}, must reach {}); ask another "
+                          "member",
+                          last_index, target));
+}
+
+Failure awaiting_leader_after_torn_tail() {
+  return make(grpc::StatusCode::UNAVAILABLE,
+              "etcdserver: this member cut a torn write off its log at startup and has not heard "
+              "from a leader since; ask another member");
+}
+
 Failure stopped() { return make(grpc::StatusCode::UNAVAILABLE, "etcdserver: server stopped"); }
 Failure corrupt_entry() {
   return make(grpc::StatusCode::INTERNAL, "etcdserver: committed entry cannot be decoded");

@@ -27,6 +27,13 @@ Failure bad_transferee();     // FailedPrecondition "etcdserver: bad leader tran
 Failure transfer_timeout();   // DeadlineExceeded, etcd's leader-transfer timeout message
 Failure stopped();            // Unavailable "etcdserver: server stopped"
 Failure corrupt_entry();      // Internal: a committed entry this member cannot decode
+// Unavailable: this member lost log entries it had acknowledged and has not caught up past
+// `target` yet (raft.h, "Lost log"); its store may be behind what it promised, so it serves no
+// reads and answers health checks as unhealthy until then. Clients move to another member.
+Failure catching_up(uint64_t last_index, uint64_t target);
+// Unavailable: recovery cut a torn tail off this member's log, and no leader has told it yet
+// whether what was cut had been acknowledged (the leader's first message shows a loss).
+Failure awaiting_leader_after_torn_tail();
 // The store's outcome as etcd's gRPC layer reports it ("etcdserver: " + mvcc's message, ...);
 // leases: NotFound "etcdserver: requested lease not found", FailedPrecondition "etcdserver:
 // lease already exists", OutOfRange "etcdserver: too large lease TTL".

@@ -10,6 +10,7 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* call,
                                            etcdserverpb::RangeResponse* response) {
   auto checked = check_range_request(*request);
   if (!checked) return finish_now(call, from_kv(checked.error()).status());
+  if (auto refused = ctx_.node->read_refusal()) return finish_now(call, refused->status());
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   auto read = [this, reactor, response, range = std::move(*checked)] {
     auto result = ctx_.machine->read([&](const kv::Store& s) { return s.range(range); });

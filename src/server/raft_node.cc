@@ -65,10 +65,12 @@ Expected<void, std::string> RaftNode::start(transport::Transport& transport) {
   c.check_quorum = true;
   c.pre_vote = true;
   c.campaign_on_leader_down = options_.campaign_on_leader_down;
+  c.lost_entries_up_to = options_.lost_entries_up_to;
   c.seed = std::random_device{}();
   c.logger = &logger_;
   if (std::string problem = c.validate(); !problem.empty()) return unexpected(problem);
   raw_ = std::make_unique<raft::RawNode>(c);
+  awaiting_leader_after_torn_tail_ = storage_.recovery().torn_tail.has_value();
   transport_ = &transport;
   refresh_status();
   loop_ = std::thread([this] { run(); });
@@ -502,6 +504,15 @@ void RaftNode::fail_all(const Failure& f) {
   pending_ = 0;
 }
 
+std::optional<Failure> RaftNode::read_refusal() const {
+  if (awaiting_leader_after_torn_tail_.load(std::memory_order_relaxed)) {
+    return awaiting_leader_after_torn_tail();
+  }
+  const raft::Index target = catching_up_to_.load(std::memory_order_relaxed);
+  if (target == 0) return std::nullopt;
+  return catching_up(last_index_.load(std::memory_order_relaxed), target);
+}
+
 void RaftNode::refresh_status() {
   const raft::Raft& r = raw_->raft();
   NodeStatus s;
@@ -512,8 +523,23 @@ void RaftNode::refresh_status() {
   s.commit = r.log().committed();
   s.applied = applied_;
   s.is_leader = r.role() == raft::Role::kLeader;
-  if (storage_.failure()) s.errors.push_back(storage_.failure()->message);
+  // Reads stay refused past the core's catch-up until the store has applied that far too.
+  read_barrier_ = std::max(read_barrier_, r.catching_up_to());
+  if (r.catching_up_to() == 0 && applied_ >= read_barrier_) read_barrier_ = 0;
+  s.catching_up_to = read_barrier_;
   term_.store(s.term, std::memory_order_relaxed);
+  last_index_.store(s.last_index, std::memory_order_relaxed);
+  catching_up_to_.store(s.catching_up_to);
+  // The leader's message that set lead() was stepped in the same round: a loss it revealed is
+  // in catching_up_to_ already (stored just above), so the two refusals hand over with no gap.
+  if (s.leader != raft::kNone) awaiting_leader_after_torn_tail_.store(false);
+  if (storage_.failure()) s.errors.push_back(storage_.failure()->message);
+  if (awaiting_leader_after_torn_tail_.load()) {
+    s.errors.push_back(awaiting_leader_after_torn_tail().message);
+  }
+  if (s.catching_up_to > 0) {
+    s.errors.push_back(catching_up(s.last_index, s.catching_up_to).message);
+  }
   std::lock_guard lock(mu_);
   status_ = std::move(s);
 }

@@ -57,6 +57,9 @@ struct NodeOptions {
   // is refused) campaigns at once instead of after an election timeout; raft::Config has why
   // this is safe.
   bool campaign_on_leader_down = true;
+  // The host knows this member lost log entries it may have acknowledged (raft::Config has the
+  // rule): it votes again only once caught up from a leader. 0: no loss known.
+  raft::Index lost_entries_up_to = 0;
 };
 
 // What Maintenance.Status and response headers show; a copy taken after a round.
@@ -68,6 +71,8 @@ struct NodeStatus {
   raft::Index commit = 0;
   raft::Index applied = 0;
   bool is_leader = false;
+  // Non-zero while this member lost log entries and is catching up past this index.
+  raft::Index catching_up_to = 0;
   std::vector<std::string> errors;
 };
 
@@ -111,6 +116,8 @@ class RaftNode final : public transport::Handler {
 
   NodeStatus status() const;
   raft::Term term() const { return term_.load(std::memory_order_relaxed); }
+  // Set while this member must serve no reads (see failure.h, catching_up); cheap to ask.
+  std::optional<Failure> read_refusal() const;
   // True once the loop stopped because the disk failed.
   bool failed() const { return failed_.load(); }
 
@@ -214,6 +221,14 @@ class RaftNode final : public transport::Handler {
 
   std::atomic<size_t> pending_{0};  // Client requests queued or waiting for an answer.
   std::atomic<raft::Term> term_{0};
+  // Loop thread: non-zero while this member lost entries and has not applied up to here.
+  raft::Index read_barrier_ = 0;
+  std::atomic<raft::Index> catching_up_to_{0};  // Copies of the status, for read_refusal().
+  std::atomic<raft::Index> last_index_{0};
+  // Recovery cut a torn tail: the entries cut may have been synced and acknowledged (a zeroed
+  // sector at the true tail reads like a torn write), which only a leader's commit can show.
+  // Reads wait for the first word from a leader. Loop thread writes, any thread reads.
+  std::atomic<bool> awaiting_leader_after_torn_tail_{false};
   std::atomic<bool> failed_{false};
   std::thread loop_;
   // Answers of the round being applied (loop thread), then run by responder_.

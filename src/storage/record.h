@@ -14,14 +14,21 @@
 // Records follow each other with no padding. A segment is preallocated with zeros, so the written
 // part ends where a header of all zeros begins and nothing but zeros follows.
 //
-// Torn writes. The log syncs once per batch, so a crash can only damage the last batch of the
-// last segment: some of its sectors reached the disk, others still read as zeros. Decoding stops
-// at the first record that is incomplete or fails a check. In the last segment that record is a
-// torn tail, to be cut off, if it shows the mark of an interrupted write: it runs past the end of
-// the file, or one of its pieces between 512-byte sector boundaries is all zeros (a sector that
-// was never written). Any other bad record — one with every sector written, or any bad record in
-// an earlier segment — is corruption: bytes that were synced have changed, and decoding must stop
-// the member rather than skip them.
+// Torn writes. The log syncs once per batch, so a crash can only damage what was written since
+// the last fdatasync: the unsynced tail of the last segment, in which any subset of sectors may
+// have reached the disk (the rest read as zeros). To know where that tail begins, the first write
+// after every sync starts with a kSyncPoint record. Decoding stops at the first record that is
+// incomplete or fails a check. In the last segment that record is a torn tail, to be cut off,
+// only if both hold:
+//  - it shows the mark of an interrupted write: it runs past the end of the file, or one of its
+//    pieces between 512-byte sector boundaries is all zeros (a sector that was never written);
+//  - no sync point follows it. Valid records may follow (sectors of the same unsynced write that
+//    did reach the disk), but a sync point after it proves that a sync completed after the bad
+//    record was written: the bad record had been synced, and its bytes were damaged since.
+// Any other bad record — one with every sector written, one followed by a sync point, or any bad
+// record in an earlier segment — is corruption: synced bytes have changed, and decoding must stop
+// the member rather than skip them (a member that cut acknowledged entries could have been part
+// of the majority that committed them).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +43,7 @@ enum class RecordType : uint8_t {
   kEntry = 2,          // One Raft log entry; a later entry at index i replaces i and after.
   kHardState = 3,      // Term, vote, commit.
   kSnapshotMark = 4,   // A snapshot (index, term) is durable; the log before it may go.
+  kSyncPoint = 5,      // Empty; begins the first write after a sync (see "Torn writes").
 };
 
 inline constexpr size_t kRecordHeaderBytes = 12;
@@ -63,6 +71,8 @@ struct DecodedSegment {
   SegmentEnd end = SegmentEnd::kClean;
   uint64_t end_offset = 0;  // Where the good records end (and the bad one, if any, begins).
   std::string problem;      // For kTorn and kCorrupt: what is wrong, in words.
+  // For kTorn: valid records after the bad one (sectors of the same unsynced write), cut too.
+  size_t records_cut = 0;
 };
 
 // Splits a segment's bytes into records. Never reads outside bytes and allocates nothing in

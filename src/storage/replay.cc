@@ -79,6 +79,7 @@ Expected<Replayed, Failure> replay(const std::vector<WalRecord>& records,
         break;
       }
       case RecordType::kSegmentHeader:
+      case RecordType::kSyncPoint:
         break;
     }
   }

@@ -166,9 +166,10 @@ Expected<void, Failure> Wal::recover_segment(const Segment& segment, bool is_las
   if (decoded.end == SegmentEnd::kTorn) {
     torn_tail_ = fmt::format("{} at offset {}: {}", file, decoded.end_offset, decoded.problem);
     logger_.warn(
-        "wal: torn tail in {} at offset {} ({}): cutting off the last {} bytes, a write "
-        "that a crash interrupted before it was synced",
-        file, decoded.end_offset, decoded.problem, buffer.size() - decoded.end_offset);
+        "wal: torn tail in {} at offset {} ({}): cutting off the last {} bytes ({} valid records "
+        "after it, no sync point), a write that a crash interrupted before it was synced",
+        file, decoded.end_offset, decoded.problem, buffer.size() - decoded.end_offset,
+        decoded.records_cut);
     auto cut = cut_torn_tail(file, decoded.end_offset);
     if (!cut) return cut;
   }
@@ -259,9 +260,23 @@ Expected<void, Failure> Wal::roll(const SegmentPreamble& preamble) {
 Expected<void, Failure> Wal::write(std::string_view batch, raft::Index max_index,
                                    const SegmentPreamble& preamble) {
   REGENT_ASSERT(file_ != nullptr, "wal: write before the log was opened or created");
-  if (offset_ > preamble_end_ && offset_ + batch.size() > options_.segment_bytes) {
+  if (offset_ > preamble_end_ &&
+      offset_ + kRecordHeaderBytes + batch.size() > options_.segment_bytes) {
     auto rolled = roll(preamble);
     if (!rolled) return rolled;
+  }
+  if (!unsynced_) {
+    // The first write since a sync: what follows the sync point is all that a crash may tear
+    // (record.h, "Torn writes").
+    static const std::string kSyncPointRecord = [] {
+      std::string r;
+      append_record(r, RecordType::kSyncPoint, {});
+      return r;
+    }();
+    if (auto w = file_->write_at(offset_, kSyncPointRecord); !w) {
+      return unexpected(io_failure(w.error()));
+    }
+    offset_ += kSyncPointRecord.size();
   }
   if (auto w = file_->write_at(offset_, batch); !w) return unexpected(io_failure(w.error()));
   offset_ += batch.size();

@@ -71,6 +71,7 @@ bool run_one(uint64_t seed, size_t members, uint64_t steps, const std::string& d
   disks.segments_created += r.storage.segments_created;
   disks.snapshots_made += r.storage.snapshots_made;
   disks.snapshots_installed += r.storage.snapshots_installed;
+  disks.damage_refusals += r.storage.damage_refusals;
   if (failovers != nullptr) {
     failovers->insert(failovers->end(), world.failover_times().begin(),
                       world.failover_times().end());
@@ -164,9 +165,9 @@ int main(int argc, char** argv) {
   // path, torn tails its cutting of writes a crash interrupted.
   fmt::print(
       "storage: {} recoveries from disk, {} torn tails cut, {} segments, {} snapshots made, {} "
-      "installed from a leader\n",
+      "installed from a leader, {} starts refused on synced data damaged at rest\n",
       disks.recoveries, disks.torn_tails, disks.segments_created, disks.snapshots_made,
-      disks.snapshots_installed);
+      disks.snapshots_installed, disks.damage_refusals);
   fmt::print("regent-sim: {} seeds in {:.1f}s ({:.1f} seeds/s)\n", passed + failed, secs,
              static_cast<double>(passed + failed) / secs);
   if (expect_violation) {

@@ -321,15 +321,20 @@ TEST(RaftRobustness, FollowerAnswersOutOfRangeAppendsSafely) {
          EXPECT_EQ(resp[0].index, 3u);
          EXPECT_EQ(s.raft().log().last_index(), 6u);
        }},
-      // A leader never sends a commit beyond what the follower holds (send_heartbeat clamps it
-      // to match). One that does is malformed: its commit is ignored, since committing up to our
-      // last index could commit a divergent tail. The heartbeat is still answered.
-      {"heartbeat commit beyond the log is ignored",
+      // A leader never sends a commit beyond what the follower acknowledged (send_heartbeat
+      // clamps it to match). One beyond our log means we lost acknowledged entries: its commit
+      // is ignored (committing up to our last index could commit a divergent tail), the answer
+      // tells the leader where our log ends, and we stop voting until caught up past it.
+      {"heartbeat commit beyond the log is refused with our last index",
        {.type = MessageType::kHeartbeat, .commit = 1000},
        [](const Solo& s, const std::vector<Message>& out) {
-         EXPECT_EQ(of_type(out, MessageType::kHeartbeatResponse).size(), 1u);
+         auto resp = of_type(out, MessageType::kHeartbeatResponse);
+         ASSERT_EQ(resp.size(), 1u);
+         EXPECT_TRUE(resp[0].reject);
+         EXPECT_EQ(resp[0].reject_hint, 6u);
          EXPECT_EQ(s.raft().log().committed(), 3u);
          EXPECT_EQ(s.raft().log().last_index(), 6u);
+         EXPECT_EQ(s.raft().catching_up_to(), 1000u);
        }},
       {"heartbeat commit below ours does not move commit back",
        {.type = MessageType::kHeartbeat, .commit = 1},

@@ -4,6 +4,7 @@
 // with an error naming the file, the offset and the way to recover.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "storage/disk_storage.h"
@@ -134,6 +135,62 @@ TEST_F(CorruptionTest, TheNewestSegmentCutMidRecordLosesOnlyThatRecord) {
   // The cut record was the batch's hard state; the entries before it survive.
   EXPECT_EQ((*opened)->last_index(), 400u);
   EXPECT_EQ((*opened)->initial_state().first.commit, 361u);
+}
+
+// Writes entry 401 with a 4 KiB value in a batch of its own (then, if later_batch, one more
+// batch after a sync) and zeroes one whole sector inside that value, as a disk that lost a
+// sector would. Returns the zeroed sector's offset.
+class ZeroedSectorTest : public CorruptionTest {
+ protected:
+  uint64_t write_big_entry_and_zero_a_sector(bool later_batch) {
+    {
+      auto s = reopen();
+      EXPECT_TRUE(s.has_value());
+      EXPECT_TRUE((*s)->save(entries(401, 401, 1, 4096), raft::HardState{.term = 1, .commit = 400},
+                             std::nullopt)
+                      .has_value());
+      if (later_batch) {
+        EXPECT_TRUE((*s)->save(entries(402, 405, 1, 100),
+                               raft::HardState{.term = 1, .commit = 401}, std::nullopt)
+                        .has_value());
+      }
+    }
+    segments_ = files_in(dir_ / "wal");
+    std::erase(segments_, "LAST");
+    std::string bytes = read_all(newest());
+    const DecodedSegment d = decode_segment(bytes, true);
+    const auto big = std::find_if(d.records.begin(), d.records.end(),
+                                  [](const Record& r) { return r.payload.size() > 4000; });
+    EXPECT_NE(big, d.records.end());
+    const uint64_t sector = (big->offset / kSectorBytes + 2) * kSectorBytes;
+    bytes.replace(sector, kSectorBytes, kSectorBytes, '\0');
+    write_all(newest(), bytes);
+    return sector;
+  }
+};
+
+TEST_F(ZeroedSectorTest, AZeroedSectorInASyncedRecordThatLaterWritesFollowStopsTheMember) {
+  // A sector lost after the record was synced: the later batch's sync point proves the record
+  // was durable, so cutting it as a torn tail would drop an entry this member acknowledged.
+  write_big_entry_and_zero_a_sector(/*later_batch=*/true);
+  expect_corrupt(reopen(), {segments_.back(), "corrupt at offset", "sync point",
+                            "not a torn write"});
+}
+
+TEST_F(ZeroedSectorTest, AZeroedSectorInTheLastUnsyncedWriteIsATornTailAndIsCut) {
+  // Nothing was synced after the record: a crash during its write, with later sectors of the
+  // same write (the batch's hard state) on disk and one sector still zeros. Cut all of it.
+  const uint64_t sector = write_big_entry_and_zero_a_sector(/*later_batch=*/false);
+  auto opened = reopen();
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  ASSERT_TRUE((*opened)->recovery().torn_tail.has_value());
+  EXPECT_LT(sector, read_all(newest()).size());
+  EXPECT_EQ((*opened)->last_index(), 400u);
+  // The batch's own hard state went with it: the commit is the one synced before.
+  EXPECT_EQ((*opened)->initial_state().first.commit, 381u);
+  ASSERT_FALSE(logger_.warnings.empty());
+  EXPECT_NE(logger_.warnings.back().find("1 valid records after it"), std::string::npos)
+      << logger_.warnings.back();
 }
 
 TEST_F(CorruptionTest, AMissingMiddleSegmentStopsTheMember) {
