@@ -10,7 +10,6 @@ packages=(
   libbenchmark-dev                                   # bench/ (Google Benchmark)
   libfmt-dev                                         # formatting for logs and assertions
   libcli11-dev                                       # command-line flags of the tools
-  libboost-dev                                       # Boost.CRC: CRC-32C of WAL records
   clang libclang-rt-14-dev                           # libFuzzer targets (fuzz/)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the gRPC API
   etcd-client python3-etcd3                          # end-to-end tests: etcdctl, python etcd3

@@ -105,12 +105,15 @@ Expected<void, Failure> DiskStorage::recover() {
   hs.commit = std::max(hs.commit, meta.index);
   const raft::Index last = replayed->entries.empty() ? meta.index : replayed->entries.back().index;
   if (hs.commit > last) {
-    return unexpected(Failure{
-        FailureKind::kCorrupt,
+    // Entries this member synced, and may have acknowledged, are gone. Not refused: the Raft
+    // core sees the commit past its log, votes no more until a leader has brought it back past
+    // that commit (raft.h, "Lost log"), and the member serves no reads meanwhile.
+    recovery_.warnings.push_back(
         fmt::format("storage: the hard state in {} says entries up to {} are committed, but the "
-                    "log ends at {}: committed entries are missing (a deleted or truncated "
-                    "segment). {}",
-                    wal_dir, hs.commit, last, corruption_advice())});
+                    "log ends at {}: entries this member had synced are missing; it will not "
+                    "vote or serve reads until it has caught up from the leader",
+                    wal_dir, hs.commit, last));
+    logger_.warn("{}", recovery_.warnings.back());
   }
   // A crash after the first segment was created but before anything was saved in it leaves a
   // log with nothing: still a fresh member, which the host must bootstrap.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "storage/codec.h"
 #include "storage/disk_storage.h"
 #include "storage/posix_fs.h"
 #include "storage/record.h"
@@ -191,6 +192,35 @@ TEST_F(ZeroedSectorTest, AZeroedSectorInTheLastUnsyncedWriteIsATornTailAndIsCut)
   ASSERT_FALSE(logger_.warnings.empty());
   EXPECT_NE(logger_.warnings.back().find("1 valid records after it"), std::string::npos)
       << logger_.warnings.back();
+}
+
+TEST_F(CorruptionTest, AHardStateCommittingPastTheLogIsKeptForTheCoreToCatchUp) {
+  // Entries 391..400 vanish from the newest segment while the hard state after them, which
+  // says 381 is committed, and an added one committing 400 stay: the member synced entries it no
+  // longer has. Recovery keeps that commit so that the core knows (raft.h, "Lost log").
+  {
+    auto s = reopen();
+    ASSERT_TRUE(s.has_value());
+    ASSERT_TRUE((*s)->save({}, raft::HardState{.term = 1, .commit = 400}, std::nullopt)
+                    .has_value());
+  }
+  segments_ = files_in(dir_ / "wal");
+  std::erase(segments_, "LAST");
+  const std::string bytes = read_all(newest());
+  std::string kept;
+  for (const Record& r : decode_segment(bytes, true).records) {
+    if (r.type == RecordType::kEntry && *peek_entry_index(r.payload) > 390) continue;
+    append_record(kept, r.type, r.payload);
+  }
+  kept.resize(bytes.size(), '\0');
+  write_all(newest(), kept);
+
+  auto opened = reopen();
+  ASSERT_TRUE(opened.has_value()) << opened.error().message;
+  EXPECT_EQ((*opened)->last_index(), 390u);
+  EXPECT_EQ((*opened)->initial_state().first.commit, 400u);
+  ASSERT_FALSE((*opened)->recovery().warnings.empty());
+  EXPECT_NE((*opened)->recovery().warnings.back().find("will not vote"), std::string::npos);
 }
 
 TEST_F(CorruptionTest, AMissingMiddleSegmentStopsTheMember) {
