@@ -19,10 +19,10 @@
 //  - Lost log (Protocol-Aware Recovery, FAST 2018): a member that knows it lost entries it may
 //    have acknowledged — its stored commit is past its recovered log, or a leader names a commit
 //    beyond its log — neither grants (pre-)votes nor campaigns until it holds, durably and known
-//    committed, every index any leader told it was committed since (catching_up_to()). Its new
-//    acknowledgements count as any other: they are for entries it now holds on disk. A leader
-//    told so lowers that follower's match (the one place a match goes down) and probes it again,
-//    so it is never left believing a follower holds entries the follower lost.
+//    committed, every index any leader told it was committed since (catching_up_to()). A leader
+//    told so lowers that follower's match (the one place a match goes down), probes it again,
+//    and does not count it toward commit until it is back at the larger of its old match and
+//    the commit index (Progress::lost_log_until).
 #pragma once
 
 #include <optional>

@@ -298,8 +298,9 @@ void Raft::handle_lost_log_report(const Message& m, tracker::Progress& pr) {
   ++lost_log_reports_;
   logger_->warn(
       "{:x} follower {:x} reports its log ends at {}, below the {} it acknowledged: it lost "
-      "entries; probing it from there",
-      id_, m.from, m.reject_hint, pr.match);
+      "entries; probing it from there, not counting it toward commit until it is back at {}",
+      id_, m.from, m.reject_hint, pr.match, std::max(pr.match, log_.committed()));
+  pr.lost_log_until = std::max(pr.match, log_.committed());
   pr.match = m.reject_hint;
   pr.become_probe();
   pr.next = pr.match + 1;

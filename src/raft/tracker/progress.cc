@@ -77,6 +77,7 @@ bool Progress::maybe_update(Index n) {
     match = n;
     probe_sent = false;
     updated = true;
+    if (lost_log_until > 0 && match >= lost_log_until) lost_log_until = 0;
   }
   next = std::max(next, n + 1);
   return updated;
@@ -118,6 +119,7 @@ std::string Progress::describe() const {
   if (is_learner) out += " learner";
   if (is_paused()) out += " paused";
   if (pending_snapshot > 0) out += fmt::format(" pendingSnap={}", pending_snapshot);
+  if (lost_log_until > 0) out += fmt::format(" lostLogUntil={}", lost_log_until);
   if (inflights.count() > 0) out += fmt::format(" inflight={}", inflights.count());
   return out;
 }

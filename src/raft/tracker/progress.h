@@ -36,6 +36,9 @@ struct Progress {
   bool probe_sent = false;
   Inflights inflights;
   bool is_learner = false;
+  // The follower reported losing entries it had acknowledged (raft.h, "Lost log"): its match
+  // does not count toward commit until it reaches this index again. 0: it counts.
+  Index lost_log_until = 0;
 
   void become_probe();
   void become_replicate();

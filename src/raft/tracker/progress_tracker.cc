@@ -37,7 +37,8 @@ Index ProgressTracker::committed() const {
   return config.voters.committed_index([this](NodeId id) -> std::optional<Index> {
     auto it = progress.find(id);
     if (it == progress.end()) return std::nullopt;
-    return it->second.match;
+    // A follower catching up after a lost log holds nothing it may be counted for yet.
+    return it->second.lost_log_until > 0 ? 0 : it->second.match;
   });
 }
 

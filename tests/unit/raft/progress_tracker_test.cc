@@ -30,6 +30,23 @@ void set_match(ProgressTracker& t, const std::map<NodeId, Index>& match) {
   }
 }
 
+TEST(ProgressTrackerTest, AFollowerCatchingUpAfterALostLogDoesNotCountTowardCommit) {
+  ProgressTracker t = make_tracker({1, 2, 3});
+  set_match(t, {{1, 10}, {2, 10}, {3, 4}});
+  ASSERT_EQ(t.committed(), 10u);
+  // 2 reported that its log ends at 6, below what it had acknowledged: the leader lowers its
+  // match and marks it.
+  t.progress.at(2).lost_log_until = 10;
+  t.progress.at(2).match = 6;
+  t.progress.at(2).next = 7;
+  EXPECT_EQ(t.committed(), 4u) << "2 holds entries up to 6, yet does not count";
+  t.progress.at(2).maybe_update(9);
+  EXPECT_EQ(t.committed(), 4u) << "nor does its new one, until it is back where it was";
+  t.progress.at(2).maybe_update(10);
+  EXPECT_EQ(t.progress.at(2).lost_log_until, 0u);
+  EXPECT_EQ(t.committed(), 10u);
+}
+
 TEST(ProgressTrackerTest, Committed) {
   struct Case {
     std::string name;
