@@ -27,9 +27,6 @@ struct Error {
 };
 
 inline constexpr std::string_view kEmptyKeyMessage = "etcdserver: key is not provided";
-// etcd has no such check (it answers an empty range); Regent refuses the request instead.
-inline constexpr std::string_view kBadRangeEndMessage =
-    "etcdserver: range end must be greater than key";
 inline constexpr std::string_view kValueProvidedMessage = "etcdserver: value is provided";
 inline constexpr std::string_view kLeaseProvidedMessage = "etcdserver: lease is provided";
 inline constexpr std::string_view kDuplicateKeyMessage =

@@ -14,7 +14,7 @@ Expected<KeyRange, Error> KeyRange::parse(std::string_view key, std::string_view
   if (key.empty()) return unexpected(invalid_argument(kEmptyKeyMessage));
   if (range_end.empty()) return KeyRange(Kind::kSingle, key, {});
   if (range_end == kFromKey) return KeyRange(Kind::kFrom, key, {});
-  if (range_end <= key) return unexpected(invalid_argument(kBadRangeEndMessage));
+  if (range_end <= key) return KeyRange(Kind::kEmpty, key, {});
   return KeyRange(Kind::kHalfOpen, key, range_end);
 }
 
@@ -32,6 +32,8 @@ bool KeyRange::contains(std::string_view key) const {
       return begin_ <= key && key < end_;
     case Kind::kFrom:
       return begin_ <= key;
+    case Kind::kEmpty:
+      return false;
   }
   return false;
 }
@@ -44,6 +46,8 @@ bool KeyRange::ends_before(std::string_view key) const {
       return key >= end_;
     case Kind::kFrom:
       return false;
+    case Kind::kEmpty:
+      return true;
   }
   return true;
 }

@@ -1,5 +1,8 @@
 // The keys a request names, from its `key` and `range_end` (etcd's rules, see types.h). A
 // KeyRange views the request's bytes: it must not outlive them.
+//
+// A range_end at or before the key (other than "\0") names no key at all: as in etcd, a range
+// over it is empty and a delete over it deletes nothing; neither is an error.
 #pragma once
 
 #include <string_view>
@@ -11,9 +14,9 @@ namespace regent::kv {
 
 class KeyRange {
  public:
-  // Refuses an empty key and a range_end (other than "\0") that is not greater than the key.
+  // Refuses an empty key.
   static Expected<KeyRange, Error> parse(std::string_view key, std::string_view range_end);
-  // For requests already validated: a bad range is a broken invariant.
+  // For requests already validated: an empty key is a broken invariant.
   static KeyRange checked(std::string_view key, std::string_view range_end);
 
   bool single() const { return kind_ == Kind::kSingle; }
@@ -23,7 +26,7 @@ class KeyRange {
   bool ends_before(std::string_view key) const;
 
  private:
-  enum class Kind { kSingle, kHalfOpen, kFrom };
+  enum class Kind { kSingle, kHalfOpen, kFrom, kEmpty };
   KeyRange(Kind kind, std::string_view begin, std::string_view end)
       : kind_(kind), begin_(begin), end_(end) {}
 

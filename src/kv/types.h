@@ -29,7 +29,8 @@ struct KeyValue {
 // Which keys a request names, from `key` and `range_end` (etcd's rules):
 //   range_end empty  -> the single key `key`;
 //   range_end "\0"   -> every key >= key (key "\0" with range_end "\0": every key);
-//   otherwise        -> [key, range_end), where range_end must be greater than key.
+//   otherwise        -> [key, range_end): no key at all when range_end <= key (as in etcd, an
+//                       empty result, not an error).
 // The key must never be empty.
 
 struct RangeRequest {

@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "server/bootstrapped_check.h"
 #include "server/candidate_queue.h"
 #include "server/election_service.h"
 #include "server/kv_service.h"
@@ -11,6 +12,7 @@
 #include "server/lease_service.h"
 #include "server/lessor.h"
 #include "server/maintenance_service.h"
+#include "server/member_identity.h"
 #include "server/raft_node.h"
 #include "server/service_context.h"
 #include "server/state_machine.h"
@@ -18,6 +20,7 @@
 #include "server/watch_service.h"
 #include "storage/disk_storage.h"
 #include "storage/posix_fs.h"
+#include "transport/members_query.h"
 #include "transport/transport.h"
 
 namespace regent::server {
@@ -27,6 +30,8 @@ namespace {
 // etcd lets a gRPC message exceed --max-request-bytes by this much, so that an oversized request
 // reaches the server's own check and gets its clear error instead of gRPC's.
 constexpr uint64_t kGrpcOverheadBytes = 512 * 1024;
+// How long a member about to bootstrap waits for each peer's answer (etcd's bootstrap timeout).
+constexpr std::chrono::milliseconds kBootstrapCheckTimeout{1000};
 
 class Member final : public Server {
  public:
@@ -38,7 +43,8 @@ class Member final : public Server {
   bool failed() const override { return node_ && node_->failed(); }
 
  private:
-  Expected<void, std::string> bootstrap_if_fresh();
+  MemberIdentity identity() const;
+  Expected<void, std::string> bootstrap_if_fresh(bool identity_recorded);
   void hand_over_leadership();
 
   ServerOptions options_;
@@ -84,7 +90,11 @@ Expected<void, std::string> Member::start() {
   auto opened = storage::DiskStorage::open(fs_, options_.data_dir, so, logger_);
   if (!opened) return unexpected(opened.error().message);
   storage_ = std::move(*opened);
-  if (auto booted = bootstrap_if_fresh(); !booted) return booted;
+  auto recorded =
+      establish_identity(fs_, options_.data_dir, identity(), !storage_->recovery().fresh,
+                         storage_->initial_state().second.voters, logger_);
+  if (!recorded) return unexpected(recorded.error());
+  if (auto booted = bootstrap_if_fresh(*recorded); !booted) return booted;
 
   NodeOptions no;
   no.id = cluster_.self_id;
@@ -107,6 +117,7 @@ Expected<void, std::string> Member::start() {
   // One entry must always fit a batch: the transport drops a message larger than a batch.
   to.max_batch_bytes = std::max<size_t>(to.max_batch_bytes, options_.max_request_bytes + (1 << 20));
   for (const auto& [id, address] : cluster_.peer_addresses) to.peers.push_back({id, address});
+  to.members = [this] { return machine_.members(); };
   auto transport = transport::Transport::start(to, *node_, logger_);
   if (!transport) return unexpected("peer listener: " + transport.error());
   transport_ = std::move(*transport);
@@ -183,13 +194,35 @@ Expected<void, std::string> Member::start() {
   return {};
 }
 
-Expected<void, std::string> Member::bootstrap_if_fresh() {
+MemberIdentity Member::identity() const {
+  return MemberIdentity{.member_id = cluster_.self_id,
+                        .cluster_id = cluster_.cluster_id,
+                        .name = options_.cluster.name};
+}
+
+Expected<void, std::string> Member::bootstrap_if_fresh(bool identity_recorded) {
   if (!storage_->recovery().fresh) return {};
   if (options_.cluster.initial_cluster_state == "existing") {
     return unexpected(fmt::format(
         "{} holds no data and --initial-cluster-state is existing: adding a member to a running "
         "cluster is not supported yet",
         options_.data_dir));
+  }
+  regentpb::MembersRequest question;
+  question.set_cluster_id(cluster_.cluster_id);
+  question.set_from(cluster_.self_id);
+  auto ask = [&question](const std::string& address) {
+    return transport::query_members(address, question, kBootstrapCheckTimeout);
+  };
+  if (auto unknown = check_not_bootstrapped(cluster_, options_.data_dir, ask, logger_); !unknown) {
+    return unknown;
+  }
+  // Recorded before any Raft state: a crash in between leaves a fresh directory that knows whose
+  // it is.
+  if (!identity_recorded) {
+    if (auto written = write_identity(fs_, options_.data_dir, identity()); !written) {
+      return unexpected(written.error());
+    }
   }
   // Every member writes the same first snapshot: the cluster's members and an empty store.
   StateMachine initial(cluster_.members);

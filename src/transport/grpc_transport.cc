@@ -84,6 +84,11 @@ Expected<void, std::string> GrpcTransport::listen() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.listen_address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&receiver_);
+  if (options_.members) {
+    members_service_ =
+        std::make_unique<MembersService>(options_.cluster_id, options_.self, options_.members);
+    builder.RegisterService(members_service_.get());
+  }
   builder.SetMaxReceiveMessageSize(static_cast<int>(
       options_.max_batch_bytes + options_.snapshot_chunk_bytes + kReceiveHeadroomBytes));
   // gRPC sets SO_REUSEPORT by default, which would let a second member bind a port in use.

@@ -15,6 +15,7 @@
 
 #include "common/expected.h"
 #include "common/logger.h"
+#include "transport/members_service.h"
 #include "transport/peer_receiver.h"
 #include "transport/peer_sender.h"
 #include "transport/transport.h"
@@ -39,6 +40,7 @@ class GrpcTransport final : public Transport {
   const Options options_;  // PeerSenders keep a reference: declared before them.
   Logger& logger_;
   PeerReceiver receiver_;
+  std::unique_ptr<MembersService> members_service_;  // Only if options.members is set.
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::map<raft::NodeId, std::unique_ptr<PeerSender>> senders_;  // Fixed once started.

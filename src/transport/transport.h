@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "common/expected.h"
 #include "common/logger.h"
 #include "raft/message.h"
+#include "regentpb/request.pb.h"
 
 namespace regent::transport {
 
@@ -41,6 +43,9 @@ struct Options {
   size_t max_queued_messages = 4096;  // Per peer.
   std::chrono::milliseconds min_backoff{20};
   std::chrono::milliseconds max_backoff{1000};
+  // This member's member table, answered to peers that ask (the PeerInfo service, peer.proto).
+  // Called from the listener's threads: must be thread-safe. Unset: the service is not offered.
+  std::function<std::vector<regentpb::Member>()> members;
 };
 
 // What the transport reports. Called from the transport's threads: implementations must be

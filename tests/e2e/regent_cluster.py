@@ -206,6 +206,24 @@ class Cluster:
         self.wait_healthy(timeout=timeout)
         return self
 
+    def spawn(self, i):
+        """Start member i with the current flags, without waiting for anything."""
+        self._spawn(i)
+
+    def run_until_exit(self, i, timeout=20):
+        """Start member i with the current flags and wait for it to exit by itself; returns its exit
+        status and the log of that run, or (None, log) if it was still running after `timeout` (then
+        it is killed by pid)."""
+        m = self.members[i]
+        self._spawn(i)
+        try:
+            rc = m.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_pid(m.proc)
+            rc = None
+        self._reap(m)
+        return rc, self.last_run_log(i)
+
     def kill(self, i, sig=signal.SIGKILL):
         """Send `sig` to member i; for SIGKILL also wait for it to be gone."""
         m = self.members[i]

@@ -82,27 +82,33 @@ class BadInputTest(ClusterTestCase, unittest.TestCase):
 
     # ------------------------------------------------------------ ranges
     def test_range_end_not_after_key(self):
+        # As etcd: a range end at or before the key names no key. Range answers nothing, DeleteRange
+        # deletes nothing, on every member; neither is an error (`etcdctl get b a` relies on it).
         for k in ("re/a", "re/b", "re/c"):
             self.ctl("put", k, "v")
         c = self.clients[0]
-        cases = [("re/b", "re/a"), ("re/b", "re/b")]
+        rev = self.cluster.revision(0)
+        cases = [("re/b", "re/a"), ("re/b", "re/b"), ("re/c", "re/a")]
         for key, end in cases:
-            get = self.ctl("get", key, end, check=False)
+            for i in range(3):
+                get = self.ctl("get", key, end, endpoint=i, check=False)
+                self.assertEqual((get.returncode, get.stdout, get.stderr), (0, "", ""), (key, end, i))
             dele = self.ctl("del", key, end, check=False)
-            if self.cluster.is_etcd:
-                # etcd answers an empty result.
-                self.assertEqual((get.returncode, get.stdout), (0, ""))
-                self.assertEqual((dele.returncode, dele.stdout.strip()), (0, "0"))
-                self.assertEqual(list(c.get_range(key, end)), [])
-            else:
-                for cp in (get, dele):
-                    self.assertNotEqual(cp.returncode, 0, (key, end))
-                    self.assertIn("etcdserver: range end must be greater than key", cp.stderr)
-                self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, "range end must be greater than key",
-                                    lambda: list(c.get_range(key, end)))
-                self.assertRpcError(grpc.StatusCode.INVALID_ARGUMENT, "range end must be greater than key",
-                                    c.kvstub.DeleteRange, rpc.DeleteRangeRequest(key=key.encode(),
-                                                                                 range_end=end.encode()), 10)
+            self.assertEqual((dele.returncode, dele.stdout.strip()), (0, "0"), (key, end))
+            self.assertEqual(list(c.get_range(key, end)), [])
+            resp = c.kvstub.Range(rpc.RangeRequest(key=key.encode(), range_end=end.encode()), 10)
+            self.assertEqual((list(resp.kvs), resp.count, resp.more), ([], 0, False))
+            resp = c.kvstub.DeleteRange(rpc.DeleteRangeRequest(key=key.encode(), range_end=end.encode(),
+                                                               prev_kv=True), 10)
+            self.assertEqual((resp.deleted, list(resp.prev_kvs)), (0, []))
+        # In a txn too: the ops answer nothing and delete nothing.
+        txn = json.loads(self.ctl("txn", "--interactive=false", "-w", "json",
+                                  input="\nget re/b re/a\ndel re/c re/a\n\n\n").stdout)
+        self.assertTrue(txn.get("succeeded", False))
+        self.assertEqual(txn["responses"][0]["Response"]["ResponseRange"].get("count", 0), 0)
+        self.assertEqual(txn["responses"][1]["Response"]["ResponseDeleteRange"].get("deleted", 0), 0)
+        # Nothing spent a revision.
+        self.assertEqual(self.cluster.revision(0), rev)
         # Nothing was deleted.
         self.assertEqual(self.ctl("get", "re/", "--prefix", "--keys-only").stdout.split(),
                          ["re/a", "re/b", "re/c"])

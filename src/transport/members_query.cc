@@ -1,0 +1,26 @@
+#include "transport/members_query.h"
+
+#include <fmt/format.h>
+#include <grpcpp/grpcpp.h>
+
+#include "regentpb/peer.grpc.pb.h"
+
+namespace regent::transport {
+
+Expected<regentpb::MembersResponse, std::string> query_members(
+    const std::string& address, const regentpb::MembersRequest& request,
+    std::chrono::milliseconds timeout) {
+  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto stub = regentpb::PeerInfo::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + timeout);
+  regentpb::MembersResponse response;
+  const grpc::Status status = stub->Members(&context, request, &response);
+  if (!status.ok()) {
+    return unexpected(fmt::format("{}: {} (gRPC code {})", address, status.error_message(),
+                                  static_cast<int>(status.error_code())));
+  }
+  return response;
+}
+
+}  // namespace regent::transport
