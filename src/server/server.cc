@@ -94,7 +94,16 @@ Expected<void, std::string> Member::start() {
       establish_identity(fs_, options_.data_dir, identity(), !storage_->recovery().fresh,
                          storage_->initial_state().second.voters, logger_);
   if (!recorded) return unexpected(recorded.error());
+  // A directory that knows whose it is but holds no log lost everything this member had
+  // acknowledged (an emptied data dir whose IDENTITY survived): it votes again only once a
+  // leader has caught it up (raft.h, "Lost log").
+  const bool lost_everything = *recorded && storage_->recovery().fresh;
   if (auto booted = bootstrap_if_fresh(*recorded); !booted) return booted;
+  if (lost_everything) {
+    logger_.warn("{} holds this member's identity but no log: it lost what it had; it will not "
+                 "vote or serve reads until it has caught up from the leader",
+                 options_.data_dir);
+  }
 
   NodeOptions no;
   no.id = cluster_.self_id;
@@ -102,6 +111,7 @@ Expected<void, std::string> Member::start() {
   no.election_ticks = static_cast<int>(options_.election_timeout / options_.heartbeat_interval);
   no.snapshot_count = options_.snapshot_count;
   no.campaign_on_leader_down = options_.campaign_on_leader_down;
+  no.lost_entries_up_to = lost_everything ? 1 : 0;
   // etcd's request timeout: 5 s plus twice the election timeout.
   no.request_timeout = std::chrono::milliseconds(5000) + 2 * options_.election_timeout;
   regentpb::Member self;

@@ -10,6 +10,7 @@ import base64
 import glob
 import json
 import os
+import shutil
 import struct
 import time
 import unittest
@@ -152,6 +153,46 @@ class DamagedLogTest(unittest.TestCase):
             c.wait_same_revision()
             hashes = {c.hashkv(i)["hash"] for i in range(3)}
             self.assertEqual(len(hashes), 1, hashes)
+
+    def test_an_emptied_log_under_a_kept_identity_votes_and_serves_nothing_until_caught_up(self):
+        with Cluster(3) as c:
+            for k in range(20):
+                c.etcdctl("put", "kept/%02d" % k, "v%d" % k)
+            c.wait_same_revision()
+            for i in range(3):
+                self.assertEqual(c.stop(i), 0)
+            # n3's log and snapshots are gone, its IDENTITY file stays. No peer is up to say it
+            # was bootstrapped, so it boots again: it must know that it lost everything.
+            data = c.members[2].data_dir
+            for sub in ("wal", "snap"):
+                shutil.rmtree(os.path.join(data, sub), ignore_errors=True)
+            self.assertTrue(os.path.exists(os.path.join(data, "IDENTITY")))
+            c.spawn(2)
+
+            def refused():
+                c._check_alive(2)
+                cp = c.etcdctl("get", "kept/00", "--consistency=s", endpoint=2, check=False,
+                               command_timeout="1s")
+                return cp.returncode != 0 and "catching up" in cp.stderr
+            wait_until(refused, 15, interval=0.1, what="n3 to refuse reads while it lost its log")
+            self.assertIn("holds this member's identity but no log", c.last_run_log(2))
+
+            c.spawn(0)
+            c.spawn(1)
+            want = {"kept/%02d" % k: "v%d" % k for k in range(20)}
+
+            def whole():
+                c._check_alive(2)
+                cp = c.etcdctl("get", "kept/", "--prefix", "--consistency=s", "-w", "json",
+                               endpoint=2, check=False, command_timeout="2s")
+                if cp.returncode != 0:
+                    return False
+                got = {base64.b64decode(kv["key"]).decode(): base64.b64decode(kv["value"]).decode()
+                       for kv in json.loads(cp.stdout).get("kvs", [])}
+                self.assertEqual(got, want, "n3 served a read before it had caught up")
+                return True
+            wait_until(whole, 30, interval=0.2, what="n3 to catch up and serve every key")
+            self.assertIn("caught up past entry", c.last_run_log(2))
 
 
 if __name__ == "__main__":
