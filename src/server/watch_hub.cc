@@ -1,7 +1,12 @@
 #include "server/watch_hub.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 
 #include "common/assert.h"
@@ -22,6 +27,19 @@ constexpr std::string_view kCompactedReason =
 
 const std::string kZero(1, '\0');
 
+// Streams closed, then none for this long: the syncer trims the heap.
+constexpr auto kTrimAfterQuiet = std::chrono::seconds(1);
+
+int distinct_revisions(const etcdserverpb::WatchResponse& r) {
+  int n = 0;
+  int64_t last = -1;
+  for (const mvccpb::Event& e : r.events()) {
+    if (e.kv().mod_revision() != last) ++n;
+    last = e.kv().mod_revision();
+  }
+  return n;
+}
+
 }  // namespace
 
 void WatchHub::Actions::run() {
@@ -39,6 +57,8 @@ WatchHub::~WatchHub() { stop(stopped()); }
 void WatchHub::start() {
   REGENT_ASSERT(!syncer_.joinable(), "watch hub started twice");
   syncer_ = std::thread([this] { run_syncer(); });
+  dispatcher_ = std::thread([this] { run_dispatcher(); });
+  threaded_.store(true, std::memory_order_release);
 }
 
 void WatchHub::stop(const Failure& why) {
@@ -60,6 +80,12 @@ void WatchHub::stop(const Failure& why) {
   }
   sync_wake_.notify_all();
   if (syncer_.joinable()) syncer_.join();
+  {
+    std::lock_guard lock(dispatch_mu_);
+    dispatch_stop_ = true;
+  }
+  dispatch_wake_.notify_all();
+  if (dispatcher_.joinable()) dispatcher_.join();
 }
 
 // --- Streams and requests -------------------------------------------------------------------
@@ -117,7 +143,7 @@ void WatchHub::on_written(uint64_t stream, bool ok) {
     if (!ok && !s.finish)
       s.finish = grpc::Status(grpc::StatusCode::CANCELLED, "watch stream broken");
     pump(s, actions);
-    erase_done_streams();
+    erase_if_done(it);
   }
   actions.run();
 }
@@ -130,7 +156,7 @@ void WatchHub::cancel_stream(uint64_t stream) {
     if (it == streams_.end()) return;
     if (!it->second.finish) it->second.finish = grpc::Status::CANCELLED;
     pump(it->second, actions);
-    erase_done_streams();
+    erase_if_done(it);
   }
   actions.run();
 }
@@ -251,24 +277,43 @@ etcdserverpb::WatchResponse WatchHub::response(int64_t watch_id, int64_t revisio
   return r;
 }
 
-void WatchHub::queue(Stream& s, etcdserverpb::WatchResponse r) {
+void WatchHub::queue(Stream& s, etcdserverpb::WatchResponse r, int revisions) {
   const size_t bytes = r.ByteSizeLong();
   s.queued_bytes += bytes;
-  s.queue.emplace_back(std::move(r), bytes);
+  s.queue.push_back(Queued{.response = std::move(r), .bytes = bytes, .revisions = revisions});
 }
 
-bool WatchHub::queue_events(Stream& s, Watcher& w, const std::vector<const kv::Event*>& events,
-                            int64_t complete_to) {
+WatchHub::Batch WatchHub::batch(const Watcher& w, const std::vector<const kv::Event*>& events,
+                                int64_t complete_to) const {
   etcdserverpb::ResponseHeader header;
   fill_(&header, complete_to);
   BatchLimits limits = options_.batch;
   limits.fragment = w.fragment;
-  for (ResponseGroup& g : batch_events(w.id, events, w.filter, limits, header, complete_to)) {
+  Batch out;
+  for (ResponseGroup& g : batch_events(0, events, w.filter, limits, header, complete_to)) {
+    BatchGroup& bg = out.emplace_back(BatchGroup{.first_revision = g.first_revision,
+                                                 .bytes = g.bytes});
+    // Fragments leave as they are; a whole response may take in its watcher's next ones.
+    const bool whole = g.responses.size() == 1;
+    for (etcdserverpb::WatchResponse& r : g.responses) {
+      const int revisions = whole ? distinct_revisions(r) : 0;
+      bg.responses.push_back(Queued{.response = std::move(r), .revisions = revisions});
+    }
+  }
+  return out;
+}
+
+bool WatchHub::queue_events(Stream& s, Watcher& w, const Batch& b) {
+  for (const BatchGroup& g : b) {
     if (s.queued_bytes + g.bytes > options_.max_pending_bytes) {
       w.next = g.first_revision;  // Everything before it is queued (invariant 1).
       return false;
     }
-    for (etcdserverpb::WatchResponse& r : g.responses) queue(s, std::move(r));
+    for (const Queued& q : g.responses) {
+      etcdserverpb::WatchResponse r = q.response;
+      r.set_watch_id(w.id);
+      queue(s, std::move(r), q.revisions);
+    }
     w.quiet = false;
   }
   return true;
@@ -293,10 +338,27 @@ void WatchHub::pump(Stream& s, Actions& actions) {
     return;
   }
   if (!s.queue.empty()) {
-    auto& [r, bytes] = s.queue.front();
-    s.queued_bytes -= bytes;
-    actions.writes.emplace_back(s.sink, std::move(r));
+    Queued q = std::move(s.queue.front());
     s.queue.pop_front();
+    s.queued_bytes -= q.bytes;
+    // Invariant 3: the watcher's next event responses join this one, within the batch limits.
+    while (q.revisions > 0 && !s.queue.empty()) {
+      Queued& n = s.queue.front();
+      if (n.revisions == 0 || n.response.watch_id() != q.response.watch_id() ||
+          q.revisions + n.revisions > options_.batch.max_revisions ||
+          q.bytes + n.bytes > options_.batch.max_bytes) {
+        break;
+      }
+      for (mvccpb::Event& e : *n.response.mutable_events()) {
+        *q.response.add_events() = std::move(e);
+      }
+      *q.response.mutable_header() = n.response.header();  // Seen up to its revision.
+      q.revisions += n.revisions;
+      q.bytes += n.bytes;
+      s.queued_bytes -= n.bytes;
+      s.queue.pop_front();
+    }
+    actions.writes.emplace_back(s.sink, std::move(q.response));
     s.writing = true;
   }
   const size_t low_water = options_.max_pending_bytes / 2;
@@ -313,23 +375,62 @@ void WatchHub::pump_all(Actions& actions) {
 }
 
 void WatchHub::erase_done_streams() {
-  for (auto it = streams_.begin(); it != streams_.end();) {
-    if (it->second.sink) {
-      ++it;
-      continue;
-    }
-    for (auto w = it->second.watchers.begin(); w != it->second.watchers.end();) {
-      auto next = std::next(w);
-      remove_watcher(it->second, w);
-      w = next;
-    }
-    it = streams_.erase(it);
+  for (auto it = streams_.begin(); it != streams_.end();) it = erase_if_done(it);
+}
+
+std::map<uint64_t, WatchHub::Stream>::iterator WatchHub::erase_if_done(
+    std::map<uint64_t, Stream>::iterator it) {
+  if (it->second.sink) return std::next(it);
+  for (auto w = it->second.watchers.begin(); w != it->second.watchers.end();) {
+    auto next = std::next(w);
+    remove_watcher(it->second, w);
+    w = next;
   }
+  ++closed_since_trim_;
+  last_close_ = std::chrono::steady_clock::now();
+  return streams_.erase(it);
+}
+
+void WatchHub::trim_if_due() {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_since_trim_ == 0 ||
+        std::chrono::steady_clock::now() - last_close_ < kTrimAfterQuiet) {
+      return;
+    }
+    closed_since_trim_ = 0;
+  }
+#if defined(__GLIBC__)
+  malloc_trim(0);  // Every arena; outside the hub's lock, as it may take a few milliseconds.
+#endif
 }
 
 // --- Dispatch (loop thread) -----------------------------------------------------------------
 
 void WatchHub::on_applied(raft::Index /*applied*/, int64_t revision) {
+  if (!threaded_.load(std::memory_order_acquire)) return dispatch_to(revision);
+  {
+    std::lock_guard lock(dispatch_mu_);
+    dispatch_target_ = std::max(dispatch_target_, revision);
+    dispatch_pending_ = true;
+  }
+  dispatch_wake_.notify_one();
+}
+
+void WatchHub::run_dispatcher() {
+  std::unique_lock lock(dispatch_mu_);
+  while (true) {
+    dispatch_wake_.wait(lock, [this] { return dispatch_pending_ || dispatch_stop_; });
+    if (dispatch_stop_) return;
+    dispatch_pending_ = false;
+    const int64_t revision = dispatch_target_;
+    lock.unlock();
+    dispatch_to(revision);
+    lock.lock();
+  }
+}
+
+void WatchHub::dispatch_to(int64_t revision) {
   Actions actions;
   {
     std::lock_guard lock(mu_);
@@ -392,7 +493,8 @@ void WatchHub::cancel_compacted(int64_t from, int64_t compact_revision) {
 }
 
 void WatchHub::dispatch(const std::vector<kv::Event>& events, int64_t revision) {
-  // Single-key watchers look their key up; range watchers scan the batch.
+  // Single-key watchers look their key up; range watchers scan the batch. Both only on the
+  // first watcher of a (key, range end, first event, filters): the others share its batch.
   std::unordered_map<std::string_view, std::vector<const kv::Event*>> by_key;
   std::vector<const kv::Event*> all;
   all.reserve(events.size());
@@ -400,26 +502,41 @@ void WatchHub::dispatch(const std::vector<kv::Event>& events, int64_t revision) 
     by_key[e.kv.key].push_back(&e);
     all.push_back(&e);
   }
+  using Shape = std::tuple<std::string_view, std::string_view, size_t, unsigned>;
+  std::map<Shape, Batch> shared;
   std::vector<const kv::Event*> mine;
   for (auto& [id, s] : streams_) {
     if (s.finish) continue;
     for (auto& [watch_id, w] : s.watchers) {
       if (!w.synced) continue;
-      mine.clear();
-      if (w.range_end.empty()) {
-        auto it = by_key.find(w.key);
-        if (it != by_key.end()) {
-          for (const kv::Event* e : it->second) {
-            if (e->kv.mod_revision >= w.next) mine.push_back(e);
+      // The batch's events from the watcher's next revision on (they are in revision order).
+      const size_t first = static_cast<size_t>(
+          std::partition_point(all.begin(), all.end(),
+                               [&](const kv::Event* e) { return e->kv.mod_revision < w.next; }) -
+          all.begin());
+      const unsigned filters = (w.filter.no_put ? 1u : 0u) | (w.filter.no_delete ? 2u : 0u) |
+                               (w.filter.prev_kv ? 4u : 0u) | (w.fragment ? 8u : 0u);
+      Shape shape{w.key, w.range_end, first, filters};
+      auto found = shared.find(shape);
+      if (found == shared.end()) {
+        mine.clear();
+        if (w.range_end.empty()) {
+          auto it = by_key.find(w.key);
+          if (it != by_key.end()) {
+            for (const kv::Event* e : it->second) {
+              if (e->kv.mod_revision >= w.next) mine.push_back(e);
+            }
+          }
+        } else {
+          const kv::KeyRange range = w.range();
+          for (size_t i = first; i < all.size(); ++i) {
+            if (range.contains(all[i]->kv.key)) mine.push_back(all[i]);
           }
         }
-      } else {
-        const kv::KeyRange range = w.range();
-        for (const kv::Event* e : all) {
-          if (e->kv.mod_revision >= w.next && range.contains(e->kv.key)) mine.push_back(e);
-        }
+        Batch b = mine.empty() ? Batch() : batch(w, mine, revision);
+        found = shared.emplace(shape, std::move(b)).first;
       }
-      if (!mine.empty() && !queue_events(s, w, mine, revision)) {
+      if (!queue_events(s, w, found->second)) {
         mark_unsynced(s, w);
         continue;
       }
@@ -511,7 +628,7 @@ void WatchHub::apply_catch_up(CatchUp& job) {
   std::vector<const kv::Event*> mine;
   mine.reserve(events.size());
   for (const kv::Event& e : events) mine.push_back(&e);
-  if (!queue_events(s, w, mine, complete_to)) return;
+  if (!queue_events(s, w, batch(w, mine, complete_to))) return;
   w.next = complete_to + 1;
   if (w.next > dispatched_) mark_synced(s, w);
   answer_progress_if_synced(s);
@@ -536,6 +653,7 @@ void WatchHub::run_syncer() {
     // Rounds while work is ready, bounded so a stop is noticed.
     for (int round = 0; round < 64 && sync_once(); ++round) {
     }
+    trim_if_due();
     lock.lock();
   }
 }
