@@ -42,6 +42,10 @@ int distinct_revisions(const etcdserverpb::WatchResponse& r) {
 
 }  // namespace
 
+WireBytes wire_bytes(const google::protobuf::MessageLite& message) {
+  return std::make_shared<const std::string>(message.SerializeAsString());
+}
+
 void WatchHub::Actions::run() {
   for (auto& [sink, response] : writes) sink->write(std::move(response));
   for (auto& sink : reads) sink->read_more();
@@ -171,7 +175,7 @@ void WatchHub::create(Stream& s, const etcdserverpb::WatchCreateRequest& r) {
     out.set_created(true);
     out.set_canceled(true);
     out.set_cancel_reason(std::string(reason));
-    queue(s, std::move(out));
+    queue(s, out);
   };
   if (!end.empty() && end != kZero && end <= key) return refuse(kEmptyRange);
   int64_t id = r.watch_id();
@@ -181,7 +185,9 @@ void WatchHub::create(Stream& s, const etcdserverpb::WatchCreateRequest& r) {
     while (s.watchers.contains(s.next_watch_id)) ++s.next_watch_id;
     id = s.next_watch_id++;
   }
-  Watcher w{.id = id, .key = std::move(key), .range_end = end};
+  etcdserverpb::WatchResponse id_field;
+  id_field.set_watch_id(id);
+  Watcher w{.id = id, .key = std::move(key), .range_end = end, .id_field = wire_bytes(id_field)};
   for (int f : r.filters()) {
     if (f == etcdserverpb::WatchCreateRequest::NOPUT) w.filter.no_put = true;
     if (f == etcdserverpb::WatchCreateRequest::NODELETE) w.filter.no_delete = true;
@@ -196,7 +202,7 @@ void WatchHub::create(Stream& s, const etcdserverpb::WatchCreateRequest& r) {
   if (synced_ == 0) dispatched_ = std::max(dispatched_, revision);
   etcdserverpb::WatchResponse created = response(id, revision);
   created.set_created(true);
-  queue(s, std::move(created));
+  queue(s, created);
   Watcher& placed = s.watchers.emplace(id, std::move(w)).first->second;
   if (placed.next > dispatched_) {
     placed.synced = true;
@@ -214,7 +220,7 @@ void WatchHub::cancel(Stream& s, int64_t watch_id) {
   remove_watcher(s, it);
   etcdserverpb::WatchResponse out = response(watch_id, machine_.revision());
   out.set_canceled(true);
-  queue(s, std::move(out));
+  queue(s, out);
   answer_progress_if_synced(s);
 }
 
@@ -277,10 +283,10 @@ etcdserverpb::WatchResponse WatchHub::response(int64_t watch_id, int64_t revisio
   return r;
 }
 
-void WatchHub::queue(Stream& s, etcdserverpb::WatchResponse r, int revisions) {
-  const size_t bytes = r.ByteSizeLong();
-  s.queued_bytes += bytes;
-  s.queue.push_back(Queued{.response = std::move(r), .bytes = bytes, .revisions = revisions});
+void WatchHub::queue(Stream& s, const etcdserverpb::WatchResponse& r) {
+  WireBytes bytes = wire_bytes(r);
+  s.queued_bytes += bytes->size();
+  s.queue.push_back(Queued{.parts = {bytes}, .bytes = bytes->size(), .watch_id = r.watch_id()});
 }
 
 WatchHub::Batch WatchHub::batch(const Watcher& w, const std::vector<const kv::Event*>& events,
@@ -295,9 +301,8 @@ WatchHub::Batch WatchHub::batch(const Watcher& w, const std::vector<const kv::Ev
                                                  .bytes = g.bytes});
     // Fragments leave as they are; a whole response may take in its watcher's next ones.
     const bool whole = g.responses.size() == 1;
-    for (etcdserverpb::WatchResponse& r : g.responses) {
-      const int revisions = whole ? distinct_revisions(r) : 0;
-      bg.responses.push_back(Queued{.response = std::move(r), .revisions = revisions});
+    for (const etcdserverpb::WatchResponse& r : g.responses) {
+      bg.responses.emplace_back(wire_bytes(r), whole ? distinct_revisions(r) : 0);
     }
   }
   return out;
@@ -309,10 +314,14 @@ bool WatchHub::queue_events(Stream& s, Watcher& w, const Batch& b) {
       w.next = g.first_revision;  // Everything before it is queued (invariant 1).
       return false;
     }
-    for (const Queued& q : g.responses) {
-      etcdserverpb::WatchResponse r = q.response;
-      r.set_watch_id(w.id);
-      queue(s, std::move(r), q.revisions);
+    for (const auto& [body, revisions] : g.responses) {
+      Queued q{.parts = {body}, .bytes = body->size(), .revisions = revisions, .watch_id = w.id};
+      if (!w.id_field->empty()) {
+        q.parts.push_back(w.id_field);
+        q.bytes += w.id_field->size();
+      }
+      s.queued_bytes += q.bytes;
+      s.queue.push_back(std::move(q));
     }
     w.quiet = false;
   }
@@ -324,7 +333,7 @@ void WatchHub::queue_compacted(Stream& s, Watcher& w, int64_t compact_revision) 
   out.set_compact_revision(compact_revision);
   out.set_canceled(true);
   out.set_cancel_reason(std::string(kCompactedReason));
-  queue(s, std::move(out));
+  queue(s, out);
   logger_.debug("watch stream {}: watcher {} at revision {} cancelled: compacted at {}", s.id, w.id,
                 w.next, compact_revision);
 }
@@ -341,24 +350,22 @@ void WatchHub::pump(Stream& s, Actions& actions) {
     Queued q = std::move(s.queue.front());
     s.queue.pop_front();
     s.queued_bytes -= q.bytes;
-    // Invariant 3: the watcher's next event responses join this one, within the batch limits.
+    // Invariant 3: the watcher's next event responses join this one, within the batch limits
+    // (their parts in a row: the events add up, the later header and watch_id stand).
     while (q.revisions > 0 && !s.queue.empty()) {
       Queued& n = s.queue.front();
-      if (n.revisions == 0 || n.response.watch_id() != q.response.watch_id() ||
+      if (n.revisions == 0 || n.watch_id != q.watch_id ||
           q.revisions + n.revisions > options_.batch.max_revisions ||
           q.bytes + n.bytes > options_.batch.max_bytes) {
         break;
       }
-      for (mvccpb::Event& e : *n.response.mutable_events()) {
-        *q.response.add_events() = std::move(e);
-      }
-      *q.response.mutable_header() = n.response.header();  // Seen up to its revision.
+      q.parts.insert(q.parts.end(), n.parts.begin(), n.parts.end());
       q.revisions += n.revisions;
       q.bytes += n.bytes;
       s.queued_bytes -= n.bytes;
       s.queue.pop_front();
     }
-    actions.writes.emplace_back(s.sink, std::move(q.response));
+    actions.writes.emplace_back(s.sink, std::move(q.parts));
     s.writing = true;
   }
   const size_t low_water = options_.max_pending_bytes / 2;

@@ -8,8 +8,9 @@
 // the last dispatch from the store once (several applied batches at once when it fell behind:
 // each watcher then gets them in one response), and queues for each synced watcher
 // the ones it matches. Watchers that match the same events with the same filters share one
-// conversion and batching of them per dispatch: each gets a copy with its own watch_id, so a
-// put's cost grows with its watchers only by a copy each. A watcher whose stream's queue would grow past max_pending_bytes is not
+// conversion, batching and serialization of them per dispatch: each watcher's response is that
+// shared body followed by its own watch_id field (WireResponse), so a put's cost grows with its
+// watchers by a reference each, not a copy. A watcher whose stream's queue would grow past max_pending_bytes is not
 // queued anything: it becomes unsynced, keeping its next revision, and the syncer thread later
 // catches it up from the store's history, a bounded read at a time, while its stream's queue is
 // below half the limit; if compaction overtook it, it is cancelled with compact_revision set.
@@ -82,12 +83,23 @@ struct WatchOptions {
   std::chrono::milliseconds sync_interval{100};  // The syncer's pace when nothing wakes it.
 };
 
+// One WatchResponse as it goes on the wire: serialized parts whose concatenation is the response.
+// Protobuf reads a message's fields in order and merges repeats (a repeated field's elements are
+// appended, a sub-message's set fields overwrite, a scalar's last value wins), so a body shared by
+// many watchers followed by one watcher's watch_id field is that watcher's response, and two
+// responses of one watcher in a row read as one holding the events of both under the later
+// header.
+using WireBytes = std::shared_ptr<const std::string>;
+using WireResponse = std::vector<WireBytes>;
+
+WireBytes wire_bytes(const google::protobuf::MessageLite& message);
+
 // One client stream's writer. Called without hub locks held, never concurrently for one stream.
 class WatchSink {
  public:
   virtual ~WatchSink() = default;
   // Sends one response; the hub sends the next only after on_written() for this one.
-  virtual void write(etcdserverpb::WatchResponse response) = 0;
+  virtual void write(WireResponse response) = 0;
   // Reads the next request: the hub paused reading while the stream's queue was full.
   virtual void read_more() = 0;
   // Ends the call. No write is in flight, and the sink is not called again.
@@ -146,14 +158,16 @@ class WatchHub final : public NodeObserver {
     int64_t next = 0;     // Invariant 1.
     bool synced = false;  // Invariant 2.
     bool quiet = true;    // No events queued since the last progress tick.
+    WireBytes id_field;   // Its watch_id, serialized (empty for 0, proto3's default).
     kv::KeyRange range() const { return kv::KeyRange::checked(key, range_end); }
   };
   // A queued response; `revisions` > 0: events of that many whole revisions, which the next
   // such response of the same watcher may join (invariant 3); 0: it leaves alone.
   struct Queued {
-    etcdserverpb::WatchResponse response;
+    WireResponse parts;
     size_t bytes = 0;
     int revisions = 0;
+    int64_t watch_id = 0;
   };
   struct Stream {
     uint64_t id = 0;
@@ -172,7 +186,7 @@ class WatchHub final : public NodeObserver {
   };
   // Sink calls collected under mu_ and made after it is released (invariant 4).
   struct Actions {
-    std::vector<std::pair<std::shared_ptr<WatchSink>, etcdserverpb::WatchResponse>> writes;
+    std::vector<std::pair<std::shared_ptr<WatchSink>, WireResponse>> writes;
     std::vector<std::shared_ptr<WatchSink>> reads;
     std::vector<std::pair<std::shared_ptr<WatchSink>, grpc::Status>> finishes;
     void run();
@@ -194,12 +208,12 @@ class WatchHub final : public NodeObserver {
   void create(Stream& s, const etcdserverpb::WatchCreateRequest& r);
   void cancel(Stream& s, int64_t watch_id);
   void request_progress(Stream& s);
-  // A watcher's events as responses with watch_id 0 (batch_events), each with its revision
-  // count; one per dispatch is shared by every watcher with the same events and filters.
+  // A watcher's events as serialized responses with watch_id 0 (batch_events), each with its
+  // revision count; one per dispatch is shared by every watcher with the same events and filters.
   struct BatchGroup {
     int64_t first_revision = 0;
     size_t bytes = 0;  // batch_events' estimate, for the queue's limit.
-    std::vector<Queued> responses;
+    std::vector<std::pair<WireBytes, int>> responses;
   };
   using Batch = std::vector<BatchGroup>;
   Batch batch(const Watcher& w, const std::vector<const kv::Event*>& events,
@@ -207,7 +221,7 @@ class WatchHub final : public NodeObserver {
   // Queues a copy of `b` for synced watcher `w`; false (and nothing queued from the first group
   // that does not fit on) if the stream's queue is full.
   bool queue_events(Stream& s, Watcher& w, const Batch& b);
-  void queue(Stream& s, etcdserverpb::WatchResponse r, int revisions = 0);
+  void queue(Stream& s, const etcdserverpb::WatchResponse& r);
   void queue_compacted(Stream& s, Watcher& w, int64_t compact_revision);
   void apply_catch_up(CatchUp& job);
   void mark_synced(Stream& s, Watcher& w);

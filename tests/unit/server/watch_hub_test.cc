@@ -24,14 +24,23 @@ namespace {
 using Response = etcdserverpb::WatchResponse;
 using Clock = std::chrono::steady_clock;
 
+// What a client reads of a written response: its parts, concatenated, parsed.
+Response parse(const WireResponse& parts) {
+  std::string bytes;
+  for (const WireBytes& part : parts) bytes += *part;
+  Response r;
+  EXPECT_TRUE(r.ParseFromString(bytes));
+  return r;
+}
+
 // A client stream: what was written to it, and whether it keeps up (acks writes at once).
 class FakeSink final : public WatchSink {
  public:
-  void write(Response r) override {
+  void write(WireResponse r) override {
     ASSERT_FALSE(in_flight) << "two writes in flight";
     ASSERT_FALSE(finished) << "write after finish";
     in_flight = true;
-    written.push_back(std::move(r));
+    written.push_back(parse(r));
   }
   void read_more() override { ++reads; }
   void finish(const grpc::Status& s) override {
@@ -674,11 +683,11 @@ TEST_F(WatchHubTest, AClosedStreamsStateIsReleased) {
 // A sink written from the hub's threads while the test acknowledges from its own.
 class ThreadedSink final : public WatchSink {
  public:
-  void write(Response r) override {
+  void write(WireResponse r) override {
     std::lock_guard lock(mu_);
     EXPECT_FALSE(in_flight_) << "two writes in flight";
     in_flight_ = true;
-    written_.push_back(std::move(r));
+    written_.push_back(parse(r));
   }
   void read_more() override {}
   void finish(const grpc::Status&) override {}
