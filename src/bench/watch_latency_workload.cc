@@ -104,9 +104,8 @@ Report run_watch_latency(const Options& options) {
     puts.push_back(call.get());
     // Every putter's numbers come from the one budget, so each put's number is unique; all
     // share one completion queue (one poller thread), as they share put_recorder.
-    putters.push_back(std::make_unique<UnaryClient>(runner.queue(n), &put_recorder,
-                                                    runner.budget(), &runner.clock(),
-                                                    std::move(call), config));
+    putters.push_back(std::make_unique<UnaryClient>(runner.queue(n), &put_recorder, runner.budget(),
+                                                    &runner.clock(), std::move(call), config));
     reactors.push_back(putters.back().get());
   }
   auto succeeded = [&puts] {

@@ -297,8 +297,8 @@ WatchHub::Batch WatchHub::batch(const Watcher& w, const std::vector<const kv::Ev
   limits.fragment = w.fragment;
   Batch out;
   for (ResponseGroup& g : batch_events(0, events, w.filter, limits, header, complete_to)) {
-    BatchGroup& bg = out.emplace_back(BatchGroup{.first_revision = g.first_revision,
-                                                 .bytes = g.bytes});
+    BatchGroup& bg =
+        out.emplace_back(BatchGroup{.first_revision = g.first_revision, .bytes = g.bytes});
     // Fragments leave as they are; a whole response may take in its watcher's next ones.
     const bool whole = g.responses.size() == 1;
     for (const etcdserverpb::WatchResponse& r : g.responses) {
@@ -412,7 +412,7 @@ void WatchHub::trim_if_due() {
 #endif
 }
 
-// --- Dispatch (loop thread) -----------------------------------------------------------------
+// --- Dispatch (the dispatcher thread, or the loop before start()) --------------------------------
 
 void WatchHub::on_applied(raft::Index /*applied*/, int64_t revision) {
   if (!threaded_.load(std::memory_order_acquire)) return dispatch_to(revision);
@@ -461,20 +461,24 @@ void WatchHub::dispatch_to(int64_t revision) {
     struct Read {
       Expected<std::vector<kv::Event>, kv::Error> events;
       int64_t compacted = 0;
+      int64_t revision = 0;
     };
     const int64_t from = dispatched_ + 1;
-    // One read for every watcher, of the changes this batch made (and any a restart left).
+    // One read for every watcher, of the changes since the last dispatch (and any a restart
+    // left): up to the store's revision, which the loop may have moved past `revision` (even
+    // compacted past it) since it posted it.
     Read read = machine_.read([&](const kv::Store& store) {
       const int64_t compacted = store.compact_revision();
-      return Read{store.events(kv::KeyRange::checked(kZero, kZero), std::max(from, compacted),
-                               revision, 0, true),
-                  compacted};
+      const int64_t to = store.revision();
+      return Read{
+          store.events(kv::KeyRange::checked(kZero, kZero), std::max(from, compacted), to, 0, true),
+          compacted, to};
     });
     REGENT_ASSERT(read.events.has_value(), "dispatch read failed: {}", read.events.error().message);
-    // A compaction in the same batch (or a snapshot) took revisions no watcher was sent yet.
+    // A compaction (or a snapshot) took revisions no watcher was sent yet.
     if (read.compacted > from) cancel_compacted(from, read.compacted);
-    dispatch(*read.events, revision);
-    dispatched_ = revision;
+    dispatch(*read.events, read.revision);
+    dispatched_ = read.revision;
     pump_all(actions);
   }
   actions.run();

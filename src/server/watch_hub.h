@@ -6,14 +6,15 @@
 // dispatcher thread is told the new revision, so the loop goes on to answer the writes (and
 // apply the next ones) while the watchers are served. The dispatcher reads the changes since
 // the last dispatch from the store once (several applied batches at once when it fell behind:
-// each watcher then gets them in one response), and queues for each synced watcher
-// the ones it matches. Watchers that match the same events with the same filters share one
-// conversion, batching and serialization of them per dispatch: each watcher's response is that
-// shared body followed by its own watch_id field (WireResponse), so a put's cost grows with its
-// watchers by a reference each, not a copy. A watcher whose stream's queue would grow past max_pending_bytes is not
-// queued anything: it becomes unsynced, keeping its next revision, and the syncer thread later
-// catches it up from the store's history, a bounded read at a time, while its stream's queue is
-// below half the limit; if compaction overtook it, it is cancelled with compact_revision set.
+// each watcher then gets them in one response), and queues for each synced watcher the ones it
+// matches. Watchers that match the same events with the same filters share one conversion,
+// batching and serialization of them per dispatch: each watcher's response is that shared body
+// followed by its own watch_id field (WireResponse), so a put's cost grows with its watchers by
+// a reference each, not a copy. A watcher whose stream's queue would grow past
+// max_pending_bytes is not queued anything: it becomes unsynced, keeping its next revision, and
+// the syncer thread later catches it up from the store's history, a bounded read at a time,
+// while its stream's queue is below half the limit; if compaction overtook it, it is cancelled
+// with compact_revision set.
 // So neither many watchers nor a slow client cost the loop anything but a wake-up.
 //
 // Invariants (under mu_):

@@ -92,8 +92,9 @@ void Link::write(WireResponse response) {
   slices.reserve(response.size());
   for (WireBytes& part : response) {
     auto* held = new WireBytes(std::move(part));
-    slices.emplace_back(const_cast<char*>((*held)->data()), (*held)->size(),
-                        [](void* p) { delete static_cast<WireBytes*>(p); }, held);
+    slices.emplace_back(
+        const_cast<char*>((*held)->data()), (*held)->size(),
+        [](void* p) { delete static_cast<WireBytes*>(p); }, held);
   }
   std::lock_guard lock(mu_);
   // The hub writes only to a live, unfinished stream; were it otherwise, the stream would just

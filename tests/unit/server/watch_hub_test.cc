@@ -631,8 +631,8 @@ TEST_F(WatchHubTest, ResponsesJoinOnlyWithinTheBatchLimits) {
   create(c, "k");
   create(c, "j");
   for (int i = 0; i < 7; ++i) put("k", std::to_string(i));  // 2..8
-  put("j", "1");                                             // 9
-  put("k", "z");                                             // 10
+  put("j", "1");                                            // 9
+  put("k", "z");                                            // 10
   auto rs = take(c);
   // created, created, then k's 2..4, 5..7, 8 (another watcher's response follows), j's 9, k's 10.
   ASSERT_EQ(rs.size(), 7u);
