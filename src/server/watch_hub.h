@@ -14,8 +14,8 @@
 // max_pending_bytes is not queued anything: it becomes unsynced, keeping its next revision, and
 // the syncer thread later catches it up from the store's history, a bounded read at a time,
 // while its stream's queue is below half the limit; if compaction overtook it, it is cancelled
-// with compact_revision set.
-// So neither many watchers nor a slow client cost the loop anything but a wake-up.
+// with compact_revision set. So neither many watchers nor a slow client cost the loop anything
+// but a wake-up.
 //
 // Invariants (under mu_):
 //  1. A watcher has been queued, in revision order and exactly once, every change it matches
