@@ -93,6 +93,7 @@ std::optional<std::string> validate(const Options& o) {
                        o.txn_ops, o.key_space_size);
   }
   if (!(o.put_rate >= 0)) return "--put-rate must not be negative";
+  if (o.putters < 1) return "--putters must be at least 1";
   if (o.lease_ttl_s < 1) return "--lease-ttl must be at least 1 second";
   return std::nullopt;
 }

@@ -36,6 +36,7 @@ struct Options {
   int txn_ops = 1;            // txn-put: puts per txn (distinct keys).
   std::string watch_key;      // watch-latency: empty means key 0 of the key space.
   double put_rate = 100;      // watch-latency: puts per second; 0 = closed loop.
+  int putters = 1;            // watch-latency: puts in flight (each putter one at a time).
   int64_t lease_ttl_s = 60;   // lease-keepalive.
 };
 

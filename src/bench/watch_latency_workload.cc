@@ -1,11 +1,12 @@
-// watch-latency: --clients watch streams on one key, spread over the connections, and a single
-// putter writing that key --total times (or for --duration) at --put-rate puts per second (0:
-// closed loop). Each event a watcher receives is one latency sample: received - sent, the send
-// time travelling in the value (watch_value.h). The putter starts only once every watch is
-// created (or one request timeout passed), and the run ends once every watcher has seen the last
-// successful put (or one request timeout after the last put). A (watcher, successful put) pair
-// with no event is a missed event. The putter uses the first connection; an event of a put
-// answered after the end of the run still counts as a sample (the put happened).
+// watch-latency: --clients watch streams on one key, spread over the connections, and --putters
+// putters writing that key, one put at a time each, --total times in all (or for --duration) at
+// --put-rate puts per second (0: closed loop). Each event a watcher receives is one latency
+// sample: received - sent, the send time travelling in the value (watch_value.h). The putters
+// start only once every watch is created (or one request timeout passed), and the run ends once
+// every watcher has seen every successful put (or one request timeout after the last put). A
+// (watcher, successful put) pair with no event is a missed event. The putters use the first
+// connection; an event of a put answered after the end of the run still counts as a sample (the
+// put happened).
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -45,13 +46,13 @@ class WatchPutCall final : public UnaryCall {
   void cancel() override { slot_.cancel(); }
   void completed(uint64_t request, bool ok) override {
     if (!ok) return;
-    succeeded_.push_back(request);  // Increasing: one put at a time.
-    succeeded_through_.store(request + 1, std::memory_order_release);
+    succeeded_.push_back(request);
+    succeeded_count_.fetch_add(1, std::memory_order_release);
   }
 
   const std::vector<uint64_t>& succeeded() const { return succeeded_; }
-  // Any thread: 1 + the last successful put's number.
-  uint64_t succeeded_through() const { return succeeded_through_.load(std::memory_order_acquire); }
+  // Any thread: how many of this putter's puts succeeded.
+  uint64_t succeeded_count() const { return succeeded_count_.load(std::memory_order_acquire); }
 
  private:
   std::unique_ptr<etcdserverpb::KV::Stub> stub_;
@@ -59,14 +60,16 @@ class WatchPutCall final : public UnaryCall {
   etcdserverpb::PutRequest request_;
   UnarySlot<etcdserverpb::PutResponse> slot_;
   std::vector<uint64_t> succeeded_;
-  std::atomic<uint64_t> succeeded_through_{0};
+  std::atomic<uint64_t> succeeded_count_{0};
 };
 
 uint64_t missed_events(const std::vector<std::unique_ptr<WatchStream>>& watchers,
-                       const std::vector<uint64_t>& succeeded) {
+                       const std::vector<WatchPutCall*>& puts) {
   uint64_t missed = 0;
   for (const auto& w : watchers) {
-    for (uint64_t seq : succeeded) missed += w->seen().contains(seq) ? 0 : 1;
+    for (const WatchPutCall* p : puts) {
+      for (uint64_t seq : p->succeeded()) missed += w->seen().contains(seq) ? 0 : 1;
+    }
   }
   return missed;
 }
@@ -86,19 +89,30 @@ Report run_watch_latency(const Options& options) {
                                                      runner.channel(i), key, kReopenPause));
     reactors.push_back(watchers.back().get());
   }
-  // The putter's latencies are not samples of this workload: it records apart.
+  // The putters' latencies are not samples of this workload: they record apart.
   GapClock put_gaps(Clock::now());
   Recorder put_recorder(&put_gaps);
-  auto call = std::make_unique<WatchPutCall>(runner.channel(0), key, options.val_size);
-  WatchPutCall* puts = call.get();
   UnaryClientConfig config{.timeout = runner.request_timeout()};
   if (options.put_rate > 0) {
     config.interval = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(1.0 / options.put_rate));
   }
-  UnaryClient putter(runner.queue(n), &put_recorder, runner.budget(), &runner.clock(),
-                     std::move(call), config);
-  reactors.push_back(&putter);
+  std::vector<WatchPutCall*> puts;
+  std::vector<std::unique_ptr<UnaryClient>> putters;
+  for (int i = 0; i < options.putters; ++i) {
+    auto call = std::make_unique<WatchPutCall>(runner.channel(0), key, options.val_size);
+    puts.push_back(call.get());
+    // Every putter's numbers come from the one budget, so each put's number is unique; all
+    // share one completion queue (one poller thread), as they share put_recorder.
+    putters.push_back(std::make_unique<UnaryClient>(runner.queue(n), &put_recorder, runner.budget(),
+                                                    &runner.clock(), std::move(call), config));
+    reactors.push_back(putters.back().get());
+  }
+  auto succeeded = [&puts] {
+    uint64_t total = 0;
+    for (const WatchPutCall* p : puts) total += p->succeeded_count();
+    return total;
+  };
 
   for (auto& w : watchers) runner.launch(w.get(), /*stop_at_deadline=*/false);
   runner.wait(
@@ -108,13 +122,18 @@ Report run_watch_latency(const Options& options) {
       },
       Clock::now() + runner.request_timeout());
   runner.start_clock();
-  runner.launch(&putter, /*stop_at_deadline=*/true);
-  runner.wait([&] { return putter.finished(); }, runner.clock().deadline);
+  for (auto& p : putters) runner.launch(p.get(), /*stop_at_deadline=*/true);
   runner.wait(
       [&] {
-        const uint64_t through = puts->succeeded_through();
+        return std::all_of(putters.begin(), putters.end(),
+                           [](const auto& p) { return p->finished(); });
+      },
+      runner.clock().deadline);
+  runner.wait(
+      [&] {
+        const uint64_t total = succeeded();
         return std::all_of(watchers.begin(), watchers.end(),
-                           [through](const auto& w) { return w->seen_through() >= through; });
+                           [total](const auto& w) { return w->seen_count() >= total; });
       },
       Clock::now() + runner.request_timeout());
   runner.retire(reactors);
@@ -126,7 +145,7 @@ Report run_watch_latency(const Options& options) {
   for (const auto& [what, count] : put_recorder.errors_by_status()) {
     r.errors_by_status["put: " + what] += count;
   }
-  r.missed_events = missed_events(watchers, puts->succeeded());
+  r.missed_events = missed_events(watchers, puts);
   return r;
 }
 

@@ -107,7 +107,10 @@ void WatchStream::handle(const etcdserverpb::WatchResponse& response, Clock::tim
     const auto value = decode_watch_value(kv.value());
     if (!value) continue;  // Not the putter's.
     const auto sent = Clock::time_point(std::chrono::nanoseconds(value->sent_ns));
-    if (seen_.add(value->seq)) recorder_->success(now - sent, now);
+    if (seen_.add(value->seq)) {
+      recorder_->success(now - sent, now);
+      seen_count_.fetch_add(1, std::memory_order_release);
+    }
     if (value->seq + 1 > seen_through_.load(std::memory_order_relaxed)) {
       seen_through_.store(value->seq + 1, std::memory_order_release);
     }

@@ -34,6 +34,8 @@ class WatchStream final : public Reactor {
   // Any thread: whether a watch was ever created, and 1 + the highest sequence number seen.
   bool created() const { return created_.load(std::memory_order_acquire); }
   uint64_t seen_through() const { return seen_through_.load(std::memory_order_acquire); }
+  // Any thread: how many distinct sequence numbers were seen.
+  uint64_t seen_count() const { return seen_count_.load(std::memory_order_acquire); }
   // After the pollers stopped.
   const SeqSet& seen() const { return seen_; }
 
@@ -80,6 +82,7 @@ class WatchStream final : public Reactor {
   SeqSet seen_;
   std::atomic<bool> created_{false};
   std::atomic<uint64_t> seen_through_{0};
+  std::atomic<uint64_t> seen_count_{0};
 };
 
 }  // namespace regent::bench

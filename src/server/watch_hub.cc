@@ -1,7 +1,12 @@
 #include "server/watch_hub.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 
 #include "common/assert.h"
@@ -22,7 +27,24 @@ constexpr std::string_view kCompactedReason =
 
 const std::string kZero(1, '\0');
 
+// Streams closed, then none for this long: the syncer trims the heap.
+constexpr auto kTrimAfterQuiet = std::chrono::seconds(1);
+
+int distinct_revisions(const etcdserverpb::WatchResponse& r) {
+  int n = 0;
+  int64_t last = -1;
+  for (const mvccpb::Event& e : r.events()) {
+    if (e.kv().mod_revision() != last) ++n;
+    last = e.kv().mod_revision();
+  }
+  return n;
+}
+
 }  // namespace
+
+WireBytes wire_bytes(const google::protobuf::MessageLite& message) {
+  return std::make_shared<const std::string>(message.SerializeAsString());
+}
 
 void WatchHub::Actions::run() {
   for (auto& [sink, response] : writes) sink->write(std::move(response));
@@ -39,6 +61,8 @@ WatchHub::~WatchHub() { stop(stopped()); }
 void WatchHub::start() {
   REGENT_ASSERT(!syncer_.joinable(), "watch hub started twice");
   syncer_ = std::thread([this] { run_syncer(); });
+  dispatcher_ = std::thread([this] { run_dispatcher(); });
+  threaded_.store(true, std::memory_order_release);
 }
 
 void WatchHub::stop(const Failure& why) {
@@ -60,6 +84,12 @@ void WatchHub::stop(const Failure& why) {
   }
   sync_wake_.notify_all();
   if (syncer_.joinable()) syncer_.join();
+  {
+    std::lock_guard lock(dispatch_mu_);
+    dispatch_stop_ = true;
+  }
+  dispatch_wake_.notify_all();
+  if (dispatcher_.joinable()) dispatcher_.join();
 }
 
 // --- Streams and requests -------------------------------------------------------------------
@@ -117,7 +147,7 @@ void WatchHub::on_written(uint64_t stream, bool ok) {
     if (!ok && !s.finish)
       s.finish = grpc::Status(grpc::StatusCode::CANCELLED, "watch stream broken");
     pump(s, actions);
-    erase_done_streams();
+    erase_if_done(it);
   }
   actions.run();
 }
@@ -130,7 +160,7 @@ void WatchHub::cancel_stream(uint64_t stream) {
     if (it == streams_.end()) return;
     if (!it->second.finish) it->second.finish = grpc::Status::CANCELLED;
     pump(it->second, actions);
-    erase_done_streams();
+    erase_if_done(it);
   }
   actions.run();
 }
@@ -145,7 +175,7 @@ void WatchHub::create(Stream& s, const etcdserverpb::WatchCreateRequest& r) {
     out.set_created(true);
     out.set_canceled(true);
     out.set_cancel_reason(std::string(reason));
-    queue(s, std::move(out));
+    queue(s, out);
   };
   if (!end.empty() && end != kZero && end <= key) return refuse(kEmptyRange);
   int64_t id = r.watch_id();
@@ -155,7 +185,9 @@ void WatchHub::create(Stream& s, const etcdserverpb::WatchCreateRequest& r) {
     while (s.watchers.contains(s.next_watch_id)) ++s.next_watch_id;
     id = s.next_watch_id++;
   }
-  Watcher w{.id = id, .key = std::move(key), .range_end = end};
+  etcdserverpb::WatchResponse id_field;
+  id_field.set_watch_id(id);
+  Watcher w{.id = id, .key = std::move(key), .range_end = end, .id_field = wire_bytes(id_field)};
   for (int f : r.filters()) {
     if (f == etcdserverpb::WatchCreateRequest::NOPUT) w.filter.no_put = true;
     if (f == etcdserverpb::WatchCreateRequest::NODELETE) w.filter.no_delete = true;
@@ -170,7 +202,7 @@ void WatchHub::create(Stream& s, const etcdserverpb::WatchCreateRequest& r) {
   if (synced_ == 0) dispatched_ = std::max(dispatched_, revision);
   etcdserverpb::WatchResponse created = response(id, revision);
   created.set_created(true);
-  queue(s, std::move(created));
+  queue(s, created);
   Watcher& placed = s.watchers.emplace(id, std::move(w)).first->second;
   if (placed.next > dispatched_) {
     placed.synced = true;
@@ -188,7 +220,7 @@ void WatchHub::cancel(Stream& s, int64_t watch_id) {
   remove_watcher(s, it);
   etcdserverpb::WatchResponse out = response(watch_id, machine_.revision());
   out.set_canceled(true);
-  queue(s, std::move(out));
+  queue(s, out);
   answer_progress_if_synced(s);
 }
 
@@ -251,24 +283,46 @@ etcdserverpb::WatchResponse WatchHub::response(int64_t watch_id, int64_t revisio
   return r;
 }
 
-void WatchHub::queue(Stream& s, etcdserverpb::WatchResponse r) {
-  const size_t bytes = r.ByteSizeLong();
-  s.queued_bytes += bytes;
-  s.queue.emplace_back(std::move(r), bytes);
+void WatchHub::queue(Stream& s, const etcdserverpb::WatchResponse& r) {
+  WireBytes bytes = wire_bytes(r);
+  s.queued_bytes += bytes->size();
+  s.queue.push_back(Queued{.parts = {bytes}, .bytes = bytes->size(), .watch_id = r.watch_id()});
 }
 
-bool WatchHub::queue_events(Stream& s, Watcher& w, const std::vector<const kv::Event*>& events,
-                            int64_t complete_to) {
+WatchHub::Batch WatchHub::batch(const Watcher& w, const std::vector<const kv::Event*>& events,
+                                int64_t complete_to) const {
   etcdserverpb::ResponseHeader header;
   fill_(&header, complete_to);
   BatchLimits limits = options_.batch;
   limits.fragment = w.fragment;
-  for (ResponseGroup& g : batch_events(w.id, events, w.filter, limits, header, complete_to)) {
+  Batch out;
+  for (ResponseGroup& g : batch_events(0, events, w.filter, limits, header, complete_to)) {
+    BatchGroup& bg =
+        out.emplace_back(BatchGroup{.first_revision = g.first_revision, .bytes = g.bytes});
+    // Fragments leave as they are; a whole response may take in its watcher's next ones.
+    const bool whole = g.responses.size() == 1;
+    for (const etcdserverpb::WatchResponse& r : g.responses) {
+      bg.responses.emplace_back(wire_bytes(r), whole ? distinct_revisions(r) : 0);
+    }
+  }
+  return out;
+}
+
+bool WatchHub::queue_events(Stream& s, Watcher& w, const Batch& b) {
+  for (const BatchGroup& g : b) {
     if (s.queued_bytes + g.bytes > options_.max_pending_bytes) {
       w.next = g.first_revision;  // Everything before it is queued (invariant 1).
       return false;
     }
-    for (etcdserverpb::WatchResponse& r : g.responses) queue(s, std::move(r));
+    for (const auto& [body, revisions] : g.responses) {
+      Queued q{.parts = {body}, .bytes = body->size(), .revisions = revisions, .watch_id = w.id};
+      if (!w.id_field->empty()) {
+        q.parts.push_back(w.id_field);
+        q.bytes += w.id_field->size();
+      }
+      s.queued_bytes += q.bytes;
+      s.queue.push_back(std::move(q));
+    }
     w.quiet = false;
   }
   return true;
@@ -279,7 +333,7 @@ void WatchHub::queue_compacted(Stream& s, Watcher& w, int64_t compact_revision) 
   out.set_compact_revision(compact_revision);
   out.set_canceled(true);
   out.set_cancel_reason(std::string(kCompactedReason));
-  queue(s, std::move(out));
+  queue(s, out);
   logger_.debug("watch stream {}: watcher {} at revision {} cancelled: compacted at {}", s.id, w.id,
                 w.next, compact_revision);
 }
@@ -293,10 +347,25 @@ void WatchHub::pump(Stream& s, Actions& actions) {
     return;
   }
   if (!s.queue.empty()) {
-    auto& [r, bytes] = s.queue.front();
-    s.queued_bytes -= bytes;
-    actions.writes.emplace_back(s.sink, std::move(r));
+    Queued q = std::move(s.queue.front());
     s.queue.pop_front();
+    s.queued_bytes -= q.bytes;
+    // Invariant 3: the watcher's next event responses join this one, within the batch limits
+    // (their parts in a row: the events add up, the later header and watch_id stand).
+    while (q.revisions > 0 && !s.queue.empty()) {
+      Queued& n = s.queue.front();
+      if (n.revisions == 0 || n.watch_id != q.watch_id ||
+          q.revisions + n.revisions > options_.batch.max_revisions ||
+          q.bytes + n.bytes > options_.batch.max_bytes) {
+        break;
+      }
+      q.parts.insert(q.parts.end(), n.parts.begin(), n.parts.end());
+      q.revisions += n.revisions;
+      q.bytes += n.bytes;
+      s.queued_bytes -= n.bytes;
+      s.queue.pop_front();
+    }
+    actions.writes.emplace_back(s.sink, std::move(q.parts));
     s.writing = true;
   }
   const size_t low_water = options_.max_pending_bytes / 2;
@@ -313,23 +382,62 @@ void WatchHub::pump_all(Actions& actions) {
 }
 
 void WatchHub::erase_done_streams() {
-  for (auto it = streams_.begin(); it != streams_.end();) {
-    if (it->second.sink) {
-      ++it;
-      continue;
+  for (auto it = streams_.begin(); it != streams_.end();) it = erase_if_done(it);
+}
+
+std::map<uint64_t, WatchHub::Stream>::iterator WatchHub::erase_if_done(
+    std::map<uint64_t, Stream>::iterator it) {
+  if (it->second.sink) return std::next(it);
+  for (auto w = it->second.watchers.begin(); w != it->second.watchers.end();) {
+    auto next = std::next(w);
+    remove_watcher(it->second, w);
+    w = next;
+  }
+  ++closed_since_trim_;
+  last_close_ = std::chrono::steady_clock::now();
+  return streams_.erase(it);
+}
+
+void WatchHub::trim_if_due() {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_since_trim_ == 0 ||
+        std::chrono::steady_clock::now() - last_close_ < kTrimAfterQuiet) {
+      return;
     }
-    for (auto w = it->second.watchers.begin(); w != it->second.watchers.end();) {
-      auto next = std::next(w);
-      remove_watcher(it->second, w);
-      w = next;
-    }
-    it = streams_.erase(it);
+    closed_since_trim_ = 0;
+  }
+#if defined(__GLIBC__)
+  malloc_trim(0);  // Every arena; outside the hub's lock, as it may take a few milliseconds.
+#endif
+}
+
+// --- Dispatch (the dispatcher thread, or the loop before start()) --------------------------------
+
+void WatchHub::on_applied(raft::Index /*applied*/, int64_t revision) {
+  if (!threaded_.load(std::memory_order_acquire)) return dispatch_to(revision);
+  {
+    std::lock_guard lock(dispatch_mu_);
+    dispatch_target_ = std::max(dispatch_target_, revision);
+    dispatch_pending_ = true;
+  }
+  dispatch_wake_.notify_one();
+}
+
+void WatchHub::run_dispatcher() {
+  std::unique_lock lock(dispatch_mu_);
+  while (true) {
+    dispatch_wake_.wait(lock, [this] { return dispatch_pending_ || dispatch_stop_; });
+    if (dispatch_stop_) return;
+    dispatch_pending_ = false;
+    const int64_t revision = dispatch_target_;
+    lock.unlock();
+    dispatch_to(revision);
+    lock.lock();
   }
 }
 
-// --- Dispatch (loop thread) -----------------------------------------------------------------
-
-void WatchHub::on_applied(raft::Index /*applied*/, int64_t revision) {
+void WatchHub::dispatch_to(int64_t revision) {
   Actions actions;
   {
     std::lock_guard lock(mu_);
@@ -353,20 +461,24 @@ void WatchHub::on_applied(raft::Index /*applied*/, int64_t revision) {
     struct Read {
       Expected<std::vector<kv::Event>, kv::Error> events;
       int64_t compacted = 0;
+      int64_t revision = 0;
     };
     const int64_t from = dispatched_ + 1;
-    // One read for every watcher, of the changes this batch made (and any a restart left).
+    // One read for every watcher, of the changes since the last dispatch (and any a restart
+    // left): up to the store's revision, which the loop may have moved past `revision` (even
+    // compacted past it) since it posted it.
     Read read = machine_.read([&](const kv::Store& store) {
       const int64_t compacted = store.compact_revision();
-      return Read{store.events(kv::KeyRange::checked(kZero, kZero), std::max(from, compacted),
-                               revision, 0, true),
-                  compacted};
+      const int64_t to = store.revision();
+      return Read{
+          store.events(kv::KeyRange::checked(kZero, kZero), std::max(from, compacted), to, 0, true),
+          compacted, to};
     });
     REGENT_ASSERT(read.events.has_value(), "dispatch read failed: {}", read.events.error().message);
-    // A compaction in the same batch (or a snapshot) took revisions no watcher was sent yet.
+    // A compaction (or a snapshot) took revisions no watcher was sent yet.
     if (read.compacted > from) cancel_compacted(from, read.compacted);
-    dispatch(*read.events, revision);
-    dispatched_ = revision;
+    dispatch(*read.events, read.revision);
+    dispatched_ = read.revision;
     pump_all(actions);
   }
   actions.run();
@@ -392,7 +504,8 @@ void WatchHub::cancel_compacted(int64_t from, int64_t compact_revision) {
 }
 
 void WatchHub::dispatch(const std::vector<kv::Event>& events, int64_t revision) {
-  // Single-key watchers look their key up; range watchers scan the batch.
+  // Single-key watchers look their key up; range watchers scan the batch. Both only on the
+  // first watcher of a (key, range end, first event, filters): the others share its batch.
   std::unordered_map<std::string_view, std::vector<const kv::Event*>> by_key;
   std::vector<const kv::Event*> all;
   all.reserve(events.size());
@@ -400,26 +513,41 @@ void WatchHub::dispatch(const std::vector<kv::Event>& events, int64_t revision) 
     by_key[e.kv.key].push_back(&e);
     all.push_back(&e);
   }
+  using Shape = std::tuple<std::string_view, std::string_view, size_t, unsigned>;
+  std::map<Shape, Batch> shared;
   std::vector<const kv::Event*> mine;
   for (auto& [id, s] : streams_) {
     if (s.finish) continue;
     for (auto& [watch_id, w] : s.watchers) {
       if (!w.synced) continue;
-      mine.clear();
-      if (w.range_end.empty()) {
-        auto it = by_key.find(w.key);
-        if (it != by_key.end()) {
-          for (const kv::Event* e : it->second) {
-            if (e->kv.mod_revision >= w.next) mine.push_back(e);
+      // The batch's events from the watcher's next revision on (they are in revision order).
+      const size_t first = static_cast<size_t>(
+          std::partition_point(all.begin(), all.end(),
+                               [&](const kv::Event* e) { return e->kv.mod_revision < w.next; }) -
+          all.begin());
+      const unsigned filters = (w.filter.no_put ? 1u : 0u) | (w.filter.no_delete ? 2u : 0u) |
+                               (w.filter.prev_kv ? 4u : 0u) | (w.fragment ? 8u : 0u);
+      Shape shape{w.key, w.range_end, first, filters};
+      auto found = shared.find(shape);
+      if (found == shared.end()) {
+        mine.clear();
+        if (w.range_end.empty()) {
+          auto it = by_key.find(w.key);
+          if (it != by_key.end()) {
+            for (const kv::Event* e : it->second) {
+              if (e->kv.mod_revision >= w.next) mine.push_back(e);
+            }
+          }
+        } else {
+          const kv::KeyRange range = w.range();
+          for (size_t i = first; i < all.size(); ++i) {
+            if (range.contains(all[i]->kv.key)) mine.push_back(all[i]);
           }
         }
-      } else {
-        const kv::KeyRange range = w.range();
-        for (const kv::Event* e : all) {
-          if (e->kv.mod_revision >= w.next && range.contains(e->kv.key)) mine.push_back(e);
-        }
+        Batch b = mine.empty() ? Batch() : batch(w, mine, revision);
+        found = shared.emplace(shape, std::move(b)).first;
       }
-      if (!mine.empty() && !queue_events(s, w, mine, revision)) {
+      if (!queue_events(s, w, found->second)) {
         mark_unsynced(s, w);
         continue;
       }
@@ -511,7 +639,7 @@ void WatchHub::apply_catch_up(CatchUp& job) {
   std::vector<const kv::Event*> mine;
   mine.reserve(events.size());
   for (const kv::Event& e : events) mine.push_back(&e);
-  if (!queue_events(s, w, mine, complete_to)) return;
+  if (!queue_events(s, w, batch(w, mine, complete_to))) return;
   w.next = complete_to + 1;
   if (w.next > dispatched_) mark_synced(s, w);
   answer_progress_if_synced(s);
@@ -536,6 +664,7 @@ void WatchHub::run_syncer() {
     // Rounds while work is ready, bounded so a stop is noticed.
     for (int round = 0; round < 64 && sync_once(); ++round) {
     }
+    trim_if_due();
     lock.lock();
   }
 }

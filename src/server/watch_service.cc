@@ -1,7 +1,10 @@
 #include "server/watch_service.h"
 
+#include <grpcpp/support/byte_buffer.h>
+
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "server/require_leader.h"
 
@@ -9,8 +12,7 @@ namespace regent::server {
 
 namespace {
 
-using Request = etcdserverpb::WatchRequest;
-using Response = etcdserverpb::WatchResponse;
+using Bytes = grpc::ByteBuffer;
 
 class WatchReactor;
 
@@ -20,7 +22,7 @@ class Link final : public WatchSink {
  public:
   explicit Link(WatchReactor* reactor) : reactor_(reactor) {}
 
-  void write(Response response) override;
+  void write(WireResponse response) override;
   void read_more() override;
   void finish(const grpc::Status& status) override;
   void detach() {
@@ -33,10 +35,10 @@ class Link final : public WatchSink {
   std::mutex mu_;
   WatchReactor* reactor_;
   bool finished_ = false;  // No Start call may follow Finish.
-  Response in_flight_;     // Owned here until OnWriteDone (one write at a time, by the hub).
+  Bytes in_flight_;        // Owned here until OnWriteDone (one write at a time, by the hub).
 };
 
-class WatchReactor final : public grpc::ServerBidiReactor<Request, Response> {
+class WatchReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
  public:
   WatchReactor(WatchHub& hub, bool require_leader)
       : hub_(hub), link_(std::make_shared<Link>(this)) {
@@ -55,9 +57,15 @@ class WatchReactor final : public grpc::ServerBidiReactor<Request, Response> {
     // Not ok: the client closed its side, or the call ended. etcd keeps sending until the call
     // ends, and so does Regent.
     if (!ok) return;
-    // Moved out first: the hub may ask for the next read (into request_) before handle returns.
-    const Request request = std::move(request_);
+    // Parsed out first: the hub may ask for the next read (into request_) before handle returns.
+    etcdserverpb::WatchRequest request;
+    const grpc::Status parsed =
+        grpc::SerializationTraits<etcdserverpb::WatchRequest>::Deserialize(&request_, &request);
     request_.Clear();
+    if (!parsed.ok()) {
+      hub_.cancel_stream(stream_);  // Ends the call once no write is in flight.
+      return;
+    }
     if (hub_.handle(stream_, request)) StartRead(&request_);
   }
 
@@ -75,15 +83,24 @@ class WatchReactor final : public grpc::ServerBidiReactor<Request, Response> {
   WatchHub& hub_;
   std::shared_ptr<Link> link_;
   uint64_t stream_ = 0;  // 0: refused; the hub numbers streams from 1.
-  Request request_;
+  Bytes request_;
 };
 
-void Link::write(Response response) {
+void Link::write(WireResponse response) {
+  // Each part becomes a slice that holds a reference to it: nothing is copied.
+  std::vector<grpc::Slice> slices;
+  slices.reserve(response.size());
+  for (WireBytes& part : response) {
+    auto* held = new WireBytes(std::move(part));
+    slices.emplace_back(
+        const_cast<char*>((*held)->data()), (*held)->size(),
+        [](void* p) { delete static_cast<WireBytes*>(p); }, held);
+  }
   std::lock_guard lock(mu_);
   // The hub writes only to a live, unfinished stream; were it otherwise, the stream would just
   // stay unwritten until the call ends.
   if (reactor_ == nullptr || finished_) return;
-  in_flight_ = std::move(response);
+  in_flight_ = Bytes(slices.data(), slices.size());
   reactor_->StartWrite(&in_flight_);
 }
 
@@ -102,7 +119,7 @@ void Link::finish(const grpc::Status& status) {
 
 }  // namespace
 
-grpc::ServerBidiReactor<Request, Response>* WatchService::Watch(grpc::CallbackServerContext* call) {
+grpc::ServerBidiReactor<Bytes, Bytes>* WatchService::Watch(grpc::CallbackServerContext* call) {
   return new WatchReactor(hub_, requires_leader(*call));
 }
 

@@ -9,11 +9,14 @@
 
 namespace regent::server {
 
-class WatchService final : public etcdserverpb::Watch::CallbackService {
+// The method is served raw (bytes both ways): the hub hands over responses already serialized,
+// their bodies shared between the watchers of a key (WireResponse), and requests are parsed here.
+class WatchService final
+    : public etcdserverpb::Watch::WithRawCallbackMethod_Watch<etcdserverpb::Watch::Service> {
  public:
   explicit WatchService(WatchHub& hub) : hub_(hub) {}
 
-  grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>* Watch(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Watch(
       grpc::CallbackServerContext* call) override;
 
  private:

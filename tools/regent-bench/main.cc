@@ -86,6 +86,10 @@ void add_workloads(CLI::App& app, Flags& f) {
   watch->add_option("--watch-key", o.watch_key, "the key watched (default: key 0)");
   watch->add_option("--put-rate", o.put_rate, "puts per second; 0: closed loop")
       ->capture_default_str();
+  watch
+      ->add_option("--putters", o.putters,
+                   "puts in flight, each putter closed-loop (--put-rate paces each)")
+      ->capture_default_str();
   auto* lease = app.add_subcommand("lease-keepalive",
                                    "grant a lease per client, keep it alive in a closed loop");
   lease->add_option("--lease-ttl", o.lease_ttl_s, "lease TTL in seconds")->capture_default_str();

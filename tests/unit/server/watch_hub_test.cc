@@ -2,7 +2,8 @@
 // on_tick / on_leader after applying writes to a real StateMachine, and the syncer is the test
 // calling sync_once(). Creation and ids, history, filters, cancel, compaction (at creation, in
 // the same batch, overtaking a slow watcher), slow streams (bounded queue, paused reading,
-// catch-up with nothing lost or repeated), progress, hasleader and stop.
+// catch-up with nothing lost or repeated), many watchers sharing a put, responses joined for a
+// slow client, released streams, progress, hasleader and stop.
 #include "server/watch_hub.h"
 
 #include <gtest/gtest.h>
@@ -10,7 +11,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/logger.h"
@@ -21,14 +24,23 @@ namespace {
 using Response = etcdserverpb::WatchResponse;
 using Clock = std::chrono::steady_clock;
 
+// What a client reads of a written response: its parts, concatenated, parsed.
+Response parse(const WireResponse& parts) {
+  std::string bytes;
+  for (const WireBytes& part : parts) bytes += *part;
+  Response r;
+  EXPECT_TRUE(r.ParseFromString(bytes));
+  return r;
+}
+
 // A client stream: what was written to it, and whether it keeps up (acks writes at once).
 class FakeSink final : public WatchSink {
  public:
-  void write(Response r) override {
+  void write(WireResponse r) override {
     ASSERT_FALSE(in_flight) << "two writes in flight";
     ASSERT_FALSE(finished) << "write after finish";
     in_flight = true;
-    written.push_back(std::move(r));
+    written.push_back(parse(r));
   }
   void read_more() override { ++reads; }
   void finish(const grpc::Status& s) override {
@@ -530,6 +542,211 @@ TEST_F(WatchHubTest, StopFinishesEveryStreamAndRefusesNewOnes) {
   EXPECT_EQ(a.sink->status.error_message(), "etcdserver: server stopped");
   EXPECT_TRUE(b.sink->finished);
   EXPECT_FALSE(hub_->open(std::make_shared<FakeSink>(), false).has_value());
+}
+
+// Watchers of one key on many streams share each put's conversion: every watcher still gets
+// every event it matches, once, in order, under its own watch id and filters.
+TEST_F(WatchHubTest, ManyWatchersOfOneKeyEachGetEveryEventInOrder) {
+  constexpr int kStreams = 40;
+  std::vector<Client> clients;
+  for (int i = 0; i < kStreams; ++i) {
+    clients.push_back(open());
+    Client& c = clients.back();
+    create(c, "k");  // 0: every event
+    if (i % 2 == 0) create(c, "k", "", 0, [](auto& r) { r.set_watch_id(7); });
+    if (i % 3 == 0) {
+      create(c, "k", "", 0, [](auto& r) {  // 1: deletes only, with prev_kv
+        r.add_filters(etcdserverpb::WatchCreateRequest::NOPUT);
+        r.set_prev_kv(true);
+      });
+    }
+    take(c);
+  }
+  Strings all;
+  Strings deletes;
+  for (int round = 0; round < 10; ++round) {
+    put("k", "a" + std::to_string(round));
+    put("other", "x");
+    all.push_back("PUT k@" + std::to_string(machine_.revision() - 1));
+    // Several revisions in one applied batch, as the loop hands them over.
+    put("k", "b", /*notify=*/false);
+    put("k", "c", /*notify=*/false);
+    del("k");
+    const int64_t rev = machine_.revision();
+    all.insert(all.end(), {"PUT k@" + std::to_string(rev - 2), "PUT k@" + std::to_string(rev - 1),
+                           "DELETE k@" + std::to_string(rev)});
+    deletes.push_back("DELETE k@" + std::to_string(rev));
+    // Half the clients read as they go; the others only at the end.
+    for (int i = 0; i < kStreams; i += 2) take(clients[static_cast<size_t>(i)]);
+  }
+  for (int i = 0; i < kStreams; ++i) {
+    Client& c = clients[static_cast<size_t>(i)];
+    take(c);
+    const Strings got = events(c.sink->written, 0);
+    EXPECT_EQ(got, all) << "stream " << i;
+    if (i % 2 == 0) {
+      EXPECT_EQ(events(c.sink->written, 7), all) << "stream " << i;
+    }
+    if (i % 3 == 0) {
+      const int64_t id = 1;  // The next automatic id either way (7 was given).
+      EXPECT_EQ(events(c.sink->written, id), deletes) << "stream " << i;
+      for (const Response& r : c.sink->written) {
+        if (r.watch_id() != id) continue;
+        for (const auto& e : r.events()) EXPECT_EQ(e.prev_kv().value(), "c");
+      }
+    }
+    for (const Response& r : c.sink->written) {
+      if (r.events_size() == 0) continue;
+      // A response's revision is that of its last event, or later.
+      EXPECT_GE(r.header().revision(), r.events(r.events_size() - 1).kv().mod_revision());
+    }
+  }
+}
+
+// A client reading slower than puts come gets them in fewer, fuller responses rather than one
+// per put, in order, each response holding whole revisions.
+TEST_F(WatchHubTest, ResponsesWaitingForASlowClientLeaveTogether) {
+  Client c = open();
+  create(c, "k");  // Its "created" stays in flight while the puts come.
+  for (int i = 0; i < 10; ++i) put("k", std::to_string(i));  // 2..11
+  auto rs = take(c);
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_TRUE(rs[0].created());
+  Strings want;
+  for (int rev = 2; rev <= 11; ++rev) want.push_back("PUT k@" + std::to_string(rev));
+  EXPECT_EQ(events(rs), want);
+  EXPECT_EQ(rs[1].header().revision(), 11);
+  // One that keeps up still gets each put as it comes.
+  put("k", "x");  // 12
+  put("k", "y");  // 13
+  rs = take(c);
+  EXPECT_EQ(events(rs), (Strings{"PUT k@12", "PUT k@13"}));
+}
+
+TEST_F(WatchHubTest, ResponsesJoinOnlyWithinTheBatchLimits) {
+  WatchOptions o;
+  o.batch.max_revisions = 3;
+  make_hub(o);
+  Client c = open();
+  create(c, "k");
+  create(c, "j");
+  for (int i = 0; i < 7; ++i) put("k", std::to_string(i));  // 2..8
+  put("j", "1");                                            // 9
+  put("k", "z");                                            // 10
+  auto rs = take(c);
+  // created, created, then k's 2..4, 5..7, 8 (another watcher's response follows), j's 9, k's 10.
+  ASSERT_EQ(rs.size(), 7u);
+  std::vector<int> sizes;
+  for (size_t i = 2; i < rs.size(); ++i) sizes.push_back(rs[i].events_size());
+  EXPECT_EQ(sizes, (std::vector<int>{3, 3, 1, 1, 1}));
+  EXPECT_EQ(rs[2].header().revision(), 4);
+  EXPECT_EQ(rs[3].header().revision(), 7);
+  EXPECT_EQ(events(rs, 0), (Strings{"PUT k@2", "PUT k@3", "PUT k@4", "PUT k@5", "PUT k@6",
+                                    "PUT k@7", "PUT k@8", "PUT k@10"}));
+}
+
+// A closed stream's watchers and queued responses go with it, whether it closed with a write in
+// flight or not, and the other streams are untouched.
+TEST_F(WatchHubTest, AClosedStreamsStateIsReleased) {
+  std::vector<Client> clients;
+  for (int i = 0; i < 10; ++i) {
+    clients.push_back(open());
+    create(clients.back(), "k");
+    create(clients.back(), "j");
+    take(clients.back());
+  }
+  for (int i = 0; i < 20; ++i) put("k", std::string(100, 'v'));  // Queued for all of them.
+  EXPECT_EQ(hub_->stats().streams, 10u);
+  EXPECT_EQ(hub_->stats().watchers, 20u);
+  for (int i = 0; i < 9; ++i) {
+    Client& c = clients[static_cast<size_t>(i)];
+    hub_->cancel_stream(c.id);  // A write is in flight: it ends when that completes.
+    c.sink->in_flight = false;
+    hub_->on_written(c.id, i % 2 == 0);
+    EXPECT_TRUE(c.sink->finished);
+  }
+  EXPECT_EQ(hub_->stats().streams, 1u);
+  EXPECT_EQ(hub_->stats().watchers, 2u);
+  put("k", "last");
+  Client& open_one = clients.back();
+  take(open_one);
+  EXPECT_EQ(events(open_one.sink->written, 0).size(), 21u);
+  hub_->cancel_stream(open_one.id);
+  EXPECT_EQ(hub_->stats().streams, 0u);
+  EXPECT_EQ(hub_->stats().watchers, 0u);
+  // A write after the end changes nothing.
+  hub_->on_written(open_one.id, true);
+  put("k", "after");
+  EXPECT_EQ(hub_->stats().streams, 0u);
+}
+
+// A sink written from the hub's threads while the test acknowledges from its own.
+class ThreadedSink final : public WatchSink {
+ public:
+  void write(WireResponse r) override {
+    std::lock_guard lock(mu_);
+    EXPECT_FALSE(in_flight_) << "two writes in flight";
+    in_flight_ = true;
+    written_.push_back(parse(r));
+  }
+  void read_more() override {}
+  void finish(const grpc::Status&) override {}
+  // Completes the write in flight, if any: returns whether there was one.
+  bool ack(WatchHub& hub, uint64_t id) {
+    {
+      std::lock_guard lock(mu_);
+      if (!in_flight_) return false;
+      in_flight_ = false;
+    }
+    hub.on_written(id, true);
+    return true;
+  }
+  std::vector<Response> written() {
+    std::lock_guard lock(mu_);
+    return written_;
+  }
+
+ private:
+  std::mutex mu_;
+  bool in_flight_ = false;
+  std::vector<Response> written_;
+};
+
+// Started, the hub serves watchers on its dispatcher thread while the loop (here, the test)
+// goes on applying: every watcher still gets every put, once and in order.
+TEST_F(WatchHubTest, StartedTheDispatcherServesEveryWatcherEveryPut) {
+  hub_->start();
+  std::vector<std::pair<uint64_t, std::shared_ptr<ThreadedSink>>> clients;
+  for (int i = 0; i < 8; ++i) {
+    auto sink = std::make_shared<ThreadedSink>();
+    auto id = hub_->open(sink, false);
+    ASSERT_TRUE(id.has_value());
+    etcdserverpb::WatchRequest r;
+    r.mutable_create_request()->set_key("k");
+    hub_->handle(*id, r);
+    clients.emplace_back(*id, sink);
+  }
+  Strings want;
+  for (int i = 0; i < 300; ++i) {
+    put("k", std::to_string(i));
+    want.push_back("PUT k@" + std::to_string(machine_.revision()));
+    if (i % 7 == 0) {
+      for (auto& [id, sink] : clients) sink->ack(*hub_, id);
+    }
+  }
+  // The clients read until every put arrived (bounded: 10 s).
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  bool all = false;
+  while (!all && Clock::now() < deadline) {
+    all = true;
+    for (auto& [id, sink] : clients) {
+      sink->ack(*hub_, id);
+      all = all && events(sink->written()).size() >= want.size();
+    }
+    if (!all) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  for (auto& [id, sink] : clients) EXPECT_EQ(events(sink->written()), want);
+  hub_->stop(stopped());
 }
 
 }  // namespace
