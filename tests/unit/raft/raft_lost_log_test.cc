@@ -37,6 +37,13 @@ void lose_log_after(Cluster& c, NodeId id, Index keep_up_to, HardState hs) {
   c.member(id).storage = std::move(kept);
 }
 
+// Crashes member id, loses its log after keep_up_to (lose_log_after) and restarts it.
+void crash_losing_log_after(Cluster& c, NodeId id, Index keep_up_to, HardState hs) {
+  c.crash(id);
+  lose_log_after(c, id, keep_up_to, hs);
+  c.restart(id);
+}
+
 Cluster three() {
   return Cluster({1, 2, 3}, [](Config& c) {
     c.pre_vote = true;
@@ -52,10 +59,9 @@ TEST(RaftLostLog, AFollowerThatLostItsTailUnnoticedIsProbedBackAndCatchesUp) {
   ASSERT_EQ(c.raft(3).log().last_index(), last);
 
   // The damage took the hard state with the entries, so member 3 cannot tell by itself.
-  c.crash(3);
   const Index kept = last - 6;
-  lose_log_after(c, 3, kept, HardState{.term = c.raft(1).term(), .vote = 1, .commit = kept});
-  c.restart(3);
+  crash_losing_log_after(c, 3, kept,
+                         HardState{.term = c.raft(1).term(), .vote = 1, .commit = kept});
   c.tick_all(5);
 
   EXPECT_EQ(c.raft(1).lost_log_reports(), 1u);
@@ -82,9 +88,7 @@ TEST(RaftLostLog, AMemberThatLostCommittedEntriesDoesNotHelpElectALeaderWithoutT
 
   // Member 3 loses b and c but keeps the hard state that says they were committed; then the
   // leader dies and 2 comes back, with a log that lacks them.
-  c.crash(3);
-  lose_log_after(c, 3, before, c.storage(3).hard_state());
-  c.restart(3);
+  crash_losing_log_after(c, 3, before, c.storage(3).hard_state());
   EXPECT_EQ(c.raft(3).catching_up_to(), committed);
   c.crash(1);
   c.heal();
@@ -110,9 +114,8 @@ TEST(RaftLostLog, AMemberCatchingUpRefusesVotesAndPreVotes) {
   ASSERT_TRUE(c.elect(1));
   ASSERT_EQ(c.propose(1, "a"), Error::kOk);
   const Index last = c.raft(1).log().last_index();
-  c.crash(3);
-  lose_log_after(c, 3, last - 1, HardState{.term = c.raft(1).term(), .vote = 1, .commit = last});
-  c.restart(3);
+  crash_losing_log_after(c, 3, last - 1,
+                         HardState{.term = c.raft(1).term(), .vote = 1, .commit = last});
   ASSERT_EQ(c.raft(3).catching_up_to(), last);
   c.clear_delivered();
   for (MessageType type : {MessageType::kPreVote, MessageType::kVote}) {
