@@ -397,6 +397,9 @@ std::string World::check_safety(bool full) {
   // A crashed node has no core in memory; what it applied before was checked then.
   for (const auto& [id, n] : nodes_) {
     if (n->raft) views.push_back({id, &n->raft->raft(), n->up, &n->applied});
+    // The core's own invariants (raft.h), after every event in every build: RawNode checks them
+    // only in debug builds, and the simulator runs Release in CI.
+    if (n->up && n->raft) n->raft->raft().check_invariants();
   }
   std::string problem = safety_.observe(views, full);
   const auto lead = leader();

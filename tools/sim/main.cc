@@ -11,7 +11,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <unistd.h>
+
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -53,9 +56,28 @@ void failover_only(regent::sim::Options& o) {
   o.crashes = true;
 }
 
+// A broken invariant aborts (REGENT_ASSERT); the seed that replays it is written first.
+char g_abort_line[160];
+size_t g_abort_length = 0;
+
+void on_abort(int) {
+  // Only async-signal-safe calls here; the default action (core, exit status) follows.
+  if (g_abort_length > 0) (void)!write(STDERR_FILENO, g_abort_line, g_abort_length);
+}
+
+void arm_abort_line(uint64_t seed) {
+  const int n = std::snprintf(g_abort_line, sizeof g_abort_line,
+                              "FAIL seed=%llu: an invariant check aborted the run (message "
+                              "above); replay with regent-sim --seed %llu\n",
+                              static_cast<unsigned long long>(seed),
+                              static_cast<unsigned long long>(seed));
+  g_abort_length = n > 0 ? std::min<size_t>(static_cast<size_t>(n), sizeof g_abort_line) : 0;
+}
+
 bool run_one(uint64_t seed, size_t members, uint64_t steps, const std::string& down_reports,
              bool verbose, std::vector<regent::sim::Time>* failovers,
              regent::sim::StorageCoverage& disks) {
+  arm_abort_line(seed);
   auto opt = regent::sim::Options::from_seed(seed, members);
   if (steps != 0) opt.steps = steps;
   if (failovers != nullptr) failover_only(opt);
@@ -116,6 +138,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"seed", "on", "off"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  std::signal(SIGABRT, on_abort);
 
   Range range{seed != 0 ? seed : 1, seed != 0 ? seed : 1};
   if (!seeds.empty()) {
