@@ -5,7 +5,8 @@
 #   make build       Release build in build/release
 #   make build-asan  Debug + ASan/UBSan build in build/asan
 #   make build-fuzz  clang + libFuzzer build of fuzz/ only, in build/fuzz
-#   make test        all three builds, then every test in each, fuzzers 30 s (non-zero if any fails)
+#   make build-tsan  ThreadSanitizer build of the server's tests, in build/tsan
+#   make test        all four builds, then every test in each, fuzzers 30 s (non-zero if any fails)
 #   make bench       Regent against etcd, same machine and load (scripts/bench-vs-etcd BENCH_ARGS)
 #   make microbench  Release benchmarks of the core, raft and storage (MICROBENCH_ARGS)
 #   make fuzz-soak   each fuzz target for FUZZ_SECONDS (default 600)
@@ -23,6 +24,12 @@ SHELL := bash
 
 RELEASE_DIR := build/release
 ASAN_DIR    := build/asan
+TSAN_DIR    := build/tsan
+# The threaded layers under ThreadSanitizer. Debian's gRPC is not instrumented, so what its unseen
+# locks order is misread as races; the server's tests are clean with tests/tsan-suppressions.txt,
+# while the transport's still report gRPC's own internals (docs/ARCHITECTURE.md, "Tests").
+TSAN_TESTS  := ^server\.
+TSAN_ENV    := TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan-suppressions.txt"
 FUZZ_DIR    := build/fuzz
 FUZZ_SECONDS ?= 600
 BENCH_ARGS  ?=
@@ -38,7 +45,7 @@ FORMAT_DIRS = $(wildcard src tests bench tools sim fuzz)
 FORMAT_FILES = $(if $(FORMAT_DIRS),$(shell find $(FORMAT_DIRS) -type f \
                  \( -name '*.h' -o -name '*.cc' -o -name '*.hpp' -o -name '*.cpp' \)))
 
-.PHONY: deps build build-asan build-fuzz test bench microbench fuzz-soak soak run format format-check clean \
+.PHONY: deps build build-asan build-fuzz build-tsan test bench microbench fuzz-soak soak run format format-check clean \
         help
 
 deps:
@@ -65,13 +72,21 @@ build-fuzz: deps
 	    -DREGENT_FUZZ=ON
 	cmake --build $(FUZZ_DIR)
 
+build-tsan: deps
+	@test -f $(TSAN_DIR)/build.ninja || \
+	  cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGENT_TSAN=ON \
+	    -DREGENT_BUILD_BENCH=OFF
+	cmake --build $(TSAN_DIR) --target regent_server_test
+
 # All suites always run, so one failure does not hide another; the target fails if any did.
-test: deps build build-asan build-fuzz
+test: deps build build-asan build-fuzz build-tsan
 	@rc=0; \
 	echo "=== ctest: release ($(RELEASE_DIR))"; \
 	ctest --test-dir $(RELEASE_DIR) $(CTEST_FLAGS) || rc=1; \
 	echo "=== ctest: asan+ubsan ($(ASAN_DIR))"; \
 	$(SANITIZER_ENV) ctest --test-dir $(ASAN_DIR) $(CTEST_FLAGS) || rc=1; \
+	echo "=== ctest: tsan, the server's tests ($(TSAN_DIR))"; \
+	$(TSAN_ENV) ctest --test-dir $(TSAN_DIR) $(CTEST_FLAGS) -R '$(TSAN_TESTS)' || rc=1; \
 	echo "=== ctest: fuzz ($(FUZZ_DIR))"; \
 	ctest --test-dir $(FUZZ_DIR) $(CTEST_FLAGS) || rc=1; \
 	if (( rc )); then echo "make test: FAILED (see the ctest summaries above)"; fi; \

@@ -77,6 +77,18 @@ if(REGENT_SANITIZE OR REGENT_FUZZ)
   message(STATUS "Regent: AddressSanitizer + UndefinedBehaviorSanitizer enabled")
 endif()
 
+if(REGENT_TSAN)
+  if(REGENT_SANITIZE OR REGENT_FUZZ)
+    message(FATAL_ERROR "REGENT_TSAN cannot be combined with REGENT_SANITIZE or REGENT_FUZZ")
+  endif()
+  # Every thread of ours under the race detector; gRPC, protobuf and abseil come uninstrumented
+  # from Debian, so races inside them are not seen (tests/tsan-suppressions.txt names what their
+  # unseen locks make TSan misread).
+  target_compile_options(regent_build_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(regent_build_options INTERFACE -fsanitize=thread)
+  message(STATUS "Regent: ThreadSanitizer enabled")
+endif()
+
 if(REGENT_FUZZ)
   # libFuzzer ships with clang only. Everything we compile gets the coverage instrumentation
   # libFuzzer steers by (fuzzer-no-link); only the fuzz programs link libFuzzer itself, with its
