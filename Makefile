@@ -41,7 +41,7 @@ CTEST_FLAGS := --output-on-failure --no-tests=error -j2
 SANITIZER_ENV := ASAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
                  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-FORMAT_DIRS = $(wildcard src tests bench tools sim fuzz)
+FORMAT_DIRS = $(wildcard src tests microbench tools sim fuzz)
 FORMAT_FILES = $(if $(FORMAT_DIRS),$(shell find $(FORMAT_DIRS) -type f \
                  \( -name '*.h' -o -name '*.cc' -o -name '*.hpp' -o -name '*.cpp' \)))
 
@@ -61,7 +61,7 @@ build: deps
 build-asan: deps
 	@test -f $(ASAN_DIR)/build.ninja || \
 	  cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	    -DREGENT_SANITIZE=ON -DREGENT_BUILD_BENCH=OFF -DREGENT_BUILD_SERVER=OFF
+	    -DREGENT_SANITIZE=ON -DREGENT_BUILD_MICROBENCH=OFF -DREGENT_BUILD_SERVER=OFF
 	cmake --build $(ASAN_DIR)
 
 # libFuzzer comes with clang only, so the fuzz targets get a build tree of their own; it builds
@@ -75,7 +75,7 @@ build-fuzz: deps
 build-tsan: deps
 	@test -f $(TSAN_DIR)/build.ninja || \
 	  cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGENT_TSAN=ON \
-	    -DREGENT_BUILD_BENCH=OFF
+	    -DREGENT_BUILD_MICROBENCH=OFF
 	cmake --build $(TSAN_DIR) --target regent_server_test
 
 # All suites always run, so one failure does not hide another; the target fails if any did.
@@ -100,7 +100,7 @@ bench: build
 
 # The storage benchmark writes to REGENT_BENCH_DIR (default: under build/release, on the disk
 # the log would use, not a tmpfs /tmp); it prints the directory and its file system.
-BENCH_PROGRAMS := regent_raft_bench regent_storage_bench
+BENCH_PROGRAMS := regent_raft_microbench regent_storage_microbench
 microbench: build
 	@ran=0; \
 	for program in $(BENCH_PROGRAMS); do \
@@ -111,7 +111,7 @@ microbench: build
 	  fi; \
 	done; \
 	if (( ! ran )); then \
-	  echo "make microbench: no benchmark built (bench/*.cc is empty or REGENT_BUILD_BENCH=OFF)"; \
+	  echo "make microbench: no benchmark built (microbench/*.cc is empty or REGENT_BUILD_MICROBENCH=OFF)"; \
 	  exit 1; \
 	fi
 

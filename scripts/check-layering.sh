@@ -55,10 +55,10 @@ for layer in raft kv; do
 done
 
 # The client library speaks the gRPC API only (DESIGN.md): neither it nor regentctl, built on
-# it, may include a layer of the server side. Nor may the load generator (src/bench/,
+# it, may include a layer of the server side. Nor may the load generator (src/loadgen/,
 # tools/regent-bench/): it must measure etcd and regentd through the same API.
 client_pattern='^[[:space:]]*#[[:space:]]*include[[:space:]]*"(server|storage|transport|raft|kv|sim)/'
-for dir in src/client tools/regentctl src/bench tools/regent-bench; do
+for dir in src/client tools/regentctl src/loadgen tools/regent-bench; do
   [[ -d "$root/$dir" ]] || continue
   status=0
   offending=$(cd "$root" && grep -rnE --include='*.h' --include='*.cc' "$client_pattern" \

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ make cmake ninja-build ccache pkg-config git  # toolchain
   libgtest-dev libgmock-dev                          # unit tests (GoogleTest, GoogleMock)
-  libbenchmark-dev                                   # bench/ (Google Benchmark)
+  libbenchmark-dev                                   # microbench/ (Google Benchmark)
   libfmt-dev                                         # formatting for logs and assertions
   libcli11-dev                                       # command-line flags of the tools
   clang libclang-rt-14-dev                           # libFuzzer targets (fuzz/)

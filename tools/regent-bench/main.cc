@@ -1,4 +1,4 @@
-// regent-bench: a load generator speaking etcd's v3 gRPC API (src/bench/), for etcd and regentd
+// regent-bench: a load generator speaking etcd's v3 gRPC API (src/loadgen/), for etcd and regentd
 // alike. This file holds only the flags and the wiring.
 #include <absl/synchronization/mutex.h>
 #include <fmt/format.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/bench.h"
+#include "loadgen/loadgen.h"
 
 namespace {
 
@@ -29,7 +29,7 @@ Exit status:
 )";
 
 struct Flags {
-  regent::bench::Options options;
+  regent::loadgen::Options options;
   std::string consistency = "l";
   bool json = false;
   bool progress = false;
@@ -96,7 +96,7 @@ void add_workloads(CLI::App& app, Flags& f) {
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 }
 
-int exit_status(const regent::bench::Report& r, bool fail_on_error) {
+int exit_status(const regent::loadgen::Report& r, bool fail_on_error) {
   if (r.ok == 0) return kExitFailed;
   if (fail_on_error && r.errors > 0) return kExitFailed;
   return kExitOk;
@@ -127,21 +127,21 @@ int main(int argc, char** argv) {
   }
 
   auto& o = f.options;
-  o.workload = *regent::bench::parse_workload(app.get_subcommands().front()->get_name());
+  o.workload = *regent::loadgen::parse_workload(app.get_subcommands().front()->get_name());
   if (app.count("--duration") > 0) o.duration_s = f.duration_s;
   o.serializable = f.consistency == "s";
   o.progress = f.progress || (!f.no_progress && ::isatty(STDERR_FILENO));
-  if (auto problem = regent::bench::validate(o)) {
+  if (auto problem = regent::loadgen::validate(o)) {
     std::fprintf(stderr, "%s\nRun with --help for more information.\n", problem->c_str());
     return kExitUsage;
   }
-  const auto report = regent::bench::run(o);
+  const auto report = regent::loadgen::run(o);
   if (!report) {
     std::fprintf(stderr, "%s\n", report.error().c_str());
     return kExitUsage;
   }
   const std::string out =
-      f.json ? regent::bench::format_json(*report) + "\n" : regent::bench::format_human(*report);
+      f.json ? regent::loadgen::format_json(*report) + "\n" : regent::loadgen::format_human(*report);
   std::fputs(out.c_str(), stdout);
   std::fflush(stdout);
   return exit_status(*report, f.fail_on_error);
