@@ -42,7 +42,8 @@ Options Options::from_seed(uint64_t seed, size_t members) {
   o.snapshot_every = prng.chance(2, 3) ? prng.between(10, 300) : 0;
   o.snapshot_catch_up = prng.between(0, 50);
   o.campaign_on_leader_down = o.pre_vote && o.check_quorum && prng.chance(1, 2);
-  o.damage_percent = static_cast<uint32_t>(!o.churn && prng.chance(1, 3) ? prng.between(10, 50) : 0);
+  o.damage_percent =
+      static_cast<uint32_t>(!o.churn && prng.chance(1, 3) ? prng.between(10, 50) : 0);
   return o;
 }
 

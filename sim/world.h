@@ -138,8 +138,8 @@ class World {
     std::vector<raft::Entry> applied;
     raft::Index replay_until = 0;  // After a restart, entries up to here are replayed silently.
     bool crash_armed = false;      // The nemesis crashes it during its next fsync.
-    bool damaged = false;  // Synced data on its disk was damaged while it was down.
-    bool retired = false;  // Refused to start on that damage, as it must: down for good.
+    bool damaged = false;          // Synced data on its disk was damaged while it was down.
+    bool retired = false;          // Refused to start on that damage, as it must: down for good.
   };
 
   struct PendingOp {

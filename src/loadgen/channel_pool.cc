@@ -6,8 +6,8 @@
 
 #include <climits>
 
-#include "loadgen/grpc_time.h"
 #include "common/assert.h"
+#include "loadgen/grpc_time.h"
 
 namespace regent::loadgen {
 

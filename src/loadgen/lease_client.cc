@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "common/assert.h"
 #include "loadgen/grpc_time.h"
 #include "loadgen/status_text.h"
-#include "common/assert.h"
 
 namespace regent::loadgen {
 

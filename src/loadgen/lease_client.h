@@ -23,11 +23,11 @@
 #include <memory>
 #include <vector>
 
+#include "etcdserverpb/rpc.grpc.pb.h"
 #include "loadgen/budget.h"
 #include "loadgen/reactor.h"
 #include "loadgen/recorder.h"
 #include "loadgen/unary_call.h"
-#include "etcdserverpb/rpc.grpc.pb.h"
 
 namespace regent::loadgen {
 

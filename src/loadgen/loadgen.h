@@ -22,9 +22,9 @@
 
 #include <string>
 
+#include "common/expected.h"
 #include "loadgen/options.h"
 #include "loadgen/report.h"
-#include "common/expected.h"
 
 namespace regent::loadgen {
 

@@ -1,7 +1,7 @@
 #include "loadgen/pollers.h"
 
-#include "loadgen/reactor.h"
 #include "common/assert.h"
+#include "loadgen/reactor.h"
 
 namespace regent::loadgen {
 

@@ -1,10 +1,10 @@
 // put: Put(key, value), keys chosen by the KeyChooser.
 #include <memory>
 
+#include "etcdserverpb/rpc.grpc.pb.h"
 #include "loadgen/key_chooser.h"
 #include "loadgen/unary_run.h"
 #include "loadgen/workloads.h"
-#include "etcdserverpb/rpc.grpc.pb.h"
 
 namespace regent::loadgen {
 

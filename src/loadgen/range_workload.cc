@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <memory>
 
+#include "etcdserverpb/rpc.grpc.pb.h"
 #include "loadgen/key_chooser.h"
 #include "loadgen/unary_run.h"
 #include "loadgen/workloads.h"
-#include "etcdserverpb/rpc.grpc.pb.h"
 
 namespace regent::loadgen {
 

@@ -1,7 +1,7 @@
 #include "loadgen/reactor.h"
 
-#include "loadgen/grpc_time.h"
 #include "common/assert.h"
+#include "loadgen/grpc_time.h"
 
 namespace regent::loadgen {
 

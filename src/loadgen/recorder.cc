@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "loadgen/status_text.h"
 #include "common/assert.h"
+#include "loadgen/status_text.h"
 
 namespace regent::loadgen {
 

@@ -3,10 +3,10 @@
 // it, wrapping (the key space is at least txn-ops keys, so they are distinct).
 #include <memory>
 
+#include "etcdserverpb/rpc.grpc.pb.h"
 #include "loadgen/key_chooser.h"
 #include "loadgen/unary_run.h"
 #include "loadgen/workloads.h"
-#include "etcdserverpb/rpc.grpc.pb.h"
 
 namespace regent::loadgen {
 

@@ -1,7 +1,7 @@
 #include "loadgen/unary_client.h"
 
-#include "loadgen/grpc_time.h"
 #include "common/assert.h"
+#include "loadgen/grpc_time.h"
 
 namespace regent::loadgen {
 

@@ -11,13 +11,13 @@
 #include <memory>
 #include <vector>
 
+#include "etcdserverpb/rpc.grpc.pb.h"
 #include "loadgen/key_chooser.h"
 #include "loadgen/runner.h"
 #include "loadgen/unary_client.h"
 #include "loadgen/watch_stream.h"
 #include "loadgen/watch_value.h"
 #include "loadgen/workloads.h"
-#include "etcdserverpb/rpc.grpc.pb.h"
 
 namespace regent::loadgen {
 

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
+#include "common/assert.h"
 #include "loadgen/grpc_time.h"
 #include "loadgen/watch_value.h"
-#include "common/assert.h"
 
 namespace regent::loadgen {
 

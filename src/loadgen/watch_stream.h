@@ -18,10 +18,10 @@
 #include <memory>
 #include <string>
 
+#include "etcdserverpb/rpc.grpc.pb.h"
 #include "loadgen/reactor.h"
 #include "loadgen/recorder.h"
 #include "loadgen/seq_set.h"
-#include "etcdserverpb/rpc.grpc.pb.h"
 
 namespace regent::loadgen {
 

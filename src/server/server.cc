@@ -100,9 +100,10 @@ Expected<void, std::string> Member::start() {
   const bool lost_everything = *recorded && storage_->recovery().fresh;
   if (auto booted = bootstrap_if_fresh(*recorded); !booted) return booted;
   if (lost_everything) {
-    logger_.warn("{} holds this member's identity but no log: it lost what it had; it will not "
-                 "vote or serve reads until it has caught up from the leader",
-                 options_.data_dir);
+    logger_.warn(
+        "{} holds this member's identity but no log: it lost what it had; it will not "
+        "vote or serve reads until it has caught up from the leader",
+        options_.data_dir);
   }
 
   NodeOptions no;

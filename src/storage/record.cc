@@ -38,11 +38,11 @@ bool has_unwritten_sector(std::string_view bytes, uint64_t begin, uint64_t end) 
 // What one attempt to read a record at pos found.
 struct Parsed {
   enum class Kind { kRecord, kEnd, kBad } kind = Kind::kEnd;
-  Record record{};            // kRecord.
-  uint64_t next = 0;          // kRecord: where the next record begins.
-  uint64_t record_end = 0;    // kBad: where the bad record ends, as far as its header tells.
-  bool header_ok = false;     // kBad: the header passed its checks, so its length is trusted.
-  std::string problem;        // kBad.
+  Record record{};          // kRecord.
+  uint64_t next = 0;        // kRecord: where the next record begins.
+  uint64_t record_end = 0;  // kBad: where the bad record ends, as far as its header tells.
+  bool header_ok = false;   // kBad: the header passed its checks, so its length is trusted.
+  std::string problem;      // kBad.
 };
 
 Parsed bad(uint64_t record_end, bool header_ok, std::string problem) {
@@ -150,8 +150,8 @@ DecodedSegment decode_segment(std::string_view bytes, bool is_last_segment) {
     }
     out.end_offset = pos;
     out.problem = std::move(p.problem);
-    const bool looks_torn = p.record_end > bytes.size() ||
-                            has_unwritten_sector(bytes, pos, p.record_end);
+    const bool looks_torn =
+        p.record_end > bytes.size() || has_unwritten_sector(bytes, pos, p.record_end);
     if (!is_last_segment || !looks_torn) {
       out.end = SegmentEnd::kCorrupt;
       return out;

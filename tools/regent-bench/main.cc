@@ -140,8 +140,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", report.error().c_str());
     return kExitUsage;
   }
-  const std::string out =
-      f.json ? regent::loadgen::format_json(*report) + "\n" : regent::loadgen::format_human(*report);
+  const std::string out = f.json ? regent::loadgen::format_json(*report) + "\n"
+                                 : regent::loadgen::format_human(*report);
   std::fputs(out.c_str(), stdout);
   std::fflush(stdout);
   return exit_status(*report, f.fail_on_error);

@@ -8,11 +8,10 @@
 //                                        crashes only, no other faults: prints the simulated
 //                                        time from a leader's crash to the next leader
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <unistd.h>
-
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -66,11 +65,11 @@ void on_abort(int) {
 }
 
 void arm_abort_line(uint64_t seed) {
-  const int n = std::snprintf(g_abort_line, sizeof g_abort_line,
-                              "FAIL seed=%llu: an invariant check aborted the run (message "
-                              "above); replay with regent-sim --seed %llu\n",
-                              static_cast<unsigned long long>(seed),
-                              static_cast<unsigned long long>(seed));
+  const int n =
+      std::snprintf(g_abort_line, sizeof g_abort_line,
+                    "FAIL seed=%llu: an invariant check aborted the run (message "
+                    "above); replay with regent-sim --seed %llu\n",
+                    static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
   g_abort_length = n > 0 ? std::min<size_t>(static_cast<size_t>(n), sizeof g_abort_line) : 0;
 }
 

@@ -21,7 +21,7 @@ TEST(Crc32c, KnownValues) {
   const std::vector<Case> cases = {
       {"", 0x00000000u},
       {"123456789", 0xE3069283u},
-      {std::string(32, '\0'), 0x8A9136AAu},  // RFC 3720, B.4: 32 bytes of zeros.
+      {std::string(32, '\0'), 0x8A9136AAu},    // RFC 3720, B.4: 32 bytes of zeros.
       {std::string(32, '\xff'), 0x62A8AB43u},  // RFC 3720, B.4: 32 bytes of ones.
   };
   for (const Case& c : cases) {

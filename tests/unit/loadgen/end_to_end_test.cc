@@ -8,9 +8,9 @@
 #include <chrono>
 #include <memory>
 
-#include "loadgen/loadgen.h"
 #include "client/client.h"
 #include "client/lease.h"
+#include "loadgen/loadgen.h"
 #include "unit/client/process_cluster.h"
 
 namespace regent::loadgen {

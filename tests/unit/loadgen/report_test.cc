@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "loadgen/progress.h"
 #include "common/json.h"
+#include "loadgen/progress.h"
 
 namespace regent::loadgen {
 namespace {

@@ -151,8 +151,8 @@ class ZeroedSectorTest : public CorruptionTest {
                              std::nullopt)
                       .has_value());
       if (later_batch) {
-        EXPECT_TRUE((*s)->save(entries(402, 405, 1, 100),
-                               raft::HardState{.term = 1, .commit = 401}, std::nullopt)
+        EXPECT_TRUE((*s)->save(entries(402, 405, 1, 100), raft::HardState{.term = 1, .commit = 401},
+                               std::nullopt)
                         .has_value());
       }
     }
@@ -174,8 +174,8 @@ TEST_F(ZeroedSectorTest, AZeroedSectorInASyncedRecordThatLaterWritesFollowStopsT
   // A sector lost after the record was synced: the later batch's sync point proves the record
   // was durable, so cutting it as a torn tail would drop an entry this member acknowledged.
   write_big_entry_and_zero_a_sector(/*later_batch=*/true);
-  expect_corrupt(reopen(), {segments_.back(), "corrupt at offset", "sync point",
-                            "not a torn write"});
+  expect_corrupt(reopen(),
+                 {segments_.back(), "corrupt at offset", "sync point", "not a torn write"});
 }
 
 TEST_F(ZeroedSectorTest, AZeroedSectorInTheLastUnsyncedWriteIsATornTailAndIsCut) {
@@ -201,8 +201,8 @@ TEST_F(CorruptionTest, AHardStateCommittingPastTheLogIsKeptForTheCoreToCatchUp) 
   {
     auto s = reopen();
     ASSERT_TRUE(s.has_value());
-    ASSERT_TRUE((*s)->save({}, raft::HardState{.term = 1, .commit = 400}, std::nullopt)
-                    .has_value());
+    ASSERT_TRUE(
+        (*s)->save({}, raft::HardState{.term = 1, .commit = 400}, std::nullopt).has_value());
   }
   segments_ = files_in(dir_ / "wal");
   std::erase(segments_, "LAST");
