@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,11 +59,14 @@ void World::damage_synced_data(Node& n) {
     if (name.ends_with(".wal")) segments.push_back(name);
   }
   std::sort(segments.begin(), segments.end());
+  std::map<std::string, std::string> contents;  // Each segment read once, by path.
   std::vector<Target> targets;
   for (size_t i = 0; i < segments.size(); ++i) {
     const std::string path = fmt::format("{}/{}", kWalDir, segments[i]);
     auto bytes = n.fs->read_file(path);
-    if (bytes) collect_targets(path, *bytes, i + 1 == segments.size(), targets);
+    if (!bytes) continue;
+    const std::string& kept = contents.emplace(path, std::move(*bytes)).first->second;
+    collect_targets(path, kept, i + 1 == segments.size(), targets);
   }
   if (targets.empty()) return;
   const Target& t = targets[prng_.uniform(targets.size())];
@@ -71,10 +75,10 @@ void World::damage_synced_data(Node& n) {
     trace(fmt::format("damage: node {} lost sector {} of {} (zeros)", n.id, t.sector, t.file));
   } else {
     const uint64_t at = t.sector + prng_.uniform(storage::kSectorBytes);
-    auto bytes = n.fs->read_file(t.file);
-    if (!bytes || at >= bytes->size()) return;
+    const std::string& bytes = contents.at(t.file);
+    if (at >= bytes.size()) return;
     // Never to zero: a flipped byte is one a reader sees was written.
-    char flipped = static_cast<char>((*bytes)[at] ^ static_cast<char>(1 + prng_.uniform(255)));
+    char flipped = static_cast<char>(bytes[at] ^ static_cast<char>(1 + prng_.uniform(255)));
     if (flipped == 0) flipped = static_cast<char>(0x5a);
     n.fs->overwrite_synced(t.file, at, std::string(1, flipped));
     trace(fmt::format("damage: node {} had bits flipped at {} of {}", n.id, at, t.file));

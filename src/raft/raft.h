@@ -157,7 +157,8 @@ class Raft {
   // Lost-log recovery (raft_replication.cc).
   void note_lost_log(Index promised, std::string_view why);
   void report_lost_log(NodeId leader);
-  void raise_catch_up_target(Index commit);
+  // An append or snapshot from a leader: its whole commit index (a heartbeat's is clamped).
+  void heard_leader_commit(Index commit);
   void maybe_finish_catch_up();
   bool maybe_commit();
 

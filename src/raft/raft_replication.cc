@@ -104,8 +104,7 @@ void Raft::handle_append(const Message& m) {
     logger_->warn("{:x} dropped malformed append from {:x} at index {}", id_, m.from, m.index);
     return;
   }
-  raise_catch_up_target(m.commit);
-  if (catch_up_to_ > 0) catch_up_heard_append_ = true;
+  heard_leader_commit(m.commit);
   if (m.index < log_.committed()) {
     // Everything up to our commit index is settled; tell the leader where we are.
     send(Message{.type = MessageType::kAppendResponse, .to = m.from, .index = log_.committed()});
@@ -168,9 +167,11 @@ void Raft::note_lost_log(Index promised, std::string_view why) {
   catch_up_to_ = promised;
 }
 
-void Raft::raise_catch_up_target(Index commit) {
+void Raft::heard_leader_commit(Index commit) {
+  if (catch_up_to_ == 0) return;
   // Whatever a leader says is committed may rest on our lost acknowledgements; hold it too.
-  if (catch_up_to_ > 0) catch_up_to_ = std::max(catch_up_to_, commit);
+  catch_up_to_ = std::max(catch_up_to_, commit);
+  catch_up_heard_append_ = true;
 }
 
 void Raft::maybe_finish_catch_up() {
@@ -191,8 +192,7 @@ void Raft::handle_snapshot(const Message& m) {
                   meta.term, m.from);
     return;
   }
-  raise_catch_up_target(meta.index);
-  if (catch_up_to_ > 0) catch_up_heard_append_ = true;
+  heard_leader_commit(meta.index);
   if (restore(m.snapshot)) {
     logger_->info("{:x} [commit {}] restored snapshot [index {}, term {}]", id_, log_.committed(),
                   meta.index, meta.term);

@@ -526,20 +526,14 @@ void RaftNode::refresh_status() {
   // Reads stay refused past the core's catch-up until the store has applied that far too.
   read_barrier_ = std::max(read_barrier_, r.catching_up_to());
   if (r.catching_up_to() == 0 && applied_ >= read_barrier_) read_barrier_ = 0;
-  s.catching_up_to = read_barrier_;
   term_.store(s.term, std::memory_order_relaxed);
   last_index_.store(s.last_index, std::memory_order_relaxed);
-  catching_up_to_.store(s.catching_up_to);
+  catching_up_to_.store(read_barrier_);
   // The leader's message that set lead() was stepped in the same round: a loss it revealed is
   // in catching_up_to_ already (stored just above), so the two refusals hand over with no gap.
   if (s.leader != raft::kNone) awaiting_leader_after_torn_tail_.store(false);
   if (storage_.failure()) s.errors.push_back(storage_.failure()->message);
-  if (awaiting_leader_after_torn_tail_.load()) {
-    s.errors.push_back(awaiting_leader_after_torn_tail().message);
-  }
-  if (s.catching_up_to > 0) {
-    s.errors.push_back(catching_up(s.last_index, s.catching_up_to).message);
-  }
+  if (auto refused = read_refusal()) s.errors.push_back(refused->message);
   std::lock_guard lock(mu_);
   status_ = std::move(s);
 }

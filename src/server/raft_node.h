@@ -71,8 +71,6 @@ struct NodeStatus {
   raft::Index commit = 0;
   raft::Index applied = 0;
   bool is_leader = false;
-  // Non-zero while this member lost log entries and is catching up past this index.
-  raft::Index catching_up_to = 0;
   std::vector<std::string> errors;
 };
 

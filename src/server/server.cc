@@ -219,11 +219,8 @@ Expected<void, std::string> Member::bootstrap_if_fresh(bool identity_recorded) {
         "cluster is not supported yet",
         options_.data_dir));
   }
-  regentpb::MembersRequest question;
-  question.set_cluster_id(cluster_.cluster_id);
-  question.set_from(cluster_.self_id);
-  auto ask = [&question](const std::string& address) {
-    return transport::query_members(address, question, kBootstrapCheckTimeout);
+  auto ask = [](const std::string& address) {
+    return transport::query_members(address, kBootstrapCheckTimeout);
   };
   if (auto unknown = check_not_bootstrapped(cluster_, options_.data_dir, ask, logger_); !unknown) {
     return unknown;

@@ -85,8 +85,7 @@ Expected<void, std::string> GrpcTransport::listen() {
   builder.AddListeningPort(options_.listen_address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&receiver_);
   if (options_.members) {
-    members_service_ =
-        std::make_unique<MembersService>(options_.cluster_id, options_.self, options_.members);
+    members_service_ = std::make_unique<MembersService>(options_.cluster_id, options_.members);
     builder.RegisterService(members_service_.get());
   }
   builder.SetMaxReceiveMessageSize(static_cast<int>(

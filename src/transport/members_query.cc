@@ -7,15 +7,14 @@
 
 namespace regent::transport {
 
-Expected<regentpb::MembersResponse, std::string> query_members(
-    const std::string& address, const regentpb::MembersRequest& request,
-    std::chrono::milliseconds timeout) {
+Expected<regentpb::MembersResponse, std::string> query_members(const std::string& address,
+                                                               std::chrono::milliseconds timeout) {
   auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   auto stub = regentpb::PeerInfo::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + timeout);
   regentpb::MembersResponse response;
-  const grpc::Status status = stub->Members(&context, request, &response);
+  const grpc::Status status = stub->Members(&context, regentpb::MembersRequest(), &response);
   if (!status.ok()) {
     return unexpected(fmt::format("{}: {} (gRPC code {})", address, status.error_message(),
                                   static_cast<int>(status.error_code())));

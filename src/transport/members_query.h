@@ -12,8 +12,7 @@ namespace regent::transport {
 
 // Asks the member whose peer listener is at address (host:port) for its member table. The error
 // names the address and gRPC's status.
-Expected<regentpb::MembersResponse, std::string> query_members(
-    const std::string& address, const regentpb::MembersRequest& request,
-    std::chrono::milliseconds timeout);
+Expected<regentpb::MembersResponse, std::string> query_members(const std::string& address,
+                                                               std::chrono::milliseconds timeout);
 
 }  // namespace regent::transport

@@ -19,15 +19,14 @@ namespace regent::transport {
 class MembersService final : public regentpb::PeerInfo::Service {
  public:
   using MembersFn = std::function<std::vector<regentpb::Member>()>;
-  MembersService(uint64_t cluster_id, uint64_t self, MembersFn members)
-      : cluster_id_(cluster_id), self_(self), members_(std::move(members)) {}
+  MembersService(uint64_t cluster_id, MembersFn members)
+      : cluster_id_(cluster_id), members_(std::move(members)) {}
 
   grpc::Status Members(grpc::ServerContext* context, const regentpb::MembersRequest* request,
                        regentpb::MembersResponse* response) override;
 
  private:
   const uint64_t cluster_id_;
-  const uint64_t self_;
   const MembersFn members_;
 };
 
