@@ -11,15 +11,24 @@ set_property(GLOBAL PROPERTY REGENT_LIBRARIES "")
 # regent_add_library(<name> [DEPS <target>...])
 #
 # Creates `regent_<name>` (alias `regent::<name>`) from every .cc under src/<name>/, recursively,
-# so sub-folders such as src/raft/quorum/ belong to their parent library. A folder with headers
-# only becomes an INTERFACE library, so it can be linked the same way before its first .cc lands.
+# so sub-folders such as src/raft/quorum/ belong to their parent library. A name with a slash
+# makes a library of a sub-folder (`server/node` -> `regent_node`), created before its parent,
+# whose glob then leaves that folder out. A folder with headers only becomes an INTERFACE
+# library, so it can be linked the same way before its first .cc lands.
 # DEPS are linked PUBLIC: they are the layering (raft -> common), and users of regent_raft need
 # regent_common's headers too. Everything includes from src/ ("raft/raft.h", "common/assert.h").
 function(regent_add_library name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "DEPS")
   set(dir "${PROJECT_SOURCE_DIR}/src/${name}")
-  set(target "regent_${name}")
+  get_filename_component(leaf "${name}" NAME)
+  set(target "regent_${leaf}")
+  set(name "${leaf}")
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS "${dir}/*.cc")
+  get_property(claimed GLOBAL PROPERTY REGENT_SUBLIBRARY_DIRS)
+  foreach(sub IN LISTS claimed)
+    list(FILTER sources EXCLUDE REGEX "^${sub}/")
+  endforeach()
+  set_property(GLOBAL APPEND PROPERTY REGENT_SUBLIBRARY_DIRS "${dir}")
   if(sources)
     add_library(${target} STATIC ${sources})
     target_include_directories(${target} PUBLIC "${PROJECT_SOURCE_DIR}/src")

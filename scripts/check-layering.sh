@@ -54,6 +54,28 @@ for layer in raft kv; do
   esac
 done
 
+# The node core (src/server/node/) is deterministic too, and the simulator runs it: no gRPC, no
+# threads of its own, no ambient randomness, no files but through storage/. It may use protobuf
+# messages (the log's requests), <chrono> for the time it is told, and the state machine's
+# reader lock (<shared_mutex>, <mutex>): readers on gRPC threads see it between applies.
+node_forbidden='^[[:space:]]*#[[:space:]]*include[[:space:]]*(<grpc|"[^"]*\.grpc\.pb\.h"|<thread>|<condition_variable>|<future>|<random>|<fstream>|<filesystem>|<iostream>|"(transport|client|sim|tools|loadgen)/|"server/[^/]*")'
+if [[ -d "$root/src/server/node" ]]; then
+  status=0
+  offending=$(cd "$root" && grep -rnE --include='*.h' --include='*.cc' "$node_forbidden" \
+    src/server/node) || status=$?
+  case $status in
+    0)
+      echo "layering: src/server/node/ must stay deterministic and free of gRPC (DESIGN.md):"
+      echo "$offending"
+      failed=1 ;;
+    1)
+      echo "layering: OK, src/server/node/ includes nothing forbidden" ;;
+    *)
+      echo "layering: grep failed (exit $status)" >&2
+      exit 2 ;;
+  esac
+fi
+
 # The client library speaks the gRPC API only (DESIGN.md): neither it nor regentctl, built on
 # it, may include a layer of the server side. Nor may the load generator (src/loadgen/,
 # tools/regent-bench/): it must measure etcd and regentd through the same API.

@@ -47,6 +47,20 @@ Options Options::from_seed(uint64_t seed, size_t members) {
   return o;
 }
 
+Options& Options::aim_at(server::NodeFault fault) {
+  node_fault = fault;
+  if (fault == server::NodeFault::kNone) return *this;
+  // Crashes land inside the window between a promise and the write that backs it; followers lag
+  // (slow disks, slow links), so stale state is there to be read; snapshots are frequent.
+  crashes = true;
+  nemesis_interval_us = 20'000;
+  sync_min_us = 5'000;
+  sync_max_us = 30'000;
+  crash_in_sync_percent = 50;
+  if (snapshot_every == 0) snapshot_every = 20;
+  return *this;
+}
+
 std::string Options::describe() const {
   return fmt::format(
       "seed={} members={} spares={} steps={} pre_vote={} check_quorum={} max_msg={}B loss={}% "
@@ -54,13 +68,13 @@ std::string Options::describe() const {
       "delay={}-{}us sync={}-{}us torn={}% skew={}% nemesis_every={}us crashes={} "
       "partitions={} asymmetric={} bridges={} transfers={} churn={} flap_leaders={} clients={} "
       "keys={} wal_segment={}B wal_preallocate={} crash_in_sync={}% padding={}B snapshot_every={} "
-      "catch_up={} campaign_on_leader_down={} damage={}%",
+      "catch_up={} campaign_on_leader_down={} damage={}% node_fault={}",
       seed, members, spares, steps, pre_vote, check_quorum, max_msg_bytes, loss_percent,
       duplicate_percent, delay_min_us, delay_max_us, sync_min_us, sync_max_us, torn_percent,
       max_skew_percent, nemesis_interval_us, crashes, partitions, asymmetric, bridges, transfers,
       churn, flap_leaders, clients, keys, wal_segment_bytes, wal_preallocate, crash_in_sync_percent,
       command_padding_bytes, snapshot_every, snapshot_catch_up, campaign_on_leader_down,
-      damage_percent);
+      damage_percent, server::to_string(node_fault));
 }
 
 }  // namespace regent::sim

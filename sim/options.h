@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "server/node/fault_points.h"
 #include "sim/history.h"
 
 namespace regent::sim {
@@ -82,7 +83,13 @@ struct Options {
   Time liveness_bound_us = 10'000'000;
 
   // A world chosen from the seed alone. members 0 = chosen by the seed (3 or 5).
+  // An ordering of the node core broken on purpose (fault_points.h; the test variant only).
+  server::NodeFault node_fault = server::NodeFault::kNone;
+
   static Options from_seed(uint64_t seed, size_t members = 0);
+  // The same world tuned to expose a broken ordering quickly: slow syncs and frequent crashes
+  // inside them, lagging followers, snapshots.
+  Options& aim_at(server::NodeFault fault);
   std::string describe() const;
 };
 

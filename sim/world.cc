@@ -57,10 +57,12 @@ void World::boot(NodeId id, const raft::ConfState& cs) {
   n->skew = 1.0 + (static_cast<double>(skew) - opt_.max_skew_percent) / 100.0;
   Node& node = *nodes_.emplace(id, std::move(n)).first->second;
   if (!open_storage(node)) return;
-  // Every node, spares included, starts from the same bootstrap snapshot; a spare is not in its
-  // configuration and stays passive until a membership change adds it.
+  // Every node, spares included, starts from the same bootstrap snapshot (an empty store, as
+  // regentd's bootstrap writes it); a spare is not in its configuration and stays passive until
+  // a membership change adds it.
   raft::Snapshot boot;
   boot.metadata = {.conf_state = cs, .index = 1, .term = 1};
+  boot.data = server::StateMachine().image();
   const raft::HardState hs{.term = 1, .vote = raft::kNone, .commit = 1};
   if (auto saved = node.storage->save({}, hs, boot); !saved) {
     host_failure(node, fmt::format("bootstrap failed on node {}: {}", id, saved.error().message));
@@ -102,39 +104,40 @@ void World::host_failure(Node& n, std::string problem) {
   if (host_failure_.empty()) host_failure_ = std::move(problem);
 }
 
+server::Time World::host_time() const { return server::Time{} + std::chrono::microseconds(now_); }
+
 void World::restart(Node& n) {
   if (n.retired) return;
   // Booting opened the storage already; after a crash, recovery runs here.
   if (!n.storage && !open_storage(n)) return;
-  raft::Config c;
-  c.id = n.id;
-  c.storage = n.storage.get();
-  c.election_tick = opt_.election_tick;
-  c.heartbeat_tick = opt_.heartbeat_tick;
-  c.pre_vote = opt_.pre_vote;
-  c.check_quorum = opt_.check_quorum;
-  c.campaign_on_leader_down = opt_.campaign_on_leader_down;
-  c.max_size_per_msg = opt_.max_msg_bytes;
-  c.seed = opt_.seed * 1000003 + n.id * 7919 + n.incarnation;
+  server::NodeOptions o;
+  o.id = n.id;
+  o.tick = std::chrono::milliseconds(std::max<Time>(1, opt_.tick_us / 1000));
+  o.election_ticks = opt_.election_tick;
+  o.snapshot_count = opt_.snapshot_every;
+  o.request_timeout = std::chrono::milliseconds(opt_.op_timeout_us / 1000);
+  o.pre_vote = opt_.pre_vote;
+  o.check_quorum = opt_.check_quorum;
+  o.campaign_on_leader_down = opt_.campaign_on_leader_down;
+  o.max_msg_bytes = opt_.max_msg_bytes;
+  o.seed = opt_.seed * 1000003 + n.id * 7919 + n.incarnation;
+  // Request ids never repeat across incarnations (the core's rule): each gets its own range.
+  o.first_request_id = (n.incarnation + 1) << 40;
+  o.fault = opt_.node_fault;
   // The state machine is rebuilt from the snapshot by replaying the log (it is not durable).
-  c.applied = n.storage->first_index() - 1;
   if (!n.applied.empty()) n.replay_until = std::max(n.replay_until, n.applied.back().index);
   n.applied.clear();
-  auto snapshot = n.storage->snapshot();
-  REGENT_ASSERT(snapshot.has_value(), "node {} has no snapshot after recovery", n.id);
-  if (!n.kv.restore(snapshot->data)) {
-    host_failure(n, fmt::format("node {} cannot restore its snapshot at {}", n.id,
-                                snapshot->metadata.index));
+  n.machine = std::make_unique<server::StateMachine>();
+  n.recorder = std::make_unique<Recorder>(*this, n.id);
+  n.core = std::make_unique<server::NodeCore>(o, *n.storage, *n.machine, *n.logger);
+  n.core->add_observer(*n.recorder);
+  if (auto started = n.core->start(); !started) {
+    host_failure(n, fmt::format("node {} cannot start: {}", n.id, started.error()));
     return;
   }
-  n.snapshot_index = snapshot->metadata.index;
-  n.conf_state = n.storage->initial_state().second;
-  n.raft = std::make_unique<raft::RawNode>(c);
   n.up = true;
   ++n.incarnation;
   n.syncing.reset();
-  n.inbox.clear();
-  n.ticks = 0;
   schedule(now_ + static_cast<Time>(opt_.tick_us * n.skew),
            Event{.kind = EventKind::kTick, .node = n.id, .incarnation = n.incarnation});
 }
@@ -142,11 +145,13 @@ void World::restart(Node& n) {
 void World::crash(Node& n) {
   // The disk first: it keeps what it keeps (unsynced sectors lost or torn), and the handles of
   // the dying process go dead, so nothing its destructors might do can reach the disk. Then the
-  // process's memory goes: the core (which reads through the storage) and the storage, whose
-  // directory lock the crash released.
+  // process's memory goes: the core (which reads through the storage), the state machine and the
+  // storage, whose directory lock the crash released. Its clients are never answered.
   REGENT_ASSERT(n.up && n.storage, "crash of node {}, which is not running", n.id);
   n.fs->crash(prng_, opt_.torn_percent);
-  n.raft.reset();
+  n.core.reset();
+  n.recorder.reset();
+  n.machine.reset();
   coverage_.segments_created += n.storage->stats().segments_created;
   const uint64_t stale_before = n.fs->stats().stale_handle_calls;
   n.storage.reset();
@@ -159,10 +164,6 @@ void World::crash(Node& n) {
   n.up = false;
   n.crash_armed = false;
   n.syncing.reset();
-  n.inbox.clear();
-  n.proposals.clear();
-  n.reads_to_start.clear();
-  n.reads_waiting.clear();
   ++n.incarnation;
   trace(fmt::format("crash {}", n.id));
   if (opt_.campaign_on_leader_down) report_down(n.id);
@@ -170,10 +171,9 @@ void World::crash(Node& n) {
 
 void World::report_down(raft::NodeId id) {
   for (auto& [other_id, other] : nodes_) {
-    // A node whose fsync is in flight takes no input (its host is blocked on the disk).
-    if (other_id == id || !other->up || other->syncing) continue;
-    other->raft->report_leader_down(id);
-    pump(*other);
+    if (other_id == id || !other->running()) continue;
+    other->core->report_peer_down(id);
+    perform(*other);
   }
 }
 
@@ -183,130 +183,70 @@ void World::schedule(Time at, Event e) {
   queue_.push(std::move(e));
 }
 
-// Feeds buffered inputs to an idle node and starts its next Ready.
-void World::pump(Node& n) {
-  if (!n.up || n.syncing) return;
-  while (!n.inbox.empty()) {
-    Message m = std::move(n.inbox.front());
-    n.inbox.pop_front();
-    n.raft->step(m);
-  }
-  for (; n.ticks > 0; --n.ticks) n.raft->tick();
-  while (!n.proposals.empty()) {
-    auto [request, data] = std::move(n.proposals.front());
-    n.proposals.pop_front();
-    if (n.raft->propose(std::move(data)) != raft::Error::kOk) {
-      complete(request, Outcome::kFailed, std::nullopt, false);
-    }
-  }
-  while (!n.reads_to_start.empty()) {
-    const uint64_t request = n.reads_to_start.front();
-    n.reads_to_start.pop_front();
-    if (n.raft->read_index(std::to_string(request)) != raft::Error::kOk) {
-      complete(request, Outcome::kFailed, std::nullopt, false);
-    }
-  }
-  if (!n.raft->has_ready()) return;
-  raft::Ready rd = n.raft->ready();
-  for (const Message& m : rd.messages) send(m);
-  if (bug_ == HostBug::kAckBeforeSync) {
-    for (const Message& m : rd.messages_after_persist) send(m);
-    rd.messages_after_persist.clear();
-  }
-  // The write lands in the disk's volatile cache now; the fsync completes after its latency.
-  if (auto written = n.storage->write(rd.entries, rd.hard_state, rd.snapshot); !written) {
-    host_failure(n,
-                 fmt::format("storage write failed on node {}: {}", n.id, written.error().message));
-    return;
-  }
-  n.syncing = std::move(rd);
-  const Time latency = prng_.between(opt_.sync_min_us, opt_.sync_max_us);
-  schedule(now_ + latency,
-           Event{.kind = EventKind::kSyncDone, .node = n.id, .incarnation = n.incarnation});
-  if (n.crash_armed && faults_on_ && latency > 0) {
-    n.crash_armed = false;
-    schedule(now_ + prng_.uniform(latency),  // Strictly before the fsync completes.
-             Event{.kind = EventKind::kCrashInSync, .node = n.id, .incarnation = n.incarnation});
+void World::perform(Node& n) {
+  // Again after an image: the core runs no further round until the image was taken.
+  for (bool again = true; again && n.running();) {
+    server::NodeActions a = n.core->take_actions();
+    again = a.image.has_value();
+    perform(n, a);
   }
 }
 
-void World::sync_done(Node& n) {
-  raft::Ready rd = std::move(*n.syncing);
+void World::perform(Node& n, server::NodeActions& a) {
+  for (const Message& m : a.messages) send(m);
+  for (server::Answer& answer : a.answers) answer();
+  if (a.fatal) return host_failure(n, fmt::format("node {} stopped: {}", n.id, *a.fatal));
+  if (a.image) {
+    // Taken now, at the index the core asked for; handed back later, while the node goes on.
+    schedule(now_ + prng_.between(0, opt_.sync_max_us), Event{.kind = EventKind::kImageTaken,
+                                                              .node = n.id,
+                                                              .incarnation = n.incarnation,
+                                                              .id = a.image->index,
+                                                              .image = n.machine->image()});
+  }
+  if (a.sync_round) {
+    n.syncing = *a.sync_round;
+    const Time latency = prng_.between(opt_.sync_min_us, opt_.sync_max_us);
+    schedule(now_ + latency, Event{.kind = EventKind::kSyncDone,
+                                   .node = n.id,
+                                   .incarnation = n.incarnation,
+                                   .id = *a.sync_round});
+    if (n.crash_armed && faults_on_ && latency > 0) {
+      n.crash_armed = false;
+      schedule(now_ + prng_.uniform(latency),  // Strictly before the fsync completes.
+               Event{.kind = EventKind::kCrashInSync, .node = n.id, .incarnation = n.incarnation});
+    }
+  }
+}
+
+void World::sync_done(Node& n, uint64_t round) {
   n.syncing.reset();
   if (auto synced = n.storage->sync(); !synced) {
     host_failure(n,
                  fmt::format("storage sync failed on node {}: {}", n.id, synced.error().message));
     return;
   }
-  if (rd.snapshot) {
-    // A leader's snapshot replaces the state machine (the bootstrap one's data is empty).
-    if (!n.kv.restore(rd.snapshot->data)) {
-      host_failure(n, fmt::format("node {} received an unreadable snapshot at {}", n.id,
-                                  rd.snapshot->metadata.index));
-      return;
-    }
-    n.conf_state = rd.snapshot->metadata.conf_state;
-    n.snapshot_index = rd.snapshot->metadata.index;
-    if (n.snapshot_index > 1) ++coverage_.snapshots_installed;
-  }
-  for (const Message& m : rd.messages_after_persist) send(m);
-  apply_committed(n, rd.committed_entries);
-  for (const raft::ReadState& rs : rd.read_states) {
-    n.reads_waiting.push_back({rs, std::stoull(rs.context)});
-  }
-  n.raft->advance();
-  maybe_compact(n);
-  serve_reads(n);
-  pump(n);
+  n.core->synced(round);
+  perform(n);
 }
 
-// Compaction as a server does it: the state machine's image at the applied index becomes a
-// durable snapshot and the log before it goes (but for snapshot_catch_up entries).
-void World::maybe_compact(Node& n) {
-  if (opt_.snapshot_every == 0 || !n.up) return;
-  const raft::Index applied = n.raft->raft().log().applied();
-  if (applied < n.snapshot_index + opt_.snapshot_every || applied > n.storage->last_index()) return;
-  if (auto made = n.storage->create_snapshot(applied, n.conf_state, n.kv.image()); !made) {
-    host_failure(n, fmt::format("snapshot failed on node {}: {}", n.id, made.error().message));
-    return;
-  }
-  n.snapshot_index = applied;
-  ++coverage_.snapshots_made;
+void World::Recorder::on_entry(const raft::Entry& e) {
+  Node& n = *world_.nodes_.at(id_);
+  if (e.index > n.replay_until) n.applied.push_back(e);
 }
 
-void World::apply_committed(Node& n, const std::vector<Entry>& entries) {
-  for (const Entry& e : entries) {
-    const bool replay = e.index <= n.replay_until;
-    if (!replay) n.applied.push_back(e);
-    if (e.type == raft::EntryType::kConfChange) {
-      auto cc = raft::decode_conf_change(e.data);
-      REGENT_ASSERT(cc.has_value(), "node {} cannot decode committed conf change {}", n.id,
-                    e.index);
-      n.conf_state = n.raft->apply_conf_change(*cc);
-      continue;
-    }
-    auto cmd = decode_command(e.data);
-    if (!cmd) continue;  // The no-op.
-    const bool swapped = n.kv.apply(*cmd);
-    auto it = pending_.find(cmd->request_id);
-    if (!replay && it != pending_.end() && it->second.node == n.id &&
-        it->second.incarnation == n.incarnation) {
-      complete(cmd->request_id, Outcome::kOk, std::nullopt, swapped);
-    }
-  }
+void World::Recorder::on_snapshot_installed(raft::Index index) {
+  if (index > 1) ++world_.coverage_.snapshots_installed;
 }
 
-void World::serve_reads(Node& n) {
-  const raft::Index applied = n.raft->raft().log().applied();
-  std::erase_if(n.reads_waiting, [&](const auto& waiting) {
-    if (waiting.first.index > applied) return false;
-    auto it = pending_.find(waiting.second);
-    if (it != pending_.end() && it->second.node == n.id) {
-      const Operation& op = history_[it->second.history_index];
-      complete(waiting.second, Outcome::kOk, n.kv.get(op.key), false);
-    }
-    return true;
-  });
+void World::Recorder::on_applied(raft::Index applied, int64_t revision) {
+  auto [it, first] = world_.revision_at_.emplace(applied, revision);
+  if (!first && it->second != revision && world_.determinism_violation_.empty()) {
+    world_.determinism_violation_ = fmt::format(
+        "state machine divergence: node {} holds revision {} at applied index {}, another node "
+        "held {}",
+        id_, revision, applied, it->second);
+  }
 }
 
 void World::send(const Message& m) {
@@ -333,21 +273,32 @@ bool World::link_up(NodeId from, NodeId to) const { return !blocked_.contains({f
 
 void World::dispatch(const Event& e) {
   Node* n = e.node != raft::kNone ? nodes_.at(e.node).get() : nullptr;
+  const bool current = n && n->running() && e.incarnation == n->incarnation;
   switch (e.kind) {
     case EventKind::kDeliver:
-      if (n->up && link_up(e.message.from, e.message.to)) {
-        n->inbox.push_back(e.message);
-        pump(*n);
+      if (n->running() && link_up(e.message.from, e.message.to)) {
+        n->core->step({e.message});
+        perform(*n);
       }
       break;
     case EventKind::kTick:
       if (e.incarnation != n->incarnation) break;
-      ++n->ticks;
-      pump(*n);
+      if (n->running()) {
+        n->core->tick(host_time());
+        perform(*n);
+      }
       schedule(now_ + static_cast<Time>(opt_.tick_us * n->skew), e);
       break;
     case EventKind::kSyncDone:
-      if (n->up && e.incarnation == n->incarnation && n->syncing) sync_done(*n);
+      if (current && n->syncing == e.id) sync_done(*n, e.id);
+      break;
+    case EventKind::kImageTaken:
+      if (current) {
+        const raft::Index before = n->core->snapshot_index();
+        n->core->image_taken(e.id, e.image);
+        if (n->core->snapshot_index() != before) ++coverage_.snapshots_made;
+        perform(*n);
+      }
       break;
     case EventKind::kClientStart:
       client_start(e.id);
@@ -362,16 +313,12 @@ void World::dispatch(const Event& e) {
       if (faults_on_) isolate(e.node);
       break;
     case EventKind::kSnapshotStatus:
-      if (!n->up || e.incarnation != n->incarnation || !n->raft) break;
-      if (n->syncing) {  // Inputs wait while the node is busy with its fsync.
-        schedule(now_ + opt_.sync_max_us, e);
-        break;
-      }
-      n->raft->report_snapshot(e.message.to, e.id == 1);
-      pump(*n);
+      if (!current) break;
+      n->core->report_snapshot(e.message.to, e.id == 1);
+      perform(*n);
       break;
     case EventKind::kCrashInSync:
-      if (faults_on_ && n->up && e.incarnation == n->incarnation && n->syncing) {
+      if (faults_on_ && current && n->syncing) {
         if (leader() == n->id) leader_lost_at_ = now_;
         trace(fmt::format("node {} loses power during its fsync", n->id));
         crash(*n);
@@ -393,19 +340,20 @@ bool World::step() {
 
 std::string World::check_safety(bool full) {
   if (!host_failure_.empty()) return host_failure_;
+  if (!determinism_violation_.empty()) return determinism_violation_;
   std::vector<MemberView> views;
   // A crashed node has no core in memory; what it applied before was checked then.
   for (const auto& [id, n] : nodes_) {
-    if (n->raft) views.push_back({id, &n->raft->raft(), n->up, &n->applied});
-    // The core's own invariants (raft.h), after every event in every build: RawNode checks them
-    // only in debug builds, and the simulator runs Release in CI.
-    if (n->up && n->raft) n->raft->raft().check_invariants();
+    if (n->core) views.push_back({id, &n->core->raft(), n->up, &n->applied});
+    // The Raft core's and the node core's own invariants (raft.h, node_core.h), after every
+    // event in every build: RawNode checks them only in debug builds, and CI runs Release.
+    if (n->running()) n->core->check_invariants();
   }
   std::string problem = safety_.observe(views, full);
   const auto lead = leader();
   if (lead != last_leader_) {
     if (lead) {
-      trace(fmt::format("leader {} term {}", *lead, nodes_.at(*lead)->raft->raft().term()));
+      trace(fmt::format("leader {} term {}", *lead, nodes_.at(*lead)->core->raft().term()));
       if (opt_.flap_leaders && faults_on_) {
         schedule(now_ + prng_.between(0, opt_.flap_delay_max_us),
                  Event{.kind = EventKind::kIsolate, .node = *lead});
@@ -422,8 +370,8 @@ std::optional<NodeId> World::leader() const {
   std::optional<NodeId> best;
   raft::Term term = 0;
   for (const auto& [id, n] : nodes_) {
-    if (!n->up) continue;
-    const raft::Raft& r = n->raft->raft();
+    if (!n->running()) continue;
+    const raft::Raft& r = n->core->raft();
     if (r.role() == raft::Role::kLeader && (!best || r.term() > term)) {
       best = id;
       term = r.term();

@@ -1,25 +1,33 @@
-// One simulated world: the real consensus core (raft/) on every node, a simulated clock, network
-// and disk, concurrent clients of a replicated map, and a nemesis injecting faults. Everything is
-// driven by one seeded PRNG through a single event queue, so a seed replays a run exactly.
+// One simulated world: the production node core (server/node/node_core.h) on every node, with
+// the real Raft core, storage, state machine (kv::Store behind server::StateMachine) and
+// snapshots, in a simulated clock, network and disk, with concurrent clients of the replicated
+// store and a nemesis injecting faults. Everything is driven by one seeded PRNG through a single
+// event queue, so a seed replays a run exactly.
 //
-// The fault model:
+// The host here is as thin as regentd's threads: it delivers messages, ticks and client requests
+// to the core, and does what the core asks (send, sync, take an image, answer), choosing when
+// each completion arrives. The fault model:
 //  - network: per-message loss, duplication and delay (which reorders); partitions, symmetric,
 //    asymmetric (A hears B, B does not hear A) and bridged (one node sees both sides);
 //  - disk: each node runs the real storage (storage::DiskStorage: write-ahead log, snapshot
-//    files) over its own simulated disk (sim_fs.h). A Ready is written to the disk's volatile
-//    cache at once and synced when its simulated fsync completes; the node is busy meanwhile, as
-//    a host blocked on the disk would be. A crash loses what was not synced, except for a random
-//    subset of 512-byte sectors when the write is torn (torn_percent);
+//    files) over its own simulated disk (sim_fs.h). The core writes a round to the disk's
+//    volatile cache at once; the sync the core asks for completes after a random latency, and
+//    the core takes inputs meanwhile (it holds them for the next round). A crash loses what was
+//    not synced, except for a random subset of 512-byte sectors when the write is torn
+//    (torn_percent);
+//  - snapshots: the core asks for an image every snapshot_every applied entries; the host takes
+//    it at once and hands it back after a random delay, while the node goes on applying (as
+//    regentd's background image does); a follower too far behind gets the leader's snapshot,
+//    which the core saves and installs; the sender learns whether it got through;
 //  - nodes: crash and restart at any moment; a restart runs the real recovery code on what the
 //    disk kept, and a recovery that fails is a violation (as is any failed write or sync);
-//  - snapshots: nodes compact their logs every snapshot_every applied entries (the map's image
-//    becomes a durable snapshot); a follower too far behind gets the leader's snapshot, saves it
-//    through storage and restores its map from it; the sender learns whether it got through;
 //  - clock: each node's tick runs at its own rate (skew);
 //  - membership: leadership transfers, members removed and added while faults go on.
 //
-// After every event the safety checker runs (Raft's five properties); at the end the client
-// history must be linearizable, and once faults stop a write must commit within a bound.
+// After every event the safety checker runs (Raft's five properties), with the Raft core's and
+// the node core's own invariants, and every node's store must hold the same revision at the same
+// applied index; at the end the client history must be linearizable, and once faults stop a
+// write must commit within a bound.
 #pragma once
 
 #include <cstdint>
@@ -35,8 +43,9 @@
 #include "common/logger.h"
 #include "common/prng.h"
 #include "raft/raw_node.h"
+#include "server/node/node_core.h"
+#include "server/node/state_machine.h"
 #include "sim/history.h"
-#include "sim/kv_machine.h"
 #include "sim/options.h"
 #include "sim/safety_checker.h"
 #include "sim/sim_fs.h"
@@ -44,12 +53,10 @@
 
 namespace regent::sim {
 
-// A host bug to configure on purpose, to prove the checkers catch what they claim to.
+// A host bug to configure on purpose, to prove the checkers catch what they claim to (the node
+// core's own broken orderings are server::NodeFault, in Options).
 enum class HostBug {
   kNone,
-  // Send vote and append acknowledgements before the fsync completes (as if the host forgot to
-  // persist before replying): a crash then loses a promise already made.
-  kAckBeforeSync,
   // Serve reads from the node's local state at once, skipping ReadIndex: a deposed leader or a
   // lagging follower answers with stale data.
   kLocalReads,
@@ -102,6 +109,7 @@ class World {
     kIsolate,
     kCrashInSync,     // An armed crash (Node::crash_armed) striking during an fsync.
     kSnapshotStatus,  // The sender learns whether its snapshot message got through (id: 1 or 0).
+    kImageTaken,      // A snapshot image the core asked for is handed back (id: its index).
   };
 
   struct Event {
@@ -112,7 +120,21 @@ class World {
     uint64_t incarnation = 0;  // Events for a crashed incarnation are void.
     uint64_t id = 0;           // Client or request id.
     raft::Message message;
+    std::string image;  // kImageTaken.
     bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+  };
+
+  // Records what a node's core applies, for the safety checker and the revision check.
+  class Recorder final : public server::NodeObserver {
+   public:
+    Recorder(World& world, raft::NodeId id) : world_(world), id_(id) {}
+    void on_entry(const raft::Entry& e) override;
+    void on_applied(raft::Index applied, int64_t revision) override;
+    void on_snapshot_installed(raft::Index index) override;
+
+   private:
+    World& world_;
+    raft::NodeId id_;
   };
 
   struct Node {
@@ -121,25 +143,20 @@ class World {
     uint64_t incarnation = 0;
     double skew = 1.0;
     std::unique_ptr<SimFs> fs;       // The node's disk: it outlives crashes.
-    raft::ConfState conf_state;      // As of the last applied entry: what a snapshot records.
-    raft::Index snapshot_index = 0;  // Of the newest snapshot in its storage.
     std::unique_ptr<Logger> logger;  // Storage warnings, into the run's trace.
-    // The running process's storage and core: null while the node is down (a crash destroys
-    // them, as a power loss does the process's memory). raft reads through storage.
+    // The running process: null while the node is down (a crash destroys them, as a power loss
+    // does the process's memory). The core reads through storage and applies to machine.
     std::unique_ptr<storage::DiskStorage> storage;
-    std::unique_ptr<raft::RawNode> raft;
-    std::optional<raft::Ready> syncing;  // Written, fsync in flight: the node is busy.
-    std::deque<raft::Message> inbox;
-    int ticks = 0;
-    std::deque<std::pair<uint64_t, std::string>> proposals;  // request id, command
-    std::deque<uint64_t> reads_to_start;
-    std::vector<std::pair<raft::ReadState, uint64_t>> reads_waiting;  // until applied >= index
-    KvMachine kv;
+    std::unique_ptr<server::StateMachine> machine;
+    std::unique_ptr<Recorder> recorder;
+    std::unique_ptr<server::NodeCore> core;
+    std::optional<uint64_t> syncing;  // The round whose sync is in flight.
     std::vector<raft::Entry> applied;
     raft::Index replay_until = 0;  // After a restart, entries up to here are replayed silently.
     bool crash_armed = false;      // The nemesis crashes it during its next fsync.
     bool damaged = false;          // Synced data on its disk was damaged while it was down.
     bool retired = false;          // Refused to start on that damage, as it must: down for good.
+    bool running() const { return up && core && !core->stopped(); }
   };
 
   struct PendingOp {
@@ -166,11 +183,11 @@ class World {
   // The host cannot go on (recovery, a write or a sync failed): stops the node and ends the run
   // with this violation.
   void host_failure(Node& n, std::string problem);
-  void pump(Node& n);
-  void sync_done(Node& n);
-  void apply_committed(Node& n, const std::vector<raft::Entry>& entries);
-  void serve_reads(Node& n);
-  void maybe_compact(Node& n);
+  // Does what the node's core asks after an event: send, schedule the sync and the image, answer.
+  void perform(Node& n);
+  void perform(Node& n, server::NodeActions& actions);
+  void sync_done(Node& n, uint64_t round);
+  server::Time host_time() const;
 
   // Network.
   void send(const raft::Message& m);
@@ -180,6 +197,9 @@ class World {
   void client_start(uint64_t client);
   Operation new_operation(uint64_t client, uint64_t request, const Node& n);
   void client_timeout(uint64_t request_id);
+  // A read through the core's ReadIndex, answered from the node's store once it may be.
+  void start_read(Node& n, uint64_t request, const std::string& key);
+  void start_write(Node& n, uint64_t request, const Operation& op);
   void complete(uint64_t request_id, Outcome outcome, std::optional<std::string> result,
                 bool swapped);
 
@@ -218,6 +238,10 @@ class World {
   std::string host_failure_;  // The first one; reported by check_safety().
   StorageCoverage coverage_;  // Counted as nodes restart and crash; completed by run().
   std::deque<std::string> trace_;
+  // The store's revision at each applied index, as the first node to apply it had it: every node
+  // must agree (the state machine is a function of the log; a wrong image breaks it).
+  std::map<raft::Index, int64_t> revision_at_;
+  std::string determinism_violation_;
   std::optional<raft::NodeId> last_leader_;
   std::optional<Time> leader_lost_at_;
   std::vector<Time> failover_times_;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/assert.h"
+#include "sim/requests.h"
 #include "sim/world.h"
 
 namespace regent::sim {
@@ -35,19 +36,51 @@ void World::client_start(uint64_t client) {
   pending_.emplace(request, PendingOp{history_.size() - 1, target, n.incarnation});
   schedule(now_ + opt_.op_timeout_us, Event{.kind = EventKind::kClientTimeout, .id = request});
 
-  if (!n.up) {
+  if (!n.running()) {
     complete(request, Outcome::kFailed, std::nullopt, false);  // Connection refused.
     return;
   }
   if (op.type == OpType::kGet && bug_ == HostBug::kLocalReads) {
-    complete(request, Outcome::kOk, n.kv.get(op.key), false);
+    complete(request, Outcome::kOk, read_value(*n.machine, op.key), false);
   } else if (op.type == OpType::kGet) {
-    n.reads_to_start.push_back(request);
+    start_read(n, request, op.key);
   } else {
-    Command cmd{request, op.type, op.key, op.value, op.expected, opt_.command_padding_bytes};
-    n.proposals.emplace_back(request, encode_command(cmd));
+    start_write(n, request, op);
   }
-  pump(n);
+  perform(n);
+}
+
+void World::start_read(Node& n, uint64_t request, const std::string& key) {
+  const uint64_t incarnation = n.incarnation;
+  std::vector<server::Done> one;
+  one.push_back([this, id = n.id, incarnation, request, key](Expected<void, server::Failure> ok) {
+    Node& node = *nodes_.at(id);
+    if (!ok) return complete(request, Outcome::kFailed, std::nullopt, false);
+    // Answered within the event that made it ready, so the node still runs this incarnation.
+    REGENT_ASSERT(node.running() && node.incarnation == incarnation,
+                  "node {} answered a read of an earlier incarnation", id);
+    complete(request, Outcome::kOk, read_value(*node.machine, key), false);
+  });
+  n.core->read_index(std::move(one), host_time());
+}
+
+void World::start_write(Node& n, uint64_t request, const Operation& op) {
+  n.core->propose(
+      to_request(op, opt_.command_padding_bytes),
+      [this, request](Expected<server::WriteResponse, server::Failure> done) {
+        // Refused before it was proposed: certainly without effect. Any other error (a leader
+        // change, a timeout) may come after the entry reached the log: its outcome is unknown.
+        if (!done) {
+          const std::string& why = done.error().message;
+          const bool not_proposed = why == server::no_leader().message ||
+                                    why == server::not_leader().message ||
+                                    why == server::too_many_requests().message;
+          return complete(request, not_proposed ? Outcome::kFailed : Outcome::kUnknown,
+                          std::nullopt, false);
+        }
+        complete(request, Outcome::kOk, std::nullopt, swapped(*done));
+      },
+      host_time());
 }
 
 Operation World::new_operation(uint64_t client, uint64_t request, const Node& n) {
@@ -59,7 +92,7 @@ Operation World::new_operation(uint64_t client, uint64_t request, const Node& n)
   if (op.type != OpType::kGet) op.value = fmt::format("v{}", request);
   if (op.type == OpType::kCas && prng_.chance(3, 4)) {
     // Compare against what this node believes is current, so that many swaps succeed.
-    op.expected = n.kv.get(op.key);
+    if (n.running()) op.expected = read_value(*n.machine, op.key);
   } else if (op.type == OpType::kCas) {
     op.expected = fmt::format("v{}", prng_.uniform(request + 1));
   }

@@ -59,11 +59,18 @@ void World::nemesis() {
       break;
     case 6:
       if (opt_.transfers) {
-        // A node whose fsync is in flight takes no input (the host is blocked on its disk).
-        if (lead && !nodes_.at(*lead)->syncing) {
-          const auto err = nodes_.at(*lead)->raft->transfer_leader(n.id);
-          trace(fmt::format("transfer {} -> {}: {}", *lead, n.id, raft::to_string(err)));
-          pump(*nodes_.at(*lead));
+        if (lead) {
+          Node& l = *nodes_.at(*lead);
+          const NodeId target = n.id;
+          trace(fmt::format("transfer {} -> {}", *lead, target));
+          l.core->transfer_leadership(
+              target,
+              [this, from = *lead, target](Expected<void, server::Failure> done) {
+                trace(fmt::format("transfer {} -> {}: {}", from, target,
+                                  done ? "done" : done.error().message));
+              },
+              host_time());
+          perform(l);
         }
       }
       break;
@@ -110,9 +117,9 @@ void World::isolate(NodeId id) {
 
 void World::churn() {
   auto lead = leader();
-  if (!lead || nodes_.at(*lead)->syncing) return;
+  if (!lead) return;
   Node& l = *nodes_.at(*lead);
-  const raft::ConfState cs = l.raft->status().conf_state;
+  const raft::ConfState cs = l.core->raft().tracker().conf_state();
   std::vector<NodeId> outside;
   for (const auto& [id, n] : nodes_) {
     if (!cs.voters.contains(id) && !cs.voters_outgoing.contains(id)) outside.push_back(id);
@@ -126,11 +133,11 @@ void World::churn() {
   } else {
     return;
   }
-  const auto err = l.raft->propose_conf_change(cc);
+  const auto err = l.core->propose_conf_change(cc);
   trace(fmt::format("conf change {} {} on {}: {}",
                     cc.changes[0].type == raft::ConfChangeType::kAddNode ? "add" : "remove",
                     cc.changes[0].node_id, l.id, raft::to_string(err)));
-  pump(l);
+  perform(l);
 }
 
 void World::heal_everything() {

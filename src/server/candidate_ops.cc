@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "server/kv_convert.h"
+#include "server/grpc_status.h"
+#include "server/node/kv_convert.h"
 
 namespace regent::server {
 
@@ -58,7 +59,7 @@ void join_queue(const ServiceContext& ctx, std::string key, std::string value, i
                 const auto& got = std::get<kv::RangeResponse>(r->responses.at(0).response);
                 if (got.kvs.empty()) {  // Cannot happen: the compare saw it in the same txn.
                   return done(unexpected(
-                      Failure{grpc::StatusCode::INTERNAL, "etcdserver: candidate key vanished"}));
+                      Failure{StatusCode::INTERNAL, "etcdserver: candidate key vanished"}));
                 }
                 done(got.kvs.front());
               });
@@ -86,8 +87,8 @@ void proclaim(const ServiceContext& ctx, const std::string& key, int64_t create_
   propose_txn(ctx, std::move(txn), [done = std::move(done)](Expected<kv::TxnResponse, Failure> r) {
     if (!r) return done(unexpected(r.error()));
     if (!r->succeeded) {
-      return done(unexpected(
-          Failure{grpc::StatusCode::FAILED_PRECONDITION, "etcdserver: election: not leader"}));
+      return done(
+          unexpected(Failure{StatusCode::FAILED_PRECONDITION, "etcdserver: election: not leader"}));
     }
     done({});
   });
@@ -141,7 +142,7 @@ void QueueCall::joined(Expected<kv::KeyValue, Failure> own, std::string prefix) 
     state->finished = !own;
   }
   // Finish outside the lock: gRPC may run OnDone (which takes it) before Finish returns.
-  if (!own) return Finish(own.error().status());
+  if (!own) return Finish(to_grpc(own.error()));
   const uint64_t handle = queues_.wait_turn(
       std::move(prefix), own->key, own->create_revision, [state](Expected<void, Failure> turn) {
         QueueCall* reactor = nullptr;
@@ -152,7 +153,7 @@ void QueueCall::joined(Expected<kv::KeyValue, Failure> own, std::string prefix) 
           reactor = state->reactor;
           if (turn) state->answer(*state->own);
         }
-        reactor->Finish(turn ? grpc::Status::OK : turn.error().status());
+        reactor->Finish(turn ? grpc::Status::OK : to_grpc(turn.error()));
       });
   std::lock_guard lock(state->mu);
   state->handle = handle;

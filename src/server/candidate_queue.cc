@@ -8,7 +8,7 @@ namespace {
 
 Failure session_expired() {
   // etcd's concurrency package reports a candidate whose key vanished this way.
-  return Failure{grpc::StatusCode::FAILED_PRECONDITION, "election: session expired"};
+  return Failure{StatusCode::FAILED_PRECONDITION, "election: session expired"};
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 #include <deque>
 
 #include "server/candidate_ops.h"
-#include "server/kv_convert.h"
+#include "server/grpc_status.h"
+#include "server/node/kv_convert.h"
 
 namespace regent::server {
 
@@ -12,7 +13,7 @@ namespace {
 std::string queue_prefix(const std::string& name) { return name + "/"; }
 
 Failure no_election_leader() {
-  return {grpc::StatusCode::FAILED_PRECONDITION, "etcdserver: election: no leader"};
+  return {StatusCode::FAILED_PRECONDITION, "etcdserver: election: no leader"};
 }
 
 // Streams the election's leader each time it or its value changes (etcd's Observe). Owns itself
@@ -102,7 +103,7 @@ grpc::ServerUnaryReactor* ElectionService::Proclaim(grpc::CallbackServerContext*
   const auto& leader = request->leader();
   proclaim(ctx_, leader.key(), leader.rev(), leader.lease(), request->value(),
            [this, reactor, response](Expected<void, Failure> done) {
-             if (!done) return reactor->Finish(done.error().status());
+             if (!done) return reactor->Finish(to_grpc(done.error()));
              ctx_.fill(response->mutable_header());
              reactor->Finish(grpc::Status::OK);
            });
@@ -115,9 +116,9 @@ grpc::ServerUnaryReactor* ElectionService::Leader(grpc::CallbackServerContext* c
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   ctx_.node->read_index([this, reactor, response,
                          prefix = queue_prefix(request->name())](Expected<void, Failure> ready) {
-    if (!ready) return reactor->Finish(ready.error().status());
+    if (!ready) return reactor->Finish(to_grpc(ready.error()));
     auto head = queues_.head(prefix);
-    if (!head) return reactor->Finish(no_election_leader().status());
+    if (!head) return reactor->Finish(to_grpc(no_election_leader()));
     ctx_.fill(response->mutable_header());
     *response->mutable_kv() = to_proto(*head);
     reactor->Finish(grpc::Status::OK);
@@ -136,7 +137,7 @@ grpc::ServerUnaryReactor* ElectionService::Resign(grpc::CallbackServerContext* c
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   leave_queue(ctx_, request->leader().key(), request->leader().rev(),
               [this, reactor, response](Expected<void, Failure> done) {
-                if (!done) return reactor->Finish(done.error().status());
+                if (!done) return reactor->Finish(to_grpc(done.error()));
                 ctx_.fill(response->mutable_header());
                 reactor->Finish(grpc::Status::OK);
               });
@@ -161,7 +162,7 @@ grpc::ServerUnaryReactor* LockService::Unlock(grpc::CallbackServerContext* call,
   proposal.mutable_delete_range()->set_key(request->key());
   ctx_.node->propose(std::move(proposal),
                      [this, reactor, response](Expected<WriteResponse, Failure> done) {
-                       if (!done) return reactor->Finish(done.error().status());
+                       if (!done) return reactor->Finish(to_grpc(done.error()));
                        ctx_.fill(response->mutable_header());
                        reactor->Finish(grpc::Status::OK);
                      });

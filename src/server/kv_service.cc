@@ -1,6 +1,7 @@
 #include "server/kv_service.h"
 
-#include "server/kv_convert.h"
+#include "server/grpc_status.h"
+#include "server/node/kv_convert.h"
 #include "server/write_call.h"
 
 namespace regent::server {
@@ -9,12 +10,12 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* call,
                                            const etcdserverpb::RangeRequest* request,
                                            etcdserverpb::RangeResponse* response) {
   auto checked = check_range_request(*request);
-  if (!checked) return finish_now(call, from_kv(checked.error()).status());
-  if (auto refused = ctx_.node->read_refusal()) return finish_now(call, refused->status());
+  if (!checked) return finish_now(call, to_grpc(from_kv(checked.error())));
+  if (auto refused = ctx_.node->read_refusal()) return finish_now(call, to_grpc(*refused));
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   auto read = [this, reactor, response, range = std::move(*checked)] {
     auto result = ctx_.machine->read([&](const kv::Store& s) { return s.range(range); });
-    if (!result) return reactor->Finish(from_kv(result.error()).status());
+    if (!result) return reactor->Finish(to_grpc(from_kv(result.error())));
     etcdserverpb::ResponseHeader header;
     ctx_.fill(&header);
     *response = to_proto(*result, header);
@@ -24,7 +25,7 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* call,
     read();
   } else {
     ctx_.node->read_index([reactor, read = std::move(read)](Expected<void, Failure> ready) {
-      if (!ready) return reactor->Finish(ready.error().status());
+      if (!ready) return reactor->Finish(to_grpc(ready.error()));
       read();
     });
   }
@@ -35,7 +36,7 @@ grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* call,
                                          const etcdserverpb::PutRequest* request,
                                          etcdserverpb::PutResponse* response) {
   if (auto checked = check_put_request(*request); !checked) {
-    return finish_now(call, from_kv(checked.error()).status());
+    return finish_now(call, to_grpc(from_kv(checked.error())));
   }
   regentpb::InternalRequest proposal;
   *proposal.mutable_put() = *request;
@@ -46,7 +47,7 @@ grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* ca
                                                  const etcdserverpb::DeleteRangeRequest* request,
                                                  etcdserverpb::DeleteRangeResponse* response) {
   if (auto checked = check_delete_request(*request); !checked) {
-    return finish_now(call, from_kv(checked.error()).status());
+    return finish_now(call, to_grpc(from_kv(checked.error())));
   }
   regentpb::InternalRequest proposal;
   *proposal.mutable_delete_range() = *request;
@@ -57,7 +58,7 @@ grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* call,
                                          const etcdserverpb::TxnRequest* request,
                                          etcdserverpb::TxnResponse* response) {
   if (auto checked = check_txn_request(*request, ctx_.max_txn_ops); !checked) {
-    return finish_now(call, from_kv(checked.error()).status());
+    return finish_now(call, to_grpc(from_kv(checked.error())));
   }
   regentpb::InternalRequest proposal;
   *proposal.mutable_txn() = *request;

@@ -28,7 +28,7 @@ Expected<Response, Failure> outcome(const grpc::Status& status, Response respons
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return unexpected(request_timeout());
   }
-  return unexpected(Failure{status.error_code(), status.error_message()});
+  return unexpected(Failure{static_cast<StatusCode>(status.error_code()), status.error_message()});
 }
 
 }  // namespace

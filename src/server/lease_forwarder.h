@@ -19,9 +19,9 @@
 #include <string>
 
 #include "etcdserverpb/rpc.grpc.pb.h"
-#include "server/failure.h"
+#include "server/node/failure.h"
+#include "server/node/state_machine.h"
 #include "server/raft_node.h"
-#include "server/state_machine.h"
 
 namespace regent::server {
 

@@ -1,5 +1,6 @@
 #include "server/lease_keepalive.h"
 
+#include "server/grpc_status.h"
 #include "server/require_leader.h"
 
 namespace regent::server {
@@ -19,11 +20,11 @@ KeepAliveStream::KeepAliveStream(grpc::CallbackServerContext* call, const Servic
   const bool needs_leader = requires_leader(*call);
   stream_token_ = lessor_.add_stream(needs_leader, [this](const Failure& why) {
     std::lock_guard lock(mu_);
-    finish_when_idle(why.status());
+    finish_when_idle(to_grpc(why));
   });
   std::lock_guard lock(mu_);
   if (needs_leader && ctx_.node->status().leader == raft::kNone) {
-    finish_when_idle(no_leader().status());
+    finish_when_idle(to_grpc(no_leader()));
   }
   if (!finish_) StartRead(&request_);
 }
@@ -71,7 +72,7 @@ void KeepAliveStream::answer(int64_t id, Expected<int64_t, Failure> ttl) {
   std::lock_guard lock(mu_);
   if (!ttl || finish_) {
     busy_ = false;
-    finish_when_idle(ttl ? grpc::Status::OK : ttl.error().status());
+    finish_when_idle(ttl ? grpc::Status::OK : to_grpc(ttl.error()));
     return;
   }
   response_.Clear();

@@ -3,8 +3,9 @@
 #include <cmath>
 
 #include "kv/lease_table.h"
-#include "server/lease_convert.h"
+#include "server/grpc_status.h"
 #include "server/lease_keepalive.h"
+#include "server/node/lease_convert.h"
 #include "server/require_leader.h"
 #include "server/write_call.h"
 
@@ -49,9 +50,9 @@ int64_t LeaseService::new_id() {
 grpc::ServerUnaryReactor* LeaseService::LeaseGrant(grpc::CallbackServerContext* call,
                                                    const etcdserverpb::LeaseGrantRequest* request,
                                                    etcdserverpb::LeaseGrantResponse* response) {
-  if (no_leader_for(*call, ctx_)) return finish_now(call, no_leader().status());
+  if (no_leader_for(*call, ctx_)) return finish_now(call, to_grpc(no_leader()));
   if (request->ttl() > kv::kMaxLeaseTtl) {
-    return finish_now(call, from_kv(kv::lease_ttl_too_large()).status());
+    return finish_now(call, to_grpc(from_kv(kv::lease_ttl_too_large())));
   }
   regentpb::InternalRequest proposal;
   etcdserverpb::LeaseGrantRequest& grant = *proposal.mutable_lease_grant();
@@ -63,7 +64,7 @@ grpc::ServerUnaryReactor* LeaseService::LeaseGrant(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* LeaseService::LeaseRevoke(grpc::CallbackServerContext* call,
                                                     const etcdserverpb::LeaseRevokeRequest* request,
                                                     etcdserverpb::LeaseRevokeResponse* response) {
-  if (no_leader_for(*call, ctx_)) return finish_now(call, no_leader().status());
+  if (no_leader_for(*call, ctx_)) return finish_now(call, to_grpc(no_leader()));
   regentpb::InternalRequest proposal;
   *proposal.mutable_lease_revoke() = *request;
   return propose_write<kv::LeaseRevokeResponse>(ctx_, call, std::move(proposal), response);
@@ -77,7 +78,7 @@ LeaseService::LeaseKeepAlive(grpc::CallbackServerContext* call) {
 grpc::ServerUnaryReactor* LeaseService::LeaseTimeToLive(
     grpc::CallbackServerContext* call, const etcdserverpb::LeaseTimeToLiveRequest* request,
     etcdserverpb::LeaseTimeToLiveResponse* response) {
-  if (no_leader_for(*call, ctx_)) return finish_now(call, no_leader().status());
+  if (no_leader_for(*call, ctx_)) return finish_now(call, to_grpc(no_leader()));
   auto local = lessor_.time_to_live(request->id(), request->keys());
   if (local) {
     ctx_.fill(response->mutable_header());
@@ -89,13 +90,13 @@ grpc::ServerUnaryReactor* LeaseService::LeaseTimeToLive(
   }
   // Not the leader: ask it, unless this call came from a follower already.
   if (call->client_metadata().contains(kForwardedKey)) {
-    return finish_now(call, leader_changed().status());
+    return finish_now(call, to_grpc(leader_changed()));
   }
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   forwarder_.time_to_live(
       *request,
       [this, reactor, response](Expected<etcdserverpb::LeaseTimeToLiveResponse, Failure> leader) {
-        if (!leader) return reactor->Finish(leader.error().status());
+        if (!leader) return reactor->Finish(to_grpc(leader.error()));
         *response = std::move(*leader);
         ctx_.fill(response->mutable_header());  // The member the client asked answers.
         reactor->Finish(grpc::Status::OK);
@@ -106,7 +107,7 @@ grpc::ServerUnaryReactor* LeaseService::LeaseTimeToLive(
 grpc::ServerUnaryReactor* LeaseService::LeaseLeases(grpc::CallbackServerContext* call,
                                                     const etcdserverpb::LeaseLeasesRequest*,
                                                     etcdserverpb::LeaseLeasesResponse* response) {
-  if (no_leader_for(*call, ctx_)) return finish_now(call, no_leader().status());
+  if (no_leader_for(*call, ctx_)) return finish_now(call, to_grpc(no_leader()));
   ctx_.machine->read([response](const kv::Store& s) {
     for (const auto& [id, lease] : s.leases().all()) response->add_leases()->set_id(id);
   });

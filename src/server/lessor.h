@@ -36,9 +36,9 @@
 
 #include "common/expected.h"
 #include "regentpb/request.pb.h"
-#include "server/failure.h"
+#include "server/node/failure.h"
+#include "server/node/state_machine.h"
 #include "server/raft_node.h"
-#include "server/state_machine.h"
 
 namespace regent::server {
 

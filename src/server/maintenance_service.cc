@@ -2,7 +2,8 @@
 
 #include <filesystem>
 
-#include "server/kv_convert.h"
+#include "server/grpc_status.h"
+#include "server/node/kv_convert.h"
 
 namespace regent::server {
 
@@ -78,7 +79,7 @@ grpc::ServerUnaryReactor* MaintenanceService::HashKV(grpc::CallbackServerContext
                                                      etcdserverpb::HashKVResponse* response) {
   auto result =
       ctx_.machine->read([&](const kv::Store& s) { return s.hash_kv(request->revision()); });
-  if (!result) return finish_now(call, from_kv(result.error()).status());
+  if (!result) return finish_now(call, to_grpc(from_kv(result.error())));
   etcdserverpb::ResponseHeader header;
   ctx_.fill(&header);
   *response = to_proto(*result, header);
@@ -89,12 +90,12 @@ grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(
     grpc::CallbackServerContext* call, const etcdserverpb::MoveLeaderRequest* request,
     etcdserverpb::MoveLeaderResponse* response) {
   if (request->targetid() == raft::kNone) {
-    return finish_now(call, bad_transferee().status());
+    return finish_now(call, to_grpc(bad_transferee()));
   }
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   ctx_.node->transfer_leadership(request->targetid(),
                                  [this, reactor, response](Expected<void, Failure> done) {
-                                   if (!done) return reactor->Finish(done.error().status());
+                                   if (!done) return reactor->Finish(to_grpc(done.error()));
                                    ctx_.fill(response->mutable_header());
                                    reactor->Finish(grpc::Status::OK);
                                  });

@@ -2,7 +2,7 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
-#include "server/kv_convert.h"
+#include "server/node/kv_convert.h"
 
 namespace regent::server {
 

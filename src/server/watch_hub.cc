@@ -1,5 +1,7 @@
 #include "server/watch_hub.h"
 
+#include "server/grpc_status.h"
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -72,7 +74,7 @@ void WatchHub::stop(const Failure& why) {
     if (!stopped_) {
       stopped_ = true;
       for (auto& [id, s] : streams_) {
-        if (!s.finish) s.finish = why.status();
+        if (!s.finish) s.finish = to_grpc(why);
       }
       pump_all(actions);
     }
@@ -680,7 +682,7 @@ void WatchHub::on_tick(std::chrono::steady_clock::time_point now) {
       if (!leaderless_since_) leaderless_since_ = now;
       if (now - *leaderless_since_ >= options_.no_leader_timeout) {
         for (auto& [id, s] : streams_) {
-          if (s.require_leader && !s.finish) s.finish = no_leader().status();
+          if (s.require_leader && !s.finish) s.finish = to_grpc(no_leader());
         }
       }
     }

@@ -42,6 +42,8 @@
 // no_leader_timeout (etcd waits three election timeouts before cancelling open streams).
 #pragma once
 
+#include <grpcpp/support/status.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -60,9 +62,9 @@
 #include "common/logger.h"
 #include "etcdserverpb/rpc.pb.h"
 #include "kv/key_range.h"
-#include "server/failure.h"
+#include "server/node/failure.h"
+#include "server/node/state_machine.h"
 #include "server/raft_node.h"
-#include "server/state_machine.h"
 #include "server/watch_batch.h"
 
 namespace regent::server {

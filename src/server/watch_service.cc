@@ -6,6 +6,7 @@
 #include <mutex>
 #include <vector>
 
+#include "server/grpc_status.h"
 #include "server/require_leader.h"
 
 namespace regent::server {
@@ -44,7 +45,7 @@ class WatchReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
       : hub_(hub), link_(std::make_shared<Link>(this)) {
     auto opened = hub_.open(link_, require_leader);
     if (!opened) {
-      link_->finish(opened.error().status());
+      link_->finish(to_grpc(opened.error()));
       return;
     }
     stream_ = *opened;

@@ -2,8 +2,9 @@
 // etcd makes, the proposal, and the applied outcome turned into the call's response.
 #pragma once
 
-#include "server/kv_convert.h"
-#include "server/lease_convert.h"
+#include "server/grpc_status.h"
+#include "server/node/kv_convert.h"
+#include "server/node/lease_convert.h"
 #include "server/service_context.h"
 
 namespace regent::server {
@@ -15,12 +16,12 @@ grpc::ServerUnaryReactor* propose_write(const ServiceContext& ctx,
                                         regentpb::InternalRequest proposal, Response* response) {
   // etcd measures the request as it would enter the log.
   if (proposal.ByteSizeLong() > ctx.max_request_bytes) {
-    return finish_now(call, request_too_large().status());
+    return finish_now(call, to_grpc(request_too_large()));
   }
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   ctx.node->propose(std::move(proposal),
                     [&ctx, reactor, response](Expected<WriteResponse, Failure> outcome) {
-                      if (!outcome) return reactor->Finish(outcome.error().status());
+                      if (!outcome) return reactor->Finish(to_grpc(outcome.error()));
                       etcdserverpb::ResponseHeader header;
                       ctx.fill(&header);
                       *response = to_proto(std::get<KvResponse>(*outcome), header);

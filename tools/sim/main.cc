@@ -59,9 +59,13 @@ void failover_only(regent::sim::Options& o) {
 char g_abort_line[160];
 size_t g_abort_length = 0;
 
+// --expect-violation: an aborted run is the violation looked for, and the program succeeds.
+volatile std::sig_atomic_t g_abort_is_success = 0;
+
 void on_abort(int) {
   // Only async-signal-safe calls here; the default action (core, exit status) follows.
   if (g_abort_length > 0) (void)!write(STDERR_FILENO, g_abort_line, g_abort_length);
+  if (g_abort_is_success) _exit(0);
 }
 
 void arm_abort_line(uint64_t seed) {
@@ -74,12 +78,13 @@ void arm_abort_line(uint64_t seed) {
 }
 
 bool run_one(uint64_t seed, size_t members, uint64_t steps, const std::string& down_reports,
-             bool verbose, std::vector<regent::sim::Time>* failovers,
-             regent::sim::StorageCoverage& disks) {
+             regent::server::NodeFault fault, bool verbose,
+             std::vector<regent::sim::Time>* failovers, regent::sim::StorageCoverage& disks) {
   arm_abort_line(seed);
   auto opt = regent::sim::Options::from_seed(seed, members);
   if (steps != 0) opt.steps = steps;
   if (failovers != nullptr) failover_only(opt);
+  opt.aim_at(fault);
   if (down_reports != "seed") {
     opt.campaign_on_leader_down = down_reports == "on";
     // Only safe (and only allowed) with both.
@@ -100,8 +105,12 @@ bool run_one(uint64_t seed, size_t members, uint64_t steps, const std::string& d
   if (!r.ok) {
     fmt::print("FAIL seed={}: {}\n  world: {}\n  last events:\n{}", seed, r.violation,
                opt.describe(), r.trace);
-    fmt::print("  replay: regent-sim --seed {}{}\n", seed,
-               members != 0 ? fmt::format(" --members {}", members) : "");
+    fmt::print("  replay: {} --seed {}{}{}\n",
+               fault == regent::server::NodeFault::kNone ? "regent-sim" : "regent-sim-node-faults",
+               seed, members != 0 ? fmt::format(" --members {}", members) : "",
+               fault == regent::server::NodeFault::kNone
+                   ? ""
+                   : fmt::format(" --fault {}", regent::server::to_string(fault)));
   } else if (verbose) {
     fmt::print("ok seed={}: {} events, {} operations, {:.1f}s simulated\n  world: {}\n", seed,
                r.events, r.operations, static_cast<double>(r.sim_time_us) / 1e6, opt.describe());
@@ -121,6 +130,7 @@ int main(int argc, char** argv) {
   bool failover = false;
   bool expect_violation = false;
   std::string down_reports = "seed";
+  std::string fault_name = "none";
   app.add_option("--seed", seed, "Run one world with this seed");
   app.add_option("--seeds", seeds, "Run a range of seeds, e.g. 1..2000");
   app.add_option("--steps", steps, "Events in the fault phase (default: 20000)");
@@ -136,7 +146,24 @@ int main(int argc, char** argv) {
                  "seed (as the seed draws it), on or off")
       ->check(CLI::IsMember({"seed", "on", "off"}))
       ->capture_default_str();
+  app.add_option("--fault", fault_name,
+                 "Break one ordering of the node core on purpose (the test variant only): "
+                 "leader-counts-before-durable, ack-before-durable, apply-before-commit, "
+                 "image-at-wrong-index, read-before-applied")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  const auto fault = regent::server::node_fault_from_string(fault_name);
+  if (!fault) {
+    fmt::print(stderr, "regent-sim: unknown fault '{}'\n", fault_name);
+    return 2;
+  }
+  if (*fault != regent::server::NodeFault::kNone && !regent::server::node_fault_points_built()) {
+    fmt::print(stderr,
+               "regent-sim: --fault needs the test variant of the node core "
+               "(regent-sim-node-faults)\n");
+    return 2;
+  }
+  g_abort_is_success = expect_violation ? 1 : 0;
   std::signal(SIGABRT, on_abort);
 
   Range range{seed != 0 ? seed : 1, seed != 0 ? seed : 1};
@@ -158,7 +185,8 @@ int main(int argc, char** argv) {
   const uint64_t last = soak ? UINT64_MAX : range.last;
   for (uint64_t s = range.first; s <= last; ++s) {
     const bool verbose = range.first == range.last && !soak;
-    (run_one(s, members, steps, down_reports, verbose, failover ? &failovers : nullptr, disks)
+    (run_one(s, members, steps, down_reports, *fault, verbose, failover ? &failovers : nullptr,
+             disks)
          ? passed
          : failed) += 1;
     if (expect_violation && failed > 0) break;

@@ -1,7 +1,7 @@
 // kv_convert: every field both ways (binary bytes included), nested txns, enum ranges, the
 // compare target union, response headers (top-level and nested, as etcd builds them), and the
 // checks etcd's gRPC layer makes before proposing, with etcd's exact messages.
-#include "server/kv_convert.h"
+#include "server/node/kv_convert.h"
 
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>

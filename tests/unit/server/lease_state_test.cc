@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "server/lease_service.h"
-#include "server/state_machine.h"
+#include "server/node/state_machine.h"
 
 namespace regent::server {
 namespace {
@@ -67,15 +67,15 @@ TEST(LeaseState, FailuresCarryEtcdsCodesAndMessages) {
   StateMachine sm;
   ASSERT_TRUE(sm.apply(grant(9, 30)).has_value());
   Failure f = failure_of(sm.apply(put("k", 10)));
-  EXPECT_EQ(f.code, grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(f.code, StatusCode::NOT_FOUND);
   EXPECT_EQ(f.message, "etcdserver: requested lease not found");
   f = failure_of(sm.apply(revoke(10)));
-  EXPECT_EQ(f.code, grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(f.code, StatusCode::NOT_FOUND);
   f = failure_of(sm.apply(grant(9, 30)));
-  EXPECT_EQ(f.code, grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(f.code, StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(f.message, "etcdserver: lease already exists");
   f = failure_of(sm.apply(grant(11, kv::kMaxLeaseTtl + 1)));
-  EXPECT_EQ(f.code, grpc::StatusCode::OUT_OF_RANGE);
+  EXPECT_EQ(f.code, StatusCode::OUT_OF_RANGE);
   EXPECT_EQ(f.message, "etcdserver: too large lease TTL");
   EXPECT_EQ(sm.revision(), 1);
 }

@@ -1,4 +1,4 @@
-#include "server/state_machine.h"
+#include "server/node/state_machine.h"
 
 #include <gtest/gtest.h>
 

@@ -494,7 +494,7 @@ TEST_F(WatchHubTest, HasLeaderStreams) {
   hub_->on_leader(raft::kNone, false, 2);
   auto refused = hub_->open(std::make_shared<FakeSink>(), true);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().code, grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(refused.error().code, StatusCode::UNAVAILABLE);
   EXPECT_EQ(refused.error().message, "etcdserver: no leader");
   hub_->on_leader(3, false, 2);
   Client needs = open(true);

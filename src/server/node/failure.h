@@ -1,20 +1,39 @@
 // Why a client request failed, as the gRPC status etcd would return: clients match on these
 // codes and messages (etcdctl prints them; clientv3 retries on some), so they are etcd's words.
+// The node core answers with these and links no gRPC, so the codes are gRPC's, spelled and
+// numbered as gRPC's (server/grpc_status.h converts, and checks that the numbers agree).
 #pragma once
 
-#include <grpcpp/support/status.h>
-
+#include <cstdint>
 #include <string>
 
 #include "kv/errors.h"
 
 namespace regent::server {
 
-struct Failure {
-  grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
-  std::string message;
+enum class StatusCode {
+  OK = 0,
+  CANCELLED = 1,
+  UNKNOWN = 2,
+  INVALID_ARGUMENT = 3,
+  DEADLINE_EXCEEDED = 4,
+  NOT_FOUND = 5,
+  ALREADY_EXISTS = 6,
+  PERMISSION_DENIED = 7,
+  RESOURCE_EXHAUSTED = 8,
+  FAILED_PRECONDITION = 9,
+  ABORTED = 10,
+  OUT_OF_RANGE = 11,
+  UNIMPLEMENTED = 12,
+  INTERNAL = 13,
+  UNAVAILABLE = 14,
+  DATA_LOSS = 15,
+  UNAUTHENTICATED = 16,
+};
 
-  grpc::Status status() const { return grpc::Status(code, message); }
+struct Failure {
+  StatusCode code = StatusCode::UNKNOWN;
+  std::string message;
 };
 
 Failure no_leader();          // Unavailable "etcdserver: no leader"

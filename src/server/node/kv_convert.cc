@@ -1,4 +1,4 @@
-#include "server/kv_convert.h"
+#include "server/node/kv_convert.h"
 
 #include <algorithm>
 #include <initializer_list>

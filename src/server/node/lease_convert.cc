@@ -1,4 +1,4 @@
-#include "server/lease_convert.h"
+#include "server/node/lease_convert.h"
 
 namespace regent::server {
 

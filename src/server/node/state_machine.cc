@@ -1,10 +1,10 @@
-#include "server/state_machine.h"
+#include "server/node/state_machine.h"
 
 #include <algorithm>
 #include <mutex>
 
-#include "server/kv_convert.h"
-#include "server/lease_convert.h"
+#include "server/node/kv_convert.h"
+#include "server/node/lease_convert.h"
 
 namespace regent::server {
 

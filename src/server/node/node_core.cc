@@ -1,0 +1,617 @@
+#include "server/node/node_core.h"
+
+#include <utility>
+
+#include "common/assert.h"
+#include "raft/conf_change.h"
+
+namespace regent::server {
+
+namespace {
+
+Failure from_raft(raft::Error e) {
+  switch (e) {
+    case raft::Error::kNoLeader:
+      return no_leader();
+    case raft::Error::kTransferInProgress:
+      return leader_changed();
+    case raft::Error::kTooManyUncommitted:
+      return too_many_requests();
+    case raft::Error::kNotLeader:
+      return not_leader();
+    default:
+      break;
+  }
+  return Failure{StatusCode::INTERNAL, fmt::format("etcdserver: {}", raft::to_string(e))};
+}
+
+Expected<WriteResponse, Failure> to_answer(WriteResult r) {
+  if (!r) return unexpected(from_kv(r.error()));
+  return std::move(*r);
+}
+
+// Whether the test variant was asked to break this ordering (fault_points.h).
+bool faulty([[maybe_unused]] const NodeOptions& o, [[maybe_unused]] NodeFault f) {
+#ifdef REGENT_NODE_FAULT_POINTS
+  return o.fault == f;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+NodeCore::NodeCore(const NodeOptions& options, storage::DiskStorage& storage, StateMachine& machine,
+                   Logger& logger)
+    : options_(options),
+      storage_(storage),
+      machine_(machine),
+      logger_(logger),
+      last_id_(options.first_request_id) {}
+
+Expected<void, std::string> NodeCore::start() {
+  if (options_.fault != NodeFault::kNone && !node_fault_points_built()) {
+    return unexpected(std::string("fault points are built only into the test variant"));
+  }
+  auto snapshot = storage_.snapshot();
+  if (!snapshot) return unexpected(std::string("the data directory holds no snapshot"));
+  if (auto restored = machine_.restore(snapshot->data); !restored) {
+    return unexpected(fmt::format("cannot restore the snapshot at index {}: {}",
+                                  snapshot->metadata.index, restored.error()));
+  }
+  snapshot_index_ = applied_ = snapshot->metadata.index;
+  conf_state_ = storage_.initial_state().second;
+
+  raft::Config c;
+  c.id = options_.id;
+  c.election_tick = options_.election_ticks;
+  c.heartbeat_tick = 1;
+  c.storage = &storage_;
+  c.applied = applied_;
+  c.check_quorum = options_.check_quorum;
+  c.pre_vote = options_.pre_vote;
+  c.campaign_on_leader_down = options_.campaign_on_leader_down;
+  c.lost_entries_up_to = options_.lost_entries_up_to;
+  if (options_.max_msg_bytes > 0) c.max_size_per_msg = options_.max_msg_bytes;
+  c.seed = options_.seed;
+  c.logger = &logger_;
+  if (std::string problem = c.validate(); !problem.empty()) return unexpected(problem);
+  raw_ = std::make_unique<raft::RawNode>(c);
+  awaiting_leader_after_torn_tail_ = storage_.recovery().torn_tail.has_value();
+  update_read_barrier();
+  return {};
+}
+
+// --- Events ---------------------------------------------------------------------------------
+
+void NodeCore::propose(regentpb::InternalRequest request, WriteDone done, Time now) {
+  std::vector<std::pair<regentpb::InternalRequest, WriteDone>> one;
+  one.emplace_back(std::move(request), std::move(done));
+  propose_batch(std::move(one), now);
+}
+
+void NodeCore::propose_batch(std::vector<std::pair<regentpb::InternalRequest, WriteDone>> writes,
+                             Time now) {
+  if (stopped_ || writes.empty()) return;
+  now_ = now;
+  if (in_flight_) {
+    for (auto& w : writes) deferred_.writes.push_back(std::move(w));
+    deferred_.last_now = now;
+    return;
+  }
+  do_propose(writes, now);
+}
+
+void NodeCore::read_index(std::vector<Done> reads, Time now) {
+  if (stopped_ || reads.empty()) return;
+  now_ = now;
+  if (in_flight_) {
+    deferred_.reads.emplace_back(std::move(reads), now);
+    return;
+  }
+  do_read(std::move(reads), now);
+}
+
+void NodeCore::transfer_leadership(raft::NodeId target, Done done, Time now) {
+  if (stopped_) return;
+  now_ = now;
+  Transfer t{target, std::move(done),
+             now + 2 * options_.election_ticks * options_.tick + options_.request_timeout};
+  if (in_flight_) {
+    deferred_.transfers.push_back(std::move(t));
+    return;
+  }
+  do_transfer(std::move(t));
+}
+
+raft::Error NodeCore::propose_conf_change(const raft::ConfChange& cc) {
+  if (stopped_) return raft::Error::kNoLeader;
+  if (in_flight_) {
+    deferred_.conf_changes.push_back(cc);
+    return raft::Error::kOk;
+  }
+  return raw_->propose_conf_change(cc);
+}
+
+void NodeCore::step(std::vector<raft::Message> messages) {
+  if (stopped_) return;
+  if (in_flight_) {
+    for (raft::Message& m : messages) deferred_.messages.push_back(std::move(m));
+    return;
+  }
+  for (const raft::Message& m : messages) raw_->step(m);
+}
+
+void NodeCore::report_unreachable(raft::NodeId peer) {
+  if (stopped_) return;
+  if (in_flight_) return deferred_.unreachable.push_back(peer);
+  raw_->report_unreachable(peer);
+}
+
+void NodeCore::report_peer_down(raft::NodeId peer) {
+  if (stopped_) return;
+  if (in_flight_) return deferred_.down.push_back(peer);
+  raw_->report_leader_down(peer);
+}
+
+void NodeCore::report_snapshot(raft::NodeId peer, bool delivered) {
+  if (stopped_) return;
+  if (in_flight_) {
+    deferred_.snapshot_reports.emplace_back(peer, delivered);
+    return;
+  }
+  raw_->report_snapshot(peer, delivered);
+}
+
+void NodeCore::tick(Time now) {
+  if (stopped_) return;
+  now_ = now;
+  if (in_flight_) {
+    ++deferred_.ticks;
+    deferred_.last_now = now;
+    return;
+  }
+  do_tick(now);
+}
+
+void NodeCore::synced(uint64_t round) {
+  if (stopped_) return;
+  REGENT_ASSERT(in_flight_ && round == round_, "synced({}) but round {} is {}", round, round_,
+                in_flight_ ? "in flight" : "not in flight");
+  finish_round();
+}
+
+void NodeCore::image_taken(raft::Index index, std::string image) {
+  if (stopped_ || !image_wanted_ || image_wanted_->first != index) return;
+  raft::Index claimed = index;
+  if (faulty(options_, NodeFault::kImageAtWrongIndex) && index > snapshot_index_ + 1) --claimed;
+  const raft::ConfState conf_state = image_wanted_->second;
+  image_wanted_.reset();
+  const size_t bytes = image.size();
+  // A commit-only round leaves its hard state written but not synced, and a snapshot must not
+  // be taken over unsynced writes: after the last write of a burst that was what silently put
+  // the snapshot off until the next write.
+  if (auto synced = storage_.sync(); !synced) return fatal(synced.error().message);
+  if (auto made = storage_.create_snapshot(claimed, conf_state, std::move(image)); !made) {
+    if (storage_.failure()) return fatal(storage_.failure()->message);
+    logger_.warn("snapshot at index {} not taken: {}", claimed, made.error().message);
+    return;
+  }
+  snapshot_index_ = claimed;
+  logger_.info("saved snapshot at index {} ({} bytes)", claimed, bytes);
+}
+
+void NodeCore::stop(const Failure& why) {
+  if (stopped_) return;
+  for (auto& [write, done] : deferred_.writes) {
+    actions_.answers.push_back([d = std::move(done), why] { d(unexpected(why)); });
+  }
+  for (auto& [reads, now] : deferred_.reads) {
+    for (Done& d : reads)
+      actions_.answers.push_back([d = std::move(d), why] { d(unexpected(why)); });
+  }
+  for (Transfer& t : deferred_.transfers) {
+    actions_.answers.push_back([d = std::move(t.done), why] { d(unexpected(why)); });
+  }
+  deferred_ = {};
+  fail_waiting(why);
+  if (transfer_) {
+    actions_.answers.push_back([d = std::move(transfer_->done), why] { d(unexpected(why)); });
+    transfer_.reset();
+  }
+  stopped_ = true;
+}
+
+NodeActions NodeCore::take_actions() {
+  drive();
+  NodeActions out;
+  std::swap(out, actions_);
+  return out;
+}
+
+// --- Rounds ---------------------------------------------------------------------------------
+
+void NodeCore::drive() {
+  // An image asked for must be taken at the index it claims: no further round applies anything
+  // before the host took it (it does so before its next call).
+  while (!stopped_ && !actions_.image) {
+    if (!in_flight_ && !deferred_.empty()) feed_deferred();
+    if (in_flight_ || !raw_->has_ready()) break;
+    if (!start_round()) break;
+  }
+  if (!stopped_ && raw_) {
+    check_transfer(now_);
+    update_read_barrier();
+  }
+}
+
+void NodeCore::feed_deferred() {
+  Deferred in;
+  std::swap(in, deferred_);
+  for (const raft::Message& m : in.messages) raw_->step(m);
+  for (raft::NodeId peer : in.unreachable) raw_->report_unreachable(peer);
+  for (raft::NodeId peer : in.down) raw_->report_leader_down(peer);
+  for (auto [peer, ok] : in.snapshot_reports) raw_->report_snapshot(peer, ok);
+  for (; in.ticks > 0; --in.ticks) do_tick(in.last_now);
+  do_propose(in.writes, in.last_now);
+  for (auto& [reads, now] : in.reads) do_read(std::move(reads), now);
+  for (Transfer& t : in.transfers) do_transfer(std::move(t));
+  for (const raft::ConfChange& cc : in.conf_changes) {
+    if (raft::Error e = raw_->propose_conf_change(cc); e != raft::Error::kOk) {
+      logger_.warn("membership change not proposed: {}", raft::to_string(e));
+    }
+  }
+}
+
+bool NodeCore::start_round() {
+  raft::Ready rd = raw_->ready();
+  if (rd.soft_state && rd.soft_state->lead != leader_) {
+    on_leader_change(leader_, rd.soft_state->lead);
+  }
+  for (raft::Message& m : rd.messages) actions_.messages.push_back(std::move(m));
+  rd.messages.clear();
+  if (faulty(options_, NodeFault::kAckBeforeDurable)) {
+    for (raft::Message& m : rd.messages_after_persist) actions_.messages.push_back(std::move(m));
+    rd.messages_after_persist.clear();
+  }
+  if (faulty(options_, NodeFault::kApplyBeforeCommit)) apply(rd.entries);
+  // Committed entries are durable on a majority already, so they are applied (and their
+  // clients answered) before this member's own write, not a whole sync later. The leader's are
+  // durable here too: it counts itself toward commit only once its write completed. A snapshot
+  // must be installed before anything after it is applied.
+  applied_early_ = !rd.snapshot;
+  if (applied_early_) apply_ready(rd);
+
+  const bool needs_sync = rd.must_sync || rd.snapshot || !rd.entries.empty();
+  if (needs_sync || rd.hard_state) {
+    // A commit-only change is written but not synced: losing it in a crash costs nothing.
+    if (auto written = storage_.write(rd.entries, rd.hard_state, rd.snapshot); !written) {
+      fatal(written.error().message);
+      return false;
+    }
+  }
+  in_flight_ = std::move(rd);
+  if (!needs_sync) {
+    finish_round();
+    return true;
+  }
+  ++round_;
+  actions_.sync_round = round_;
+  if (faulty(options_, NodeFault::kLeaderCountsBeforeDurable) &&
+      raw_->raft().role() == raft::Role::kLeader && !in_flight_->snapshot) {
+    // Acknowledged now, before the sync; finish_round() then only sends and applies.
+    raw_->advance();
+    acknowledged_early_ = true;
+  }
+  return false;
+}
+
+void NodeCore::finish_round() {
+  raft::Ready rd = std::move(*in_flight_);
+  in_flight_.reset();
+  const bool acknowledged_early = std::exchange(acknowledged_early_, false);
+  if (rd.snapshot) {
+    if (auto restored = machine_.restore(rd.snapshot->data); !restored) {
+      return fatal(fmt::format("cannot install the leader's snapshot at index {}: {}",
+                               rd.snapshot->metadata.index, restored.error()));
+    }
+    conf_state_ = rd.snapshot->metadata.conf_state;
+    snapshot_index_ = applied_ = rd.snapshot->metadata.index;
+    image_wanted_.reset();  // An image of the state just replaced would claim the wrong state.
+    for (NodeObserver* o : observers_) o->on_snapshot_installed(snapshot_index_);
+    logger_.info("installed snapshot at index {} (term {}) from the leader",
+                 rd.snapshot->metadata.index, rd.snapshot->metadata.term);
+  }
+  for (raft::Message& m : rd.messages_after_persist) actions_.messages.push_back(std::move(m));
+  if (!applied_early_) apply_ready(rd);
+  if (!acknowledged_early) raw_->advance();
+  if (storage_.failure()) return fatal(storage_.failure()->message);
+  maybe_request_image();
+}
+
+void NodeCore::apply_ready(const raft::Ready& rd) {
+  apply(rd.committed_entries);
+  if (rd.snapshot || !rd.committed_entries.empty()) {
+    for (NodeObserver* o : observers_) o->on_applied(applied_, machine_.revision());
+  }
+  for (const raft::ReadState& rs : rd.read_states) {
+    auto it = reads_.find(std::strtoull(rs.context.c_str(), nullptr, 10));
+    if (it != reads_.end()) it->second.index = rs.index;
+  }
+  answer_reads();
+}
+
+void NodeCore::apply(const std::vector<raft::Entry>& entries) {
+  for (const raft::Entry& e : entries) {
+    if (e.index <= applied_) continue;
+    applied_ = e.index;
+    for (NodeObserver* o : observers_) o->on_entry(e);
+    if (e.type == raft::EntryType::kConfChange) {
+      auto cc = raft::decode_conf_change(e.data);
+      if (!cc) {
+        logger_.error("committed membership change at index {} cannot be decoded", e.index);
+        continue;
+      }
+      conf_state_ = raw_->apply_conf_change(*cc);
+      continue;
+    }
+    if (e.data.empty()) continue;  // A new leader's no-op.
+    regentpb::InternalRequest request;
+    if (!request.ParseFromString(e.data)) {
+      // Every member fails to decode the same bytes, so skipping keeps them equal; but it means
+      // a bug or a corrupted proposal, so it is loud.
+      logger_.error("committed entry at index {} is not a request; skipped", e.index);
+      continue;
+    }
+    WriteResult result = machine_.apply(request);
+    if (request.has_publish() && request.publish().id() == options_.id) published_ = true;
+    if (request.header().member() != options_.id) continue;
+    auto node = waiters_.extract(request.header().id());
+    if (node.empty()) continue;  // Timed out already, or proposed by an earlier incarnation.
+    actions_.answers.push_back(
+        [done = std::move(node.mapped().done), answer = to_answer(std::move(result))]() mutable {
+          done(std::move(answer));
+        });
+  }
+}
+
+void NodeCore::answer_reads() {
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    const bool known = it->second.index != 0;
+    const bool applied = it->second.index <= applied_;
+    if (!known || (!applied && !faulty(options_, NodeFault::kReadBeforeApplied))) {
+      ++it;
+      continue;
+    }
+    for (Done& d : it->second.done) actions_.answers.push_back([d = std::move(d)] { d({}); });
+    it = reads_.erase(it);
+  }
+}
+
+// --- Inputs ---------------------------------------------------------------------------------
+
+void NodeCore::do_tick(Time now) {
+  raw_->tick();
+  expire(now);
+  maybe_publish(now);
+  for (NodeObserver* o : observers_) o->on_tick(now);
+}
+
+void NodeCore::do_propose(std::vector<std::pair<regentpb::InternalRequest, WriteDone>>& writes,
+                          Time now) {
+  if (writes.empty()) return;
+  const raft::Index committed = raw_->raft().log().committed();
+  if (committed > applied_ + options_.max_apply_lag) {
+    for (auto& [request, done] : writes) {
+      actions_.answers.push_back([d = std::move(done)] { d(unexpected(too_many_requests())); });
+    }
+    return;
+  }
+  std::vector<std::string> data;
+  std::vector<uint64_t> ids;
+  data.reserve(writes.size());
+  ids.reserve(writes.size());
+  for (auto& [request, done] : writes) {
+    const uint64_t id = next_id();
+    request.mutable_header()->set_id(id);
+    request.mutable_header()->set_member(options_.id);
+    data.push_back(request.SerializeAsString());
+    ids.push_back(id);
+    waiters_.emplace(id, Waiter{std::move(done), now + options_.request_timeout});
+  }
+  const raft::Error e = raw_->propose_batch(std::move(data));
+  if (e == raft::Error::kOk) return;
+  const Failure f = from_raft(e);
+  for (uint64_t id : ids) {
+    auto node = waiters_.extract(id);
+    actions_.answers.push_back([d = std::move(node.mapped().done), f] { d(unexpected(f)); });
+  }
+}
+
+void NodeCore::do_read(std::vector<Done> reads, Time now) {
+  const uint64_t context = next_id();
+  const raft::Error e = raw_->read_index(std::to_string(context));
+  if (e != raft::Error::kOk) {
+    const Failure f = from_raft(e);
+    for (Done& d : reads) actions_.answers.push_back([d = std::move(d), f] { d(unexpected(f)); });
+    return;
+  }
+  reads_.emplace(context, ReadBatch{std::move(reads), now + options_.request_timeout, 0});
+}
+
+void NodeCore::do_transfer(Transfer t) {
+  auto refuse = [&](Failure f) {
+    actions_.answers.push_back([d = std::move(t.done), f] { d(unexpected(f)); });
+  };
+  if (transfer_) {
+    return refuse(Failure{StatusCode::FAILED_PRECONDITION,
+                          "etcdserver: a leader transfer is already in progress"});
+  }
+  if (raw_->raft().role() != raft::Role::kLeader) return refuse(not_leader());
+  if (t.target == raft::kNone) t.target = best_transferee();
+  if (t.target == options_.id) {
+    actions_.answers.push_back([d = std::move(t.done)] { d({}); });
+    return;
+  }
+  if (t.target == raft::kNone || !conf_state_.voters.contains(t.target)) {
+    return refuse(bad_transferee());
+  }
+  logger_.info("transferring leadership to {:x}", t.target);
+  if (raft::Error e = raw_->transfer_leader(t.target); e != raft::Error::kOk) {
+    return refuse(from_raft(e));
+  }
+  transfer_ = std::move(t);
+}
+
+void NodeCore::check_transfer(Time now) {
+  if (!transfer_) return;
+  if (leader_ == transfer_->target) {
+    logger_.info("transferred leadership to {:x}", transfer_->target);
+    actions_.answers.push_back([d = std::move(transfer_->done)] { d({}); });
+    transfer_.reset();
+    return;
+  }
+  if (now >= transfer_->deadline) {
+    actions_.answers.push_back(
+        [d = std::move(transfer_->done)] { d(unexpected(transfer_timeout())); });
+    transfer_.reset();
+  }
+}
+
+raft::NodeId NodeCore::best_transferee() const {
+  // The follower with the longest log among those heard from lately: one that stopped or was
+  // cut off could not take over, however long its log.
+  raft::NodeId best = raft::kNone;
+  std::pair<bool, raft::Index> best_rank{false, 0};
+  for (const auto& [id, progress] : raw_->raft().tracker().progress) {
+    if (id == options_.id || !conf_state_.voters.contains(id)) continue;
+    const std::pair<bool, raft::Index> rank{progress.recent_active, progress.match};
+    if (best == raft::kNone || rank > best_rank) {
+      best = id;
+      best_rank = rank;
+    }
+  }
+  return best;
+}
+
+void NodeCore::maybe_request_image() {
+  if (options_.snapshot_count == 0 || image_wanted_) return;
+  if (applied_ < snapshot_index_ + options_.snapshot_count) return;
+  if (applied_ > storage_.last_index()) return;  // Not all of it in this member's log yet.
+  image_wanted_.emplace(applied_, conf_state_);
+  actions_.image = NodeActions::Image{applied_};
+}
+
+void NodeCore::maybe_publish(Time now) {
+  if (!options_.publish || published_ || leader_ == raft::kNone || now < next_publish_) return;
+  next_publish_ = now + options_.request_timeout;
+  regentpb::InternalRequest request;
+  *request.mutable_publish() = *options_.publish;
+  std::vector<std::pair<regentpb::InternalRequest, WriteDone>> one;
+  one.emplace_back(std::move(request), [](Expected<WriteResponse, Failure>) {});
+  do_propose(one, now);
+}
+
+void NodeCore::on_leader_change(raft::NodeId old_leader, raft::NodeId new_leader) {
+  leader_ = new_leader;
+  for (NodeObserver* o : observers_) {
+    o->on_leader(new_leader, new_leader == options_.id, raw_->raft().term());
+  }
+  if (new_leader == raft::kNone) {
+    logger_.info("lost leader {:x} at term {}", old_leader, raw_->raft().term());
+  } else {
+    logger_.info("leader is {:x} at term {}", new_leader, raw_->raft().term());
+  }
+  if (new_leader != raft::kNone) awaiting_leader_after_torn_tail_ = false;
+  if (old_leader == raft::kNone) return;
+  // Writes and reads in flight went through the old leader: they may never be answered by the
+  // new one, so their clients hear now instead of after the request timeout. A write may still
+  // commit; like a timeout, "leader changed" promises nothing either way.
+  fail_waiting(leader_changed());
+}
+
+void NodeCore::expire(Time now) {
+  while (!waiters_.empty() && waiters_.begin()->second.deadline <= now) {
+    auto node = waiters_.extract(waiters_.begin());
+    actions_.answers.push_back(
+        [d = std::move(node.mapped().done)] { d(unexpected(request_timeout())); });
+  }
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    if (it->second.deadline > now) {
+      ++it;
+      continue;
+    }
+    for (Done& d : it->second.done) {
+      actions_.answers.push_back([d = std::move(d)] { d(unexpected(request_timeout())); });
+    }
+    it = reads_.erase(it);
+  }
+}
+
+void NodeCore::fail_waiting(const Failure& f) {
+  for (auto& [id, w] : waiters_) {
+    actions_.answers.push_back([d = std::move(w.done), f] { d(unexpected(f)); });
+  }
+  waiters_.clear();
+  for (auto& [context, batch] : reads_) {
+    for (Done& d : batch.done)
+      actions_.answers.push_back([d = std::move(d), f] { d(unexpected(f)); });
+  }
+  reads_.clear();
+}
+
+void NodeCore::fatal(std::string message) {
+  logger_.error("{}", message);
+  if (!actions_.fatal) actions_.fatal = std::move(message);
+  stopped_ = true;
+}
+
+// --- Status ---------------------------------------------------------------------------------
+
+void NodeCore::update_read_barrier() {
+  const raft::Raft& r = raw_->raft();
+  // Reads stay refused past the core's catch-up until the store has applied that far too.
+  read_barrier_ = std::max(read_barrier_, r.catching_up_to());
+  if (r.catching_up_to() == 0 && applied_ >= read_barrier_) read_barrier_ = 0;
+  // The leader's message that set lead() was stepped before this: a loss it revealed is in
+  // read_barrier_ already, so the two refusals hand over with no gap.
+  if (r.lead() != raft::kNone) awaiting_leader_after_torn_tail_ = false;
+}
+
+std::optional<Failure> NodeCore::read_refusal() const {
+  if (awaiting_leader_after_torn_tail_) return awaiting_leader_after_torn_tail();
+  if (read_barrier_ == 0) return std::nullopt;
+  return catching_up(raw_->raft().log().last_index(), read_barrier_);
+}
+
+NodeStatus NodeCore::status() const {
+  const raft::Raft& r = raw_->raft();
+  NodeStatus s;
+  s.id = options_.id;
+  s.leader = r.lead();
+  s.term = r.term();
+  s.last_index = r.log().last_index();
+  s.commit = r.log().committed();
+  s.applied = applied_;
+  s.is_leader = r.role() == raft::Role::kLeader;
+  if (storage_.failure()) s.errors.push_back(storage_.failure()->message);
+  if (auto refused = read_refusal()) s.errors.push_back(refused->message);
+  return s;
+}
+
+void NodeCore::check_invariants() const {
+  const raft::Raft& r = raw_->raft();
+  r.check_invariants();
+  REGENT_ASSERT(applied_ <= r.log().committed(), "node {:x}: applied {} > commit {}", options_.id,
+                applied_, r.log().committed());
+  REGENT_ASSERT(image_wanted_.has_value() || !actions_.image,
+                "node {:x}: an image asked for and forgotten", options_.id);
+  if (!in_flight_ && !stopped_) {
+    const raft::HardState durable = storage_.initial_state().first;
+    REGENT_ASSERT(durable.term == r.term() && durable.vote == r.hard_state().vote,
+                  "node {:x}: storage holds term {} vote {:x}, the core term {} vote {:x}",
+                  options_.id, durable.term, durable.vote, r.term(), r.hard_state().vote);
+  }
+}
+
+}  // namespace regent::server

@@ -1,0 +1,292 @@
+// The node core: everything a member does with its consensus core's output (persist, send,
+// apply, answer, snapshot), as one deterministic component with no threads and no clock of its
+// own. regentd runs it on its threads (server/raft_node.h); the simulator runs the very same
+// component with the real storage over a simulated disk, the real state machine and observers,
+// and delivers the completions in whatever order its seed picks (sim/world.h).
+//
+// Events in: a client's write, read or leadership transfer; peer messages and the transport's
+// reports; tick(now) (time is only ever told); synced(round) (the host made a round's writes
+// durable); image_taken(...) (a snapshot image the core asked for). Events only feed the Raft
+// core; take_actions() then runs the rounds they made ready (so inputs given together share one
+// round: one write, one sync) and returns what the host must do: messages to send, a round whose
+// writes to make durable, answers to run (outside the core: they may block on a client), an
+// image to take.
+//
+// A round: the core takes the Raft core's Ready, hands out the messages that need nothing
+// durable (the leader's appends go out while it writes: Raft thesis §10.2.1), applies what is
+// committed unless a snapshot comes first (committed means durable on a majority already),
+// writes entries, hard state and snapshot to storage's cache, and asks the host to sync. When
+// the host reports the round synced, the core installs the snapshot, hands out the messages that
+// promise durability (votes, append acknowledgements), applies what waited behind the snapshot
+// and acknowledges the round to the Raft core, which is when a leader counts its own write.
+// Inputs arriving while a round is in flight wait for it (the Raft core takes none between its
+// Ready and the acknowledgement).
+//
+// Invariants (check_invariants(): after every event in the simulator, in every build):
+//  - At most one round is in flight; no message that promises durability leaves before the host
+//    reported its round synced, and the leader counts its own entries only then.
+//  - applied <= commit; the state machine has applied exactly the entries up to applied().
+//  - The term and vote storage holds durably equal the Raft core's once no round is in flight.
+//  - Every waiting client is answered exactly once: by its entry, its read, an error, a timeout,
+//    or the failure stop() is given. A client is answered for an entry only with what applying it
+//    gave, and a read only once applied >= its read index.
+//  - At most one snapshot image is outstanding, taken at the index it claims.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/expected.h"
+#include "common/logger.h"
+#include "raft/raw_node.h"
+#include "regentpb/request.pb.h"
+#include "server/node/failure.h"
+#include "server/node/fault_points.h"
+#include "server/node/state_machine.h"
+#include "storage/disk_storage.h"
+
+namespace regent::server {
+
+// Time as the host tells it; the core never reads a clock.
+using Clock = std::chrono::steady_clock;
+using Time = Clock::time_point;
+
+struct NodeOptions {
+  raft::NodeId id = raft::kNone;
+  std::chrono::milliseconds tick{100};  // --heartbeat-interval: one tick, one heartbeat.
+  int election_ticks = 10;              // --election-timeout / --heartbeat-interval.
+  uint64_t snapshot_count = 10000;      // Applied entries between two snapshots.
+  std::chrono::milliseconds request_timeout{5000};
+  size_t max_pending_requests = 20000;  // Waiting writes and reads; beyond: too many requests.
+  // Committed entries not yet applied beyond which writes are refused (etcd's 5000).
+  uint64_t max_apply_lag = 5000;
+  std::optional<regentpb::Member> publish;  // This member's client URLs, published once.
+  // A follower whose leader's process is seen gone (its peer connection broke and reconnecting
+  // is refused) campaigns at once instead of after an election timeout; raft::Config has why
+  // this is safe.
+  bool campaign_on_leader_down = true;
+  // The host knows this member lost log entries it may have acknowledged (raft::Config has the
+  // rule): it votes again only once caught up from a leader. 0: no loss known.
+  raft::Index lost_entries_up_to = 0;
+  // Determinism: the Raft core's election jitter, and the first request id (ids must never
+  // repeat across restarts: an entry proposed by an earlier incarnation and applied after a
+  // restart must not match a new client; regentd starts them from the wall clock).
+  uint64_t seed = 0;
+  uint64_t first_request_id = 0;
+  // Raft's message size limit (0: the core's default).
+  uint64_t max_msg_bytes = 0;
+  // The Raft core's pre-vote and check-quorum (on in every real member; the simulator varies them).
+  bool pre_vote = true;
+  bool check_quorum = true;
+  // Test builds only (fault_points.h): an ordering deliberately broken, to prove it is caught.
+  NodeFault fault = NodeFault::kNone;
+};
+
+// What Maintenance.Status and response headers show.
+struct NodeStatus {
+  raft::NodeId id = raft::kNone;
+  raft::NodeId leader = raft::kNone;
+  raft::Term term = 0;
+  raft::Index last_index = 0;
+  raft::Index commit = 0;
+  raft::Index applied = 0;
+  bool is_leader = false;
+  std::vector<std::string> errors;
+};
+
+// Code that must follow what the member applies (the watch hub, the lessor, election queues),
+// called from within the core's events: it must not block, and may call the host's propose() /
+// read_index() entry points (those only enqueue).
+class NodeObserver {
+ public:
+  virtual ~NodeObserver() = default;
+  // Once per tick of the host's clock (--heartbeat-interval).
+  virtual void on_tick(Time /*now*/) {}
+  // After committed entries were applied (or a snapshot installed); `revision` is the store's.
+  virtual void on_applied(raft::Index /*applied*/, int64_t /*revision*/) {}
+  // The leader this member knows changed; kNone: none known. `is_self`: this member leads.
+  virtual void on_leader(raft::NodeId /*leader*/, bool /*is_self*/, raft::Term /*term*/) {}
+  // Each committed entry as it is applied (the simulator's checkers record them).
+  virtual void on_entry(const raft::Entry& /*entry*/) {}
+  // A leader's snapshot replaced the state machine (before on_applied reports it).
+  virtual void on_snapshot_installed(raft::Index /*index*/) {}
+};
+
+using WriteDone = std::function<void(Expected<WriteResponse, Failure>)>;
+using Done = std::function<void(Expected<void, Failure>)>;
+using Answer = std::function<void()>;
+
+// What the host must do after an event.
+struct NodeActions {
+  std::vector<raft::Message> messages;
+  // Run in order, outside the core (answers reach clients; they may block).
+  std::vector<Answer> answers;
+  // Make storage's writes durable (storage.sync()), then call synced(round).
+  std::optional<uint64_t> sync_round;
+  // Take the state machine's image at `index` before the next event (it has applied exactly that
+  // far), then hand it back with image_taken(), at any later time.
+  struct Image {
+    raft::Index index = 0;
+  };
+  std::optional<Image> image;
+  // Storage failed: the member must stop (storage/ explains why it cannot retry).
+  std::optional<std::string> fatal;
+
+  bool empty() const {
+    return messages.empty() && answers.empty() && !sync_round && !image && !fatal;
+  }
+};
+
+class NodeCore {
+ public:
+  NodeCore(const NodeOptions& options, storage::DiskStorage& storage, StateMachine& machine,
+           Logger& logger);
+
+  // Restores the state machine from storage's snapshot and creates the Raft core.
+  Expected<void, std::string> start();
+
+  // Observers are called in the order added; add before start().
+  void add_observer(NodeObserver& observer) { observers_.push_back(&observer); }
+
+  // --- Events. They leave work for take_actions().
+  void propose(regentpb::InternalRequest request, WriteDone done, Time now);
+  // Several writes that arrived together: one proposal batch, one append, one sync.
+  void propose_batch(std::vector<std::pair<regentpb::InternalRequest, WriteDone>> writes, Time now);
+  // Completes once this member applied everything committed when the read was asked; the reads
+  // given together share one confirmation round.
+  void read_index(std::vector<Done> reads, Time now);
+  // target kNone: the most up-to-date follower. Completes when the target leads.
+  void transfer_leadership(raft::NodeId target, Done done, Time now);
+  // A membership change (issue 15 gives it an API); kOk when proposed or held for the next round.
+  raft::Error propose_conf_change(const raft::ConfChange& cc);
+  void step(std::vector<raft::Message> messages);
+  void report_unreachable(raft::NodeId peer);
+  void report_peer_down(raft::NodeId peer);
+  void report_snapshot(raft::NodeId peer, bool delivered);
+  void tick(Time now);
+  void synced(uint64_t round);
+  void image_taken(raft::Index index, std::string image);
+  // Answers every waiting client with `why`; the core takes no events afterwards.
+  void stop(const Failure& why);
+
+  // Runs the rounds the events made ready (until one waits for its sync) and hands out what the
+  // host must do. Call it after each event, or after a batch of them.
+  NodeActions take_actions();
+
+  // --- Queries (the host's thread).
+  NodeStatus status() const;
+  // Set while this member must serve no reads (failure.h: catching_up, awaiting a leader after a
+  // torn tail).
+  std::optional<Failure> read_refusal() const;
+  raft::Index applied() const { return applied_; }
+  raft::Index snapshot_index() const { return snapshot_index_; }
+  bool round_in_flight() const { return in_flight_.has_value(); }
+  bool stopped() const { return stopped_; }
+  const raft::Raft& raft() const { return raw_->raft(); }
+  const NodeOptions& options() const { return options_; }
+  // Throws (REGENT_ASSERT) on a broken invariant (the list at the top of this file).
+  void check_invariants() const;
+
+ private:
+  struct Waiter {
+    WriteDone done;
+    Time deadline;
+  };
+  struct ReadBatch {
+    std::vector<Done> done;
+    Time deadline;
+    raft::Index index = 0;  // Set once the read index is known.
+  };
+  struct Transfer {
+    raft::NodeId target = raft::kNone;
+    Done done;
+    Time deadline;
+  };
+  // Inputs that arrived while a round was in flight, fed to the Raft core once it is acknowledged.
+  struct Deferred {
+    std::vector<raft::Message> messages;
+    std::vector<raft::NodeId> unreachable;
+    std::vector<raft::NodeId> down;
+    std::vector<std::pair<raft::NodeId, bool>> snapshot_reports;
+    std::vector<std::pair<regentpb::InternalRequest, WriteDone>> writes;
+    std::vector<std::pair<std::vector<Done>, Time>> reads;
+    std::vector<Transfer> transfers;
+    std::vector<raft::ConfChange> conf_changes;
+    int ticks = 0;
+    Time last_now{};
+    bool empty() const {
+      return messages.empty() && unreachable.empty() && down.empty() && snapshot_reports.empty() &&
+             writes.empty() && reads.empty() && transfers.empty() && conf_changes.empty() &&
+             ticks == 0;
+    }
+  };
+
+  // Feeds what was deferred, then runs rounds until one waits for its sync or none is ready.
+  void drive();
+  void feed_deferred();
+  void do_tick(Time now);
+  void do_propose(std::vector<std::pair<regentpb::InternalRequest, WriteDone>>& writes, Time now);
+  void do_read(std::vector<Done> reads, Time now);
+  void do_transfer(Transfer t);
+  // Starts a round; false when it waits for its sync.
+  bool start_round();
+  void finish_round();
+  void apply_ready(const raft::Ready& rd);
+  void apply(const std::vector<raft::Entry>& entries);
+  void answer_reads();
+  void maybe_request_image();
+  void maybe_publish(Time now);
+  void on_leader_change(raft::NodeId old_leader, raft::NodeId new_leader);
+  void expire(Time now);
+  void check_transfer(Time now);
+  // Writes and reads waiting (not a leadership transfer: it outlives a change of leader).
+  void fail_waiting(const Failure& f);
+  void fatal(std::string message);
+  void update_read_barrier();
+  raft::NodeId best_transferee() const;
+  uint64_t next_id() { return ++last_id_; }
+
+  NodeOptions options_;
+  storage::DiskStorage& storage_;
+  StateMachine& machine_;
+  Logger& logger_;
+  std::unique_ptr<raft::RawNode> raw_;
+  std::vector<NodeObserver*> observers_;
+
+  std::map<uint64_t, Waiter> waiters_;   // By request id; ids grow with time, so by deadline.
+  std::map<uint64_t, ReadBatch> reads_;  // By read context.
+  std::optional<Transfer> transfer_;
+  raft::ConfState conf_state_;
+  raft::Index snapshot_index_ = 0;
+  raft::Index applied_ = 0;
+  raft::NodeId leader_ = raft::kNone;
+  bool published_ = false;
+  Time next_publish_{};
+  Time now_{};  // As last told.
+  uint64_t last_id_ = 0;
+
+  // The round written and waiting for its sync: the rest of its Ready.
+  std::optional<raft::Ready> in_flight_;
+  uint64_t round_ = 0;
+  bool applied_early_ = false;
+  bool acknowledged_early_ = false;  // kLeaderCountsBeforeDurable only.
+  Deferred deferred_;
+  // The image asked for and not yet taken, with the configuration at its index.
+  std::optional<std::pair<raft::Index, raft::ConfState>> image_wanted_;
+  // Non-zero while this member lost entries and has not applied up to here.
+  raft::Index read_barrier_ = 0;
+  // Recovery cut a torn tail: the entries cut may have been synced and acknowledged (a zeroed
+  // sector at the true tail reads like a torn write), which only a leader's commit can show.
+  // Reads wait for the first word from a leader.
+  bool awaiting_leader_after_torn_tail_ = false;
+  bool stopped_ = false;
+  NodeActions actions_;
+};
+
+}  // namespace regent::server
