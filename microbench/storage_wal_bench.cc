@@ -40,10 +40,7 @@
 #include "raft/types.h"
 #include "storage/disk_storage.h"
 #include "storage/posix_fs.h"
-
-#ifndef REGENT_BENCH_DEFAULT_DIR
-#define REGENT_BENCH_DEFAULT_DIR "bench-data"
-#endif
+#include "storage_bench_dir.h"
 
 namespace regent::storage {
 namespace {
@@ -53,54 +50,6 @@ constexpr uint64_t kRawFileBytes = 64ull << 20;  // Wraps around after 262,144 w
 constexpr double kMinSeconds = 2.0;              // Per benchmark run; the whole program < 1 min.
 
 using Clock = std::chrono::steady_clock;
-
-std::string bench_root() {
-  const char* dir = std::getenv("REGENT_BENCH_DIR");
-  return dir != nullptr && *dir != '\0' ? dir : REGENT_BENCH_DEFAULT_DIR;
-}
-
-// The mount holding path, from /proc/self/mounts: "/dev/vda on / (ext4)".
-std::string describe_mount(const std::string& path) {
-  std::error_code ec;
-  const std::string real = std::filesystem::weakly_canonical(path, ec).string();
-  std::ifstream mounts("/proc/self/mounts");
-  std::string line, best_point, best;
-  while (std::getline(mounts, line)) {
-    std::istringstream fields(line);
-    std::string source, point, type;
-    fields >> source >> point >> type;
-    const bool inside = real.compare(0, point.size(), point) == 0 &&
-                        (point == "/" || real.size() == point.size() || real[point.size()] == '/');
-    if (inside && point.size() >= best_point.size()) {
-      best_point = point;
-      best = source + " on " + point + " (" + type + ")";
-    }
-  }
-  return best.empty() ? "unknown file system" : best;
-}
-
-// A fresh, empty directory under the root for one benchmark run, removed afterwards.
-class ScratchDir {
- public:
-  explicit ScratchDir(const char* what) {
-    static std::atomic<int> next{0};
-    path_ =
-        bench_root() + "/" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(next++);
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Save latencies of one run, in nanoseconds.
 class Latencies {

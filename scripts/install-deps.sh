@@ -2,7 +2,18 @@
 # Installs the Debian 12 packages Regent needs to build and test. Idempotent and quick when
 # everything is present (it only asks dpkg), so `make build` runs it every time: a fresh machine
 # or CI box gets what it needs, and nobody has to remember a manual install step.
+#
+#   scripts/install-deps.sh            what building and testing need (make deps, make build)
+#   scripts/install-deps.sh GROUP...   only the named optional groups, below
+#
+# Optional groups are large and needed by one tool only, so the script that builds that tool asks
+# for them when they are missing, and `make build` does not pull them in for everyone:
+#   go   Go and etcd's own Go client with its dependencies, as sources for GOPATH mode (about 150
+#        packages): tools/clientv3-load, built by scripts/build-clientv3-load for its e2e test and
+#        for scripts/bench-vs-etcd.
 set -euo pipefail
+
+go_group=(golang-go golang-etcd-server-dev)
 
 packages=(
   g++ make cmake ninja-build ccache pkg-config git  # toolchain
@@ -14,6 +25,15 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the gRPC API
   etcd-client python3-etcd3                          # end-to-end tests: etcdctl, python etcd3
 )
+if (( $# > 0 )); then
+  packages=()
+  for group in "$@"; do
+    case "$group" in
+      go) packages+=("${go_group[@]}") ;;
+      *) echo "install-deps: unknown group '$group' (known: go)" >&2; exit 2 ;;
+    esac
+  done
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -70,7 +70,7 @@ std::string encode_entry(const raft::Entry& e) {
   return out;
 }
 
-std::optional<raft::Entry> decode_entry(std::string_view bytes) {
+std::optional<EntryHead> decode_entry_head(std::string_view bytes) {
   ByteReader r(bytes);
   auto index = r.varint();
   auto term = r.varint();
@@ -79,12 +79,19 @@ std::optional<raft::Entry> decode_entry(std::string_view bytes) {
       *index == 0 || *index > raft::kMaxIndex) {
     return std::nullopt;
   }
-  raft::Entry e;
-  e.index = *index;
-  e.term = *term;
-  e.type = static_cast<raft::EntryType>(*type);
-  e.data = std::string(*r.bytes(r.remaining()));
-  return e;
+  EntryHead head;
+  head.entry.index = *index;
+  head.entry.term = *term;
+  head.entry.type = static_cast<raft::EntryType>(*type);
+  head.data = *r.bytes(r.remaining());
+  return head;
+}
+
+std::optional<raft::Entry> decode_entry(std::string_view bytes) {
+  auto head = decode_entry_head(bytes);
+  if (!head) return std::nullopt;
+  head->entry.data = std::string(head->data);
+  return std::move(head->entry);
 }
 
 std::optional<raft::Index> peek_entry_index(std::string_view bytes) {

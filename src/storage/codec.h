@@ -38,6 +38,13 @@ std::optional<SegmentHeader> decode_segment_header(std::string_view bytes);
 std::string encode_entry(const raft::Entry& e);
 void encode_entry_to(std::string& out, const raft::Entry& e);
 std::optional<raft::Entry> decode_entry(std::string_view bytes);
+// An entry's index, term and type, with its data left in the record (a view into bytes): for a
+// reader that needs the data of some entries only. Fails exactly when decode_entry fails.
+struct EntryHead {
+  raft::Entry entry;  // data empty.
+  std::string_view data;
+};
+std::optional<EntryHead> decode_entry_head(std::string_view bytes);
 // The index alone, without copying the data.
 std::optional<raft::Index> peek_entry_index(std::string_view bytes);
 

@@ -119,7 +119,7 @@ Expected<void, Failure> DiskStorage::recover() {
   // log with nothing: still a fresh member, which the host must bootstrap.
   recovery_.fresh = meta.index == 0 && replayed->entries.empty() && hs.empty();
   if (*snapshot) cache_.apply_snapshot(**snapshot);
-  cache_.append(replayed->entries);
+  cache_.append(std::move(replayed->entries));
   cache_.set_hard_state(hs);
   newest_mark_ = *newest_mark;
   written_hs_ = hs;

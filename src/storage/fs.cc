@@ -15,6 +15,13 @@ std::string IoError::message() const {
   return out;
 }
 
+IoResult<WrittenPart> Fs::read_written_part(const std::string& path) {
+  auto bytes = read_file(path);
+  if (!bytes) return unexpected(bytes.error());
+  const uint64_t size = bytes->size();
+  return WrittenPart{.bytes = std::move(*bytes), .size = size};
+}
+
 IoStatus write_file_atomically(Fs& fs, const std::string& dir, const std::string& name,
                                std::string_view bytes) {
   const std::string path = join_path(dir, name);

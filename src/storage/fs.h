@@ -34,6 +34,14 @@ template <class T>
 using IoResult = Expected<T, IoError>;
 using IoStatus = Expected<void, IoError>;
 
+// The written part of a file: its bytes up to a point after which the whole file is known to
+// read as zeros (never written since it was allocated or extended), so a reader that looks for
+// the end of what was written need not read, nor scan, the rest.
+struct WrittenPart {
+  std::string bytes;  // The file's first bytes.size() bytes.
+  uint64_t size = 0;  // The file's size; bytes [bytes.size(), size) read as zeros.
+};
+
 // An open file. Not thread-safe; the owner serializes calls.
 class File {
  public:
@@ -68,6 +76,9 @@ class Fs {
 
   virtual IoResult<std::unique_ptr<File>> open(const std::string& path, OpenMode mode) = 0;
   virtual IoResult<std::string> read_file(const std::string& path) = 0;
+  // The written part of the file (WrittenPart). This default reads the whole file, so every
+  // byte counts as written; an Fs that knows where a file holds data may read less.
+  virtual IoResult<WrittenPart> read_written_part(const std::string& path);
   // The names (not paths) of the entries of dir, sorted.
   virtual IoResult<std::vector<std::string>> list(const std::string& dir) = 0;
   virtual IoResult<bool> exists(const std::string& path) = 0;

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <string_view>
 #include <utility>
 
@@ -78,6 +79,43 @@ IoResult<uint64_t> file_size(int fd, const std::string& path) {
   if (::fstat(fd, &st) != 0) return errno_error("fstat", path);
   REGENT_ASSERT(st.st_size >= 0, "fstat {}: negative size", path);
   return static_cast<uint64_t>(st.st_size);
+}
+
+// Reads from offset 0 until end of file or `limit` bytes, whichever comes first; `expected` is
+// the size to reserve. pread, so that an lseek() before it does not matter.
+IoResult<std::string> read_up_to(int fd, const std::string& path, uint64_t expected,
+                                 uint64_t limit) {
+  std::string out;
+  out.reserve(std::min(expected, limit));
+  char buf[64 * 1024];
+  // Each round reads at least one byte or ends the loop, so it runs at most `limit` rounds.
+  while (out.size() < limit) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof(buf), limit - out.size()));
+    const ssize_t n = ::pread(fd, buf, want, static_cast<off_t>(out.size()));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("pread", path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+// Where the file's data ends: the first hole if no data follows it, else the size. Holes are
+// the file system's own account (SEEK_HOLE/SEEK_DATA, with unwritten fallocate()d extents and
+// dirty cached pages taken into account), so a hole is never data that was written.
+IoResult<uint64_t> data_end(int fd, const std::string& path, uint64_t size) {
+  const off_t hole = ::lseek(fd, 0, SEEK_HOLE);
+  if (hole < 0) {
+    // EINVAL: the file system knows no SEEK_HOLE; ENXIO: the file is empty.
+    if (errno == EINVAL || errno == ENXIO) return size;
+    return errno_error("lseek SEEK_HOLE", path);
+  }
+  if (static_cast<uint64_t>(hole) >= size) return size;
+  if (::lseek(fd, hole, SEEK_DATA) >= 0) return size;
+  if (errno == ENXIO) return static_cast<uint64_t>(hole);  // No data after the hole.
+  return errno_error("lseek SEEK_DATA", path);
 }
 
 class PosixFile final : public File {
@@ -171,20 +209,21 @@ IoResult<std::string> PosixFs::read_file(const std::string& path) {
   if (fd.get() < 0) return errno_error("open", path);
   auto size = file_size(fd.get(), path);
   if (!size) return unexpected(size.error());
-  std::string out;
-  out.reserve(*size);
   // The size is a hint only: read until end of file, whatever it is by then.
-  char buf[64 * 1024];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_error("read", path);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
+  return read_up_to(fd.get(), path, *size, UINT64_MAX);
+}
+
+IoResult<WrittenPart> PosixFs::read_written_part(const std::string& path) {
+  Fd fd(open_retrying(path, O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return errno_error("open", path);
+  auto size = file_size(fd.get(), path);
+  if (!size) return unexpected(size.error());
+  auto end = data_end(fd.get(), path, *size);
+  if (!end) return unexpected(end.error());
+  auto bytes = read_up_to(fd.get(), path, *end, *end);
+  if (!bytes) return unexpected(bytes.error());
+  // A file that grew while being read (nothing writes a segment during recovery) counts whole.
+  return WrittenPart{.bytes = std::move(*bytes), .size = std::max<uint64_t>(*size, *end)};
 }
 
 IoResult<std::vector<std::string>> PosixFs::list(const std::string& dir) {

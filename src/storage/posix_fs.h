@@ -19,6 +19,11 @@ class PosixFs final : public Fs {
   // kExisting: O_RDWR; kCreate: O_RDWR | O_CREAT | O_TRUNC, mode 0644. Always O_CLOEXEC.
   IoResult<std::unique_ptr<File>> open(const std::string& path, OpenMode mode) override;
   IoResult<std::string> read_file(const std::string& path) override;
+  // Reads up to the first hole after which the file holds no data (lseek SEEK_HOLE, then
+  // SEEK_DATA from there): fallocate()d blocks never written, and sizes extended by ftruncate,
+  // are holes that read as zeros. A file system that tracks no holes reports the whole file as
+  // data, and a file with data after a hole (the later sectors of a torn write) is read whole.
+  IoResult<WrittenPart> read_written_part(const std::string& path) override;
   IoResult<std::vector<std::string>> list(const std::string& dir) override;
   // False only for ENOENT; any other failure of stat() is an error.
   IoResult<bool> exists(const std::string& path) override;

@@ -47,8 +47,12 @@ Expected<Replayed, Failure> replay(const std::vector<WalRecord>& records,
   for (const WalRecord& r : records) {
     switch (r.type) {
       case RecordType::kEntry: {
-        auto e = decode_entry(r.payload);
-        if (!e) return unexpected(corrupt(wal_dir, r, "unreadable entry"));
+        auto head = decode_entry_head(r.payload);
+        if (!head) return unexpected(corrupt(wal_dir, r, "unreadable entry"));
+        raft::Entry* e = &head->entry;
+        // An entry at or before the snapshot is dropped below whatever follows it, and only its
+        // index and term are read until then: its data is not copied.
+        if (e->index > snapshot.index) e->data = std::string(head->data);
         const raft::Index expected_next =
             !log.empty() ? log.back().index + 1 : next_expected.value_or(e->index);
         if (e->index > expected_next) {

@@ -133,13 +133,29 @@ Expected<void, Failure> Wal::record_newest(uint64_t seq) {
   return {};
 }
 
-Expected<void, Failure> Wal::recover_segment(const Segment& segment, bool is_last) {
-  const std::string file = path(segment.name);
+Expected<DecodedSegment, Failure> Wal::read_segment(const std::string& file, bool is_last) {
+  auto written = fs_.read_written_part(file);
+  if (!written) return unexpected(io_failure(written.error()));
+  const bool whole = written->bytes.size() == written->size;
+  buffers_.push_back(std::move(written->bytes));
+  DecodedSegment decoded = decode_segment(buffers_.back(), is_last);
+  // A clean end in the written part is a clean end of the segment: the records are the same,
+  // and the zeros after the part only lengthen the all-zero run that follows them. Anything
+  // else (a torn or corrupt record) is judged on the whole file, so that the torn-tail rules
+  // see exactly the bytes they always saw.
+  if (whole || decoded.end == SegmentEnd::kClean) return decoded;
   auto bytes = fs_.read_file(file);
   if (!bytes) return unexpected(io_failure(bytes.error()));
-  buffers_.push_back(std::move(*bytes));
+  buffers_.back() = std::move(*bytes);
+  return decode_segment(buffers_.back(), is_last);
+}
+
+Expected<void, Failure> Wal::recover_segment(const Segment& segment, bool is_last) {
+  const std::string file = path(segment.name);
+  auto read = read_segment(file, is_last);
+  if (!read) return unexpected(read.error());
+  DecodedSegment& decoded = *read;
   const std::string& buffer = buffers_.back();
-  DecodedSegment decoded = decode_segment(buffer, is_last);
   auto corrupt = [&](uint64_t offset, std::string_view what) {
     return unexpected(
         Failure{FailureKind::kCorrupt, fmt::format("wal: {} is corrupt at offset {}: {}. {}", file,

@@ -100,6 +100,9 @@ class Wal {
   Expected<void, Failure> check_newest_present();
   Expected<void, Failure> record_newest(uint64_t seq);
   Expected<void, Failure> recover_segment(const Segment& segment, bool is_last);
+  // Reads a segment into a new buffer in buffers_ and decodes it: only its written part
+  // (Fs::read_written_part) unless that part does not end cleanly.
+  Expected<DecodedSegment, Failure> read_segment(const std::string& file, bool is_last);
   Expected<void, Failure> cut_torn_tail(const std::string& path, uint64_t offset);
   Expected<void, Failure> roll(const SegmentPreamble& preamble);
   Failure io_failure(const IoError& e) const;

@@ -1,6 +1,7 @@
 #include "raft/log/memory_storage.h"
 
 #include <cstddef>
+#include <iterator>
 #include <span>
 
 #include "common/assert.h"
@@ -80,7 +81,21 @@ std::optional<StorageError> MemoryStorage::compact(Index compact_index) {
 }
 
 void MemoryStorage::append(const std::vector<Entry>& entries) {
-  if (entries.empty()) return;
+  const std::optional<size_t> skip = make_room_for(entries);
+  if (!skip) return;
+  ents_.insert(ents_.end(), entries.begin() + static_cast<ptrdiff_t>(*skip), entries.end());
+}
+
+void MemoryStorage::append(std::vector<Entry>&& entries) {
+  const std::optional<size_t> skip = make_room_for(entries);
+  if (!skip) return;
+  ents_.insert(ents_.end(),
+               std::make_move_iterator(entries.begin() + static_cast<ptrdiff_t>(*skip)),
+               std::make_move_iterator(entries.end()));
+}
+
+std::optional<size_t> MemoryStorage::make_room_for(const std::vector<Entry>& entries) {
+  if (entries.empty()) return std::nullopt;
   for (size_t k = 1; k < entries.size(); ++k) {
     REGENT_ASSERT(entries[k].index == entries[0].index + k,
                   "appended entries are not contiguous: index {} at position {} after {}",
@@ -88,7 +103,7 @@ void MemoryStorage::append(const std::vector<Entry>& entries) {
   }
   Index first = first_index();
   Index last = entries.back().index;
-  if (last < first) return;  // Everything is already compacted.
+  if (last < first) return std::nullopt;  // Everything is already compacted.
 
   // Drop the entries that are already compacted.
   size_t skip = entries.front().index < first ? first - entries.front().index : 0;
@@ -98,7 +113,7 @@ void MemoryStorage::append(const std::vector<Entry>& entries) {
   }
   // A new leader's log wins over the stored tail from `start` on.
   ents_.resize(start - offset());
-  ents_.insert(ents_.end(), entries.begin() + static_cast<ptrdiff_t>(skip), entries.end());
+  return skip;
 }
 
 }  // namespace regent::raft

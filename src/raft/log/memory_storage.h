@@ -43,8 +43,14 @@ class MemoryStorage final : public LogStorage {
   // Entries must be contiguous and must not leave a gap after last_index(). Entries at or before
   // the snapshot are ignored.
   void append(const std::vector<Entry>& entries);
+  // The same, moving the entries in (a recovered log is large: no copy of its data).
+  void append(std::vector<Entry>&& entries);
 
  private:
+  // Checks entries for append() and drops the stored tail they replace; returns how many of
+  // them to skip (already compacted), or nullopt if none is to be stored.
+  std::optional<size_t> make_room_for(const std::vector<Entry>& entries);
+
   Index offset() const { return ents_.front().index; }
 
   HardState hard_state_;

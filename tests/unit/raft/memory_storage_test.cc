@@ -247,6 +247,10 @@ TEST(MemoryStorageTest, Append) {
     MemoryStorage s = storage_3_to_5();
     s.append(c.append);
     EXPECT_EQ(stored(s), c.want);
+    // The moving overload stores the same.
+    MemoryStorage moved = storage_3_to_5();
+    moved.append(std::vector<Entry>(c.append));
+    EXPECT_EQ(stored(moved), c.want);
   }
 }
 

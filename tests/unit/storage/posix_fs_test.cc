@@ -3,6 +3,7 @@
 // with a time bound and killed if it overstays.
 #include "storage/posix_fs.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -120,6 +121,61 @@ TEST_F(PosixFsTest, AllocateGrowsWithZerosAndNeverShrinks) {
   // Writes inside the reserved range do not change the size.
   ASSERT_TRUE(f->write_at(4000, "x"));
   EXPECT_EQ(f->size().value(), 8192u);
+}
+
+// Whether the file system under dir reports holes: a file extended by ftruncate is one hole.
+bool reports_holes(const std::string& file) {
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  const bool holes = ::ftruncate(fd, 1 << 20) == 0 && ::lseek(fd, 0, SEEK_HOLE) == 0;
+  ::close(fd);
+  return holes;
+}
+
+// The written part's promise, on any file system: its bytes are the file's first bytes, and
+// every byte after them is zero.
+void expect_written_part_of(const WrittenPart& part, const std::string& whole) {
+  EXPECT_EQ(part.size, whole.size());
+  ASSERT_LE(part.bytes.size(), whole.size());
+  EXPECT_EQ(part.bytes, whole.substr(0, part.bytes.size()));
+  EXPECT_EQ(whole.find_first_not_of('\0', part.bytes.size()), std::string::npos);
+}
+
+TEST_F(PosixFsTest, TheWrittenPartOfAnAllocatedFileEndsBeforeItsUnwrittenBlocks) {
+  constexpr uint64_t kSize = 1 << 20;
+  auto f = create("a");
+  ASSERT_TRUE(f);
+  ASSERT_TRUE(f->allocate(kSize));
+  ASSERT_TRUE(f->write_at(0, "abc"));
+  auto part = fs_.read_written_part(path("a"));
+  ASSERT_TRUE(part.has_value()) << part.error().message();
+  expect_written_part_of(*part, read("a"));
+  EXPECT_GE(part->bytes.size(), 3u);
+  if (reports_holes(path("probe"))) {
+    EXPECT_LE(part->bytes.size(), 64u << 10) << "read the unwritten blocks too";
+  }
+}
+
+TEST_F(PosixFsTest, AFileWithDataAfterAHoleIsReadWhole) {
+  auto f = create("a");
+  ASSERT_TRUE(f);
+  ASSERT_TRUE(f->allocate(1 << 20));
+  ASSERT_TRUE(f->write_at(0, "ab"));
+  ASSERT_TRUE(f->write_at(512 << 10, "xy"));  // Past a hole: a torn write's later sector.
+  auto part = fs_.read_written_part(path("a"));
+  ASSERT_TRUE(part.has_value()) << part.error().message();
+  EXPECT_EQ(part->bytes, read("a"));
+  EXPECT_EQ(part->size, 1u << 20);
+}
+
+TEST_F(PosixFsTest, AFullyWrittenFileIsItsOwnWrittenPart) {
+  auto f = create("a");
+  ASSERT_TRUE(f);
+  ASSERT_TRUE(f->write_at(0, std::string(10000, 'z')));
+  auto part = fs_.read_written_part(path("a"));
+  ASSERT_TRUE(part.has_value()) << part.error().message();
+  EXPECT_EQ(part->bytes, std::string(10000, 'z'));
+  EXPECT_EQ(part->size, 10000u);
 }
 
 TEST_F(PosixFsTest, TruncateShrinksAndExtendsWithZeros) {
