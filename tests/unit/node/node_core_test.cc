@@ -133,7 +133,9 @@ TEST_F(NodeCoreTest, StopAnswersEveryWaitingClient) {
 TEST(NodeCoreImageTest, AnImageIsTakenAtTheIndexItClaimsBeforeAnythingElseIsApplied) {
   sim::SimFs fs;
   NullLogger logger;
-  auto storage = std::move(*storage::DiskStorage::open(fs, "/data", {}, logger));
+  auto opened = storage::DiskStorage::open(fs, "/data", {}, logger);
+  ASSERT_TRUE(opened.has_value());
+  std::unique_ptr<storage::DiskStorage> storage = std::move(*opened);
   raft::Snapshot boot;
   boot.metadata = {.conf_state = {.voters = {1}}, .index = 1, .term = 1};
   boot.data = StateMachine().image();
@@ -149,27 +151,28 @@ TEST(NodeCoreImageTest, AnImageIsTakenAtTheIndexItClaimsBeforeAnythingElseIsAppl
   std::optional<NodeActions::Image> image;
   for (int i = 0; i < 200 && !image; ++i) {
     if (i % 5 == 0) core.tick(now += milliseconds(100));
-    if (core.status().is_leader)
+    // Several writes at a time, so that more is committed than the image's index when the core
+    // asks for it: it must stop there until the image is taken.
+    for (int w = 0; w < 5 && core.status().is_leader; ++w) {
       core.propose(
           put("k", std::to_string(i)), [](auto) {}, now);
+    }
     NodeActions a = core.take_actions();
     for (Answer& answer : a.answers) answer();
-    if (a.image) image = a.image;
+    if (a.image) {
+      image = a.image;
+      break;  // The host takes it now, before its next call into the core.
+    }
     if (a.sync_round) {
       ASSERT_TRUE(storage->sync().has_value());
       core.synced(*a.sync_round);
     }
   }
   ASSERT_TRUE(image.has_value()) << "no image asked for after snapshot_count entries";
-  EXPECT_EQ(image->index, core.applied()) << "the store is not at the image's index";
-  const int64_t revision = machine.revision();
-  core.propose(
-      put("later", "x"), [](auto) {}, now);
-  NodeActions a = core.take_actions();
-  EXPECT_EQ(machine.revision(), revision) << "applied past the image before it was taken";
+  EXPECT_EQ(image->index, core.applied()) << "applied past the image before it was taken";
+  EXPECT_LT(core.applied(), core.status().commit) << "nothing more was committed: a weak test";
   core.image_taken(image->index, machine.image());
   EXPECT_EQ(core.snapshot_index(), image->index);
-  (void)a;
 }
 
 }  // namespace
