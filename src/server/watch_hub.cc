@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 
 #include "common/assert.h"
 
@@ -189,7 +188,11 @@ void WatchHub::create(Stream& s, const etcdserverpb::WatchCreateRequest& r) {
   }
   etcdserverpb::WatchResponse id_field;
   id_field.set_watch_id(id);
-  Watcher w{.id = id, .key = std::move(key), .range_end = end, .id_field = wire_bytes(id_field)};
+  Watcher w{.id = id,
+            .key = std::move(key),
+            .range_end = end,
+            .id_field = wire_bytes(id_field),
+            .group_id = ++next_group_id_};
   for (int f : r.filters()) {
     if (f == etcdserverpb::WatchCreateRequest::NOPUT) w.filter.no_put = true;
     if (f == etcdserverpb::WatchCreateRequest::NODELETE) w.filter.no_delete = true;
@@ -201,14 +204,13 @@ void WatchHub::create(Stream& s, const etcdserverpb::WatchCreateRequest& r) {
   w.next = r.start_revision() == 0 ? revision + 1 : r.start_revision();
   // With no synced watcher nothing was owed to anyone: the dispatch mark may move up to the
   // store (after a restart the loop may not have dispatched yet).
-  if (synced_ == 0) dispatched_ = std::max(dispatched_, revision);
+  if (synced_group_.empty()) dispatched_ = std::max(dispatched_, revision);
   etcdserverpb::WatchResponse created = response(id, revision);
   created.set_created(true);
   queue(s, created);
   Watcher& placed = s.watchers.emplace(id, std::move(w)).first->second;
   if (placed.next > dispatched_) {
-    placed.synced = true;
-    ++synced_;
+    add_synced(s, placed);
   } else {
     ++s.unsynced;
     ++unsynced_;
@@ -241,7 +243,7 @@ void WatchHub::answer_progress_if_synced(Stream& s) {
 
 void WatchHub::remove_watcher(Stream& s, std::map<int64_t, Watcher>::iterator it) {
   if (it->second.synced) {
-    --synced_;
+    remove_synced(it->second);
   } else {
     --s.unsynced;
     --unsynced_;
@@ -249,12 +251,28 @@ void WatchHub::remove_watcher(Stream& s, std::map<int64_t, Watcher>::iterator it
   s.watchers.erase(it);
 }
 
+void WatchHub::add_synced(Stream& s, Watcher& w) {
+  w.synced = true;
+  synced_group_.add(w.group_id, w.key, w.range_end);
+  synced_refs_.emplace(w.group_id, WatcherRef{.stream = &s, .watcher = &w});
+}
+
+void WatchHub::remove_synced(Watcher& w) {
+  w.next = position(w);  // Invariant 1: from here on `next` alone says it.
+  w.synced = false;
+  synced_group_.remove(w.group_id);
+  synced_refs_.erase(w.group_id);
+}
+
+int64_t WatchHub::position(const Watcher& w) const {
+  return w.synced ? std::max(w.next, dispatched_ + 1) : w.next;
+}
+
 void WatchHub::mark_synced(Stream& s, Watcher& w) {
   REGENT_ASSERT(!w.synced && w.next > dispatched_, "watcher {} cannot be synced", w.id);
-  w.synced = true;
+  add_synced(s, w);
   --s.unsynced;
   --unsynced_;
-  ++synced_;
   if (s.unsynced == 0 && s.behind) {
     s.behind = false;
     logger_.info("watch stream {}: caught up at revision {}", s.id, w.next - 1);
@@ -263,10 +281,9 @@ void WatchHub::mark_synced(Stream& s, Watcher& w) {
 
 void WatchHub::mark_unsynced(Stream& s, Watcher& w, bool slow_client) {
   REGENT_ASSERT(w.synced, "watcher {} is already unsynced", w.id);
-  w.synced = false;
+  remove_synced(w);
   ++s.unsynced;
   ++unsynced_;
-  --synced_;
   if (slow_client && !s.behind) {
     s.behind = true;
     logger_.info(
@@ -444,7 +461,7 @@ void WatchHub::dispatch_to(int64_t revision) {
   {
     std::lock_guard lock(mu_);
     if (stopped_ || revision <= dispatched_) return;
-    if (synced_ == 0) {
+    if (synced_group_.empty()) {
       dispatched_ = revision;
       return;
     }
@@ -492,11 +509,11 @@ void WatchHub::cancel_compacted(int64_t from, int64_t compact_revision) {
     for (auto it = s.watchers.begin(); it != s.watchers.end();) {
       auto next = std::next(it);
       Watcher& w = it->second;
-      if (w.synced && w.next < compact_revision) {
+      if (w.synced && position(w) < compact_revision) {
         logger_.info(
             "watch stream {}: watcher {} missed revisions {} to {}, compacted before "
             "they were dispatched",
-            s.id, w.id, std::max(from, w.next), compact_revision - 1);
+            s.id, w.id, std::max(from, position(w)), compact_revision - 1);
         queue_compacted(s, w, compact_revision);
         remove_watcher(s, it);
       }
@@ -506,57 +523,51 @@ void WatchHub::cancel_compacted(int64_t from, int64_t compact_revision) {
 }
 
 void WatchHub::dispatch(const std::vector<kv::Event>& events, int64_t revision) {
-  // Single-key watchers look their key up; range watchers scan the batch. Both only on the
-  // first watcher of a (key, range end, first event, filters): the others share its batch.
-  std::unordered_map<std::string_view, std::vector<const kv::Event*>> by_key;
-  std::vector<const kv::Event*> all;
-  all.reserve(events.size());
-  for (const kv::Event& e : events) {
-    by_key[e.kv.key].push_back(&e);
-    all.push_back(&e);
-  }
-  using Shape = std::tuple<std::string_view, std::string_view, size_t, unsigned>;
+  const std::vector<kv::WatcherGroup::RangeMatch> matches = synced_group_.match(events);
+  // Watchers of one key or range with the same first event and filters share one batch, made
+  // for the first of them.
+  using Shape = std::tuple<size_t, size_t, unsigned>;  // (match, first event, filters)
   std::map<Shape, Batch> shared;
-  std::vector<const kv::Event*> mine;
-  for (auto& [id, s] : streams_) {
-    if (s.finish) continue;
-    for (auto& [watch_id, w] : s.watchers) {
-      if (!w.synced) continue;
-      // The batch's events from the watcher's next revision on (they are in revision order).
-      const size_t first = static_cast<size_t>(
-          std::partition_point(all.begin(), all.end(),
-                               [&](const kv::Event* e) { return e->kv.mod_revision < w.next; }) -
-          all.begin());
-      const unsigned filters = (w.filter.no_put ? 1u : 0u) | (w.filter.no_delete ? 2u : 0u) |
-                               (w.filter.prev_kv ? 4u : 0u) | (w.fragment ? 8u : 0u);
-      Shape shape{w.key, w.range_end, first, filters};
-      auto found = shared.find(shape);
-      if (found == shared.end()) {
-        mine.clear();
-        if (w.range_end.empty()) {
-          auto it = by_key.find(w.key);
-          if (it != by_key.end()) {
-            for (const kv::Event* e : it->second) {
-              if (e->kv.mod_revision >= w.next) mine.push_back(e);
-            }
-          }
-        } else {
-          const kv::KeyRange range = w.range();
-          for (size_t i = first; i < all.size(); ++i) {
-            if (range.contains(all[i]->kv.key)) mine.push_back(all[i]);
-          }
-        }
-        Batch b = mine.empty() ? Batch() : batch(w, mine, revision);
-        found = shared.emplace(shape, std::move(b)).first;
-      }
-      if (!queue_events(s, w, found->second)) {
-        mark_unsynced(s, w);
-        continue;
-      }
-      w.next = std::max(w.next, revision + 1);
+  for (const Due& d : due(matches)) {
+    Stream& s = *d.stream;
+    Watcher& w = *d.watcher;
+    // Its events from its next revision on (they are in revision order).
+    const std::vector<const kv::Event*>& in_range = matches[d.match].events;
+    const auto first =
+        std::partition_point(in_range.begin(), in_range.end(),
+                             [&](const kv::Event* e) { return e->kv.mod_revision < w.next; });
+    const unsigned filters = (w.filter.no_put ? 1u : 0u) | (w.filter.no_delete ? 2u : 0u) |
+                             (w.filter.prev_kv ? 4u : 0u) | (w.fragment ? 8u : 0u);
+    const Shape shape{d.match, static_cast<size_t>(first - in_range.begin()), filters};
+    auto found = shared.find(shape);
+    if (found == shared.end()) {
+      const std::vector<const kv::Event*> mine(first, in_range.end());
+      found = shared.emplace(shape, mine.empty() ? Batch() : batch(w, mine, revision)).first;
     }
-    answer_progress_if_synced(s);
+    if (!queue_events(s, w, found->second)) {
+      mark_unsynced(s, w);
+      continue;
+    }
+    w.next = std::max(w.next, revision + 1);
   }
+  // No progress request can be waiting to be answered here: a stream's request is answered as
+  // soon as none of its watchers is unsynced, and a dispatch only makes watchers unsynced.
+}
+
+std::vector<WatchHub::Due> WatchHub::due(
+    const std::vector<kv::WatcherGroup::RangeMatch>& matches) const {
+  std::vector<Due> out;
+  for (size_t i = 0; i < matches.size(); ++i) {
+    for (const uint64_t id : matches[i].watchers) {
+      const WatcherRef& ref = synced_refs_.at(id);
+      if (!ref.stream->finish)
+        out.push_back(Due{.stream = ref.stream, .watcher = ref.watcher, .match = i});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Due& a, const Due& b) {
+    return std::tie(a.stream->id, a.watcher->id) < std::tie(b.stream->id, b.watcher->id);
+  });
+  return out;
 }
 
 // --- Catching up (the syncer) ---------------------------------------------------------------

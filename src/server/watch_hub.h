@@ -7,22 +7,27 @@
 // apply the next ones) while the watchers are served. The dispatcher reads the changes since
 // the last dispatch from the store once (several applied batches at once when it fell behind:
 // each watcher then gets them in one response), and queues for each synced watcher the ones it
-// matches. Watchers that match the same events with the same filters share one conversion,
-// batching and serialization of them per dispatch: each watcher's response is that shared body
-// followed by its own watch_id field (WireResponse), so a put's cost grows with its watchers by
-// a reference each, not a copy. A watcher whose stream's queue would grow past
-// max_pending_bytes is not queued anything: it becomes unsynced, keeping its next revision, and
-// the syncer thread later catches it up from the store's history, a bounded read at a time,
-// while its stream's queue is below half the limit; if compaction overtook it, it is cancelled
-// with compact_revision set. So neither many watchers nor a slow client cost the loop anything
-// but a wake-up.
+// matches. The synced watchers are registered in a kv::WatcherGroup (kv/watcher_group.h), which
+// finds the watchers of each change by a key lookup and an interval-tree stab, so a dispatch
+// visits only the watchers its changes concern. Watchers that match the same events with the
+// same filters share one conversion, batching and serialization of them per dispatch: each
+// watcher's response is that shared body followed by its own watch_id field (WireResponse), so
+// a put's cost grows with its watchers by a reference each, not a copy. A watcher whose
+// stream's queue would grow past max_pending_bytes is not queued anything: it becomes unsynced,
+// keeping its position, and the syncer thread later catches it up from the store's history, a
+// bounded read at a time, while its stream's queue is below half the limit; if compaction
+// overtook it, it is cancelled with compact_revision set. So neither many watchers nor a slow
+// client cost the loop anything but a wake-up.
 //
 // Invariants (under mu_):
 //  1. A watcher has been queued, in revision order and exactly once, every change it matches
-//     (after its filters) at revisions below its `next`, and nothing at or after it.
-//  2. A synced watcher has next > dispatched_: the next dispatch covers it. Unsynced watchers
-//     are the syncer's; a syncer result applies only if the watcher's `next` did not move since
-//     the read began.
+//     (after its filters) at revisions below its position, and nothing at or after it. An
+//     unsynced watcher's position is its `next`; a synced one's is max(next, dispatched_ + 1)
+//     (position()), because a dispatch moves the `next` of the watchers it visits only: the
+//     others' is brought up to date when they leave the synced set.
+//  2. A synced watcher is in synced_group_ (under its group_id, found through synced_refs_), and
+//     no other watcher is; the next dispatch covers it. Unsynced watchers are the syncer's; a
+//     syncer result applies only if the watcher's `next` did not move since the read began.
 //  3. A stream has at most one write in flight, and its responses leave in the order queued;
 //     its queued bytes stay within max_pending_bytes, plus control responses (created,
 //     canceled, progress), which are small and stop being read once the limit is passed.
@@ -56,12 +61,13 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/expected.h"
 #include "common/logger.h"
 #include "etcdserverpb/rpc.pb.h"
-#include "kv/key_range.h"
+#include "kv/watcher_group.h"
 #include "server/node/failure.h"
 #include "server/node/state_machine.h"
 #include "server/raft_node.h"
@@ -158,11 +164,11 @@ class WatchHub final : public NodeObserver {
     WatchFilter filter;
     bool progress_notify = false;
     bool fragment = false;
-    int64_t next = 0;     // Invariant 1.
-    bool synced = false;  // Invariant 2.
-    bool quiet = true;    // No events queued since the last progress tick.
-    WireBytes id_field;   // Its watch_id, serialized (empty for 0, proto3's default).
-    kv::KeyRange range() const { return kv::KeyRange::checked(key, range_end); }
+    int64_t next = 0;       // Invariant 1.
+    bool synced = false;    // Invariant 2.
+    bool quiet = true;      // No events queued since the last progress tick.
+    WireBytes id_field;     // Its watch_id, serialized (empty for 0, proto3's default).
+    uint64_t group_id = 0;  // Its id in synced_group_, unique in the hub.
   };
   // A queued response; `revisions` > 0: events of that many whole revisions, which the next
   // such response of the same watcher may join (invariant 3); 0: it leaves alone.
@@ -227,13 +233,25 @@ class WatchHub final : public NodeObserver {
   void queue(Stream& s, const etcdserverpb::WatchResponse& r);
   void queue_compacted(Stream& s, Watcher& w, int64_t compact_revision);
   void apply_catch_up(CatchUp& job);
+  // A watcher enters and leaves the synced set (and synced_group_) only through these.
+  void add_synced(Stream& s, Watcher& w);
+  void remove_synced(Watcher& w);
   void mark_synced(Stream& s, Watcher& w);
   void mark_unsynced(Stream& s, Watcher& w, bool slow_client = true);
+  int64_t position(const Watcher& w) const;  // Invariant 1.
   void answer_progress_if_synced(Stream& s);
   void remove_watcher(Stream& s, std::map<int64_t, Watcher>::iterator it);
   // Serves synced watchers every change up to `revision` (on the dispatcher, or the caller).
   void dispatch_to(int64_t revision);
   void dispatch(const std::vector<kv::Event>& events, int64_t revision);
+  // The synced watchers `events` concern, each with its events, in the order the streams' queues
+  // take them (stream, then watch id).
+  struct Due {
+    Stream* stream = nullptr;
+    Watcher* watcher = nullptr;
+    size_t match = 0;  // Its kv::WatcherGroup::RangeMatch.
+  };
+  std::vector<Due> due(const std::vector<kv::WatcherGroup::RangeMatch>& matches) const;
   void run_dispatcher();
   void cancel_compacted(int64_t from, int64_t compact_revision);
   // Starts the stream's next write, finishes it, or resumes its reading, as due.
@@ -257,7 +275,15 @@ class WatchHub final : public NodeObserver {
   std::map<uint64_t, Stream> streams_;
   uint64_t next_stream_id_ = 0;
   int64_t dispatched_ = 0;  // Changes up to here were handed to synced watchers.
-  size_t synced_ = 0;       // Synced watchers, over every stream.
+  // The synced watchers, over every stream (invariant 2): by key and range in the group, and
+  // from a group id to the watcher (streams' and watchers' map nodes never move).
+  struct WatcherRef {
+    Stream* stream = nullptr;
+    Watcher* watcher = nullptr;
+  };
+  kv::WatcherGroup synced_group_;
+  std::unordered_map<uint64_t, WatcherRef> synced_refs_;
+  uint64_t next_group_id_ = 0;
   size_t unsynced_ = 0;
   bool stopped_ = false;
   bool has_leader_ = false;

@@ -310,6 +310,29 @@ TEST_F(WatchHubTest, ALongJumpIsCaughtUpByTheSyncerNotTheLoop) {
   EXPECT_EQ(hub_->stats().unsynced, 0u);
 }
 
+// A dispatch visits only the watchers its changes concern: one that no change concerned for a
+// while has still seen them all, so compaction behind it does not cancel it when it falls back
+// to the syncer.
+TEST_F(WatchHubTest, AWatcherNoChangeConcernedKeepsItsPlace) {
+  WatchOptions o;
+  o.max_dispatch_revisions = 5;
+  make_hub(o);
+  Client c = open();
+  create(c, "quiet");
+  take(c);
+  for (int i = 0; i < 4; ++i) put("busy", std::to_string(i));          // 2..5, one at a time
+  compact(5);                                                          // Past where it began.
+  put("quiet", "q", false);                                            // 6
+  for (int i = 0; i < 10; ++i) put("busy", std::to_string(i), false);  // 7..16
+  applied();  // A long jump: the syncer catches it up, from 6.
+  EXPECT_EQ(hub_->stats().unsynced, 1u);
+  sync();
+  const std::vector<Response> rs = take(c);
+  EXPECT_EQ(events(rs), (Strings{"PUT quiet@6"}));
+  for (const Response& r : rs) EXPECT_FALSE(r.canceled());
+  EXPECT_EQ(hub_->stats().unsynced, 0u);
+}
+
 TEST_F(WatchHubTest, CancelAnswersOnceAndStopsEvents) {
   Client c = open();
   create(c, "k");
