@@ -1,7 +1,5 @@
 #include "server/watch_hub.h"
 
-#include "server/grpc_status.h"
-
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -11,6 +9,8 @@
 #include <tuple>
 
 #include "common/assert.h"
+#include "kv/key_range.h"
+#include "server/grpc_status.h"
 
 namespace regent::server {
 
