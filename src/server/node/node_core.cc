@@ -77,6 +77,11 @@ Expected<void, std::string> NodeCore::start() {
   c.logger = &logger_;
   if (std::string problem = c.validate(); !problem.empty()) return unexpected(problem);
   raw_ = std::make_unique<raft::RawNode>(c);
+  // Ticks short of any randomized timeout ([election_ticks, 2 * election_ticks)): no campaign
+  // yet, but the first one comes at most election_ticks ticks from now.
+  if (options_.fast_forward_election && options_.election_ticks > 1) {
+    for (int i = 0; i + 1 < options_.election_ticks; ++i) raw_->tick();
+  }
   awaiting_leader_after_torn_tail_ = storage_.recovery().torn_tail.has_value();
   update_read_barrier();
   return {};

@@ -74,6 +74,11 @@ struct NodeOptions {
   // The host knows this member lost log entries it may have acknowledged (raft::Config has the
   // rule): it votes again only once caught up from a leader. 0: no loss known.
   raft::Index lost_entries_up_to = 0;
+  // After a (re)start, the first election timeout runs from its last tick rather than from
+  // zero (etcd's fast-forward): a cluster restarted whole elects a leader within one to
+  // election_ticks ticks instead of a whole timeout more. Pre-vote keeps a member restarted
+  // alone from disturbing a live leader either way.
+  bool fast_forward_election = true;
   // Determinism: the Raft core's election jitter, and the first request id (ids must never
   // repeat across restarts: an entry proposed by an earlier incarnation and applied after a
   // restart must not match a new client; regentd starts them from the wall clock).
