@@ -8,7 +8,7 @@
 #   make build-tsan  ThreadSanitizer build of the server's tests, in build/tsan
 #   make test        all four builds, then every test in each, fuzzers 30 s (non-zero if any fails)
 #   make bench       Regent against etcd, same machine and load (scripts/bench-vs-etcd BENCH_ARGS)
-#   make microbench  Release benchmarks of the core, raft and storage (MICROBENCH_ARGS)
+#   make microbench  Release benchmarks of the core, raft, storage and kv (MICROBENCH_ARGS)
 #   make fuzz-soak   each fuzz target for FUZZ_SECONDS (default 600)
 #   make soak        fuzz-soak, then simulated worlds until interrupted (regent-sim --soak)
 #   make run         the in-process demo (tools/demo), RUN_ARGS are passed to it
@@ -100,7 +100,7 @@ bench: build
 
 # The storage benchmark writes to REGENT_BENCH_DIR (default: under build/release, on the disk
 # the log would use, not a tmpfs /tmp); it prints the directory and its file system.
-BENCH_PROGRAMS := regent_raft_microbench regent_storage_microbench
+BENCH_PROGRAMS := regent_raft_microbench regent_storage_microbench regent_kv_microbench
 microbench: build
 	@ran=0; \
 	for program in $(BENCH_PROGRAMS); do \
