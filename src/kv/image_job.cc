@@ -18,6 +18,8 @@ void ImageJob::prepare_step(const ImageChunk& chunk) {
   // A step stops once past max_bytes; the slack covers the key that takes it past.
   next_part_.reserve(chunk.max_bytes + chunk.max_bytes / 4);
   if (parts_.size() == parts_.capacity()) parts_.reserve(2 * parts_.size() + 16);
+  written_dropped_.clear();
+  written_dropped_.reserve(chunk.max_keys);
 }
 
 ImageJob::Progress ImageJob::step(const Store& store, const ImageChunk& chunk) {
@@ -65,6 +67,7 @@ bool ImageJob::write_key(std::string& out, const std::string& key, const KeyInde
   put_key_header(out, key, dropped.size() + kept.size());
   for (const Record& r : dropped) put_record(out, r);
   for (const Record& r : kept) put_record(out, r);
+  written_dropped_.push_back(std::move(dropped));  // Freed by prepare_step(), out of the lock.
   return true;
 }
 

@@ -61,10 +61,11 @@ class ImageJob {
   // R: the revision whose image this job writes.
   int64_t revision() const { return revision_; }
 
-  // Optional, before each step, with no lock held: allocates what the next step writes into,
-  // so that the step allocates nothing large under the caller's lock. (A large allocation or
-  // free may make glibc's malloc consolidate every small free chunk of its arena first: one
-  // step that grew its buffer was measured holding the lock for 48 ms.)
+  // Optional, before each step, with no lock held: allocates what the next step writes into
+  // and frees what the last one wrote, so that a step neither allocates nor frees anything
+  // large under the caller's lock. (A large allocation or free may make glibc's malloc
+  // consolidate every small free chunk of its arena first: one step that grew its buffer was
+  // measured holding the lock for 48 ms.)
   void prepare_step(const ImageChunk& chunk = {});
   Progress step(const Store& store, const ImageChunk& chunk = {});
   // The image; only once step() answered kDone, and only once.
@@ -87,6 +88,7 @@ class ImageJob {
   std::string leases_;               // The leases section at R (image_codec.h).
   std::vector<std::string> parts_;   // The keys' bytes, one part per step.
   std::string next_part_;            // Where the next step writes, reserved by prepare_step().
+  std::vector<std::vector<Record>> written_dropped_;  // Written; prepare_step() frees them.
   uint64_t key_count_ = 0;
   bool done_ = false;
   bool taken_ = false;

@@ -170,7 +170,8 @@ TEST(ImageJobTest, ItsImageRestoresToTheStoreAtEveryKeptRevision) {
         EXPECT_EQ(must(restored.hash_kv(rev)).hash, must(at_r.hash_kv(rev)).hash);
       }
     }
-    const KeyRange every = KeyRange::checked(std::string(1, '\0'), std::string(1, '\0'));
+    const std::string nul(1, '\0');  // KeyRange views it: it must outlive the range.
+    const KeyRange every = KeyRange::checked(nul, nul);
     const int64_t from = at_r.compact_revision() + 1;
     EXPECT_EQ(must(restored.events(every, from, 0)), must(at_r.events(every, from, 0)));
   }
