@@ -1,5 +1,7 @@
 // The store's image (a Raft snapshot's data), and restoring a store from one.
 //
+// Written by image_codec.h, for Store::image() and ImageJob (image_job.h) alike.
+//
 // Format: magic "RGKV", varint format version (2), fixed32 CRC-32C of the body, then the body:
 //   varint revision, varint compact revision, varint key count, then per key in key order:
 //   varint key length, key, varint record count, the records (record_codec.h) in revision order;
@@ -15,6 +17,7 @@
 
 #include "common/bytes.h"
 #include "common/crc32c.h"
+#include "kv/image_codec.h"
 #include "kv/record_codec.h"
 #include "kv/store.h"
 
@@ -22,8 +25,6 @@ namespace regent::kv {
 
 namespace {
 
-constexpr std::string_view kMagic = "RGKV";
-constexpr uint64_t kFormatVersion = 2;
 constexpr uint64_t kFirstVersionWithLeases = 2;
 
 std::optional<int64_t> read_int(ByteReader& in) {
@@ -49,15 +50,6 @@ std::optional<std::vector<Record>> read_history(ByteReader& in) {
     records.push_back(std::move(*r));
   }
   return records;
-}
-
-void put_leases(std::string& out, const LeaseTable& leases) {
-  put_varint(out, leases.size());
-  for (const auto& [id, lease] : leases.all()) {
-    put_fixed64(out, static_cast<uint64_t>(id));
-    put_varint(out, static_cast<uint64_t>(lease.ttl));
-    put_varint(out, static_cast<uint64_t>(lease.remaining_ttl));
-  }
 }
 
 Expected<void, Error> read_leases(ByteReader& in, LeaseTable& leases) {
@@ -96,29 +88,21 @@ Expected<void, Error> attach_keys(const Keys& keys, LeaseTable& leases) {
 }  // namespace
 
 std::string Store::image() const {
-  std::string body;
-  put_varint(body, static_cast<uint64_t>(revision_));
-  put_varint(body, static_cast<uint64_t>(compact_revision_));
-  put_varint(body, keys_.size());
+  std::string keys;
   for (const auto& [key, index] : keys_) {
-    put_varint(body, key.size());
-    body.append(key);
-    put_varint(body, index.records().size());
-    for (const Record& r : index.records()) put_record(body, r);
+    put_key_header(keys, key, index.records().size());
+    for (const Record& r : index.records()) put_record(keys, r);
   }
-  put_leases(body, leases_);
-  std::string out(kMagic);
-  put_varint(out, kFormatVersion);
-  put_fixed32(out, crc32c(body));
-  out.append(body);
-  return out;
+  return seal_image(revision_, compact_revision_, keys_.size(), std::span(&keys, 1),
+                    encode_leases(leases_));
 }
 
 Expected<Store, Error> Store::restore(std::string_view image) {
   ByteReader header(image);
-  if (header.bytes(kMagic.size()) != kMagic) return unexpected(corrupt_image("bad magic"));
+  if (header.bytes(kImageMagic.size()) != kImageMagic)
+    return unexpected(corrupt_image("bad magic"));
   const std::optional<uint64_t> version = header.varint();
-  if (!version || *version < 1 || *version > kFormatVersion) {
+  if (!version || *version < 1 || *version > kImageFormatVersion) {
     return unexpected(corrupt_image("unknown version"));
   }
   const std::optional<uint32_t> stored = header.fixed32();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/assert.h"
 
@@ -45,12 +46,17 @@ void KeyIndex::tombstone(Revision rev) {
   records_.push_back(Record{.rev = rev, .tombstone = true});
 }
 
-bool KeyIndex::compact(int64_t at) {
+bool KeyIndex::compact(int64_t at, std::vector<Record>* dropped) {
   auto end = after(at);
-  if (end != records_.begin()) {
-    auto keep = std::prev(end);
-    records_.erase(records_.begin(), keep->tombstone ? end : keep);
+  if (end == records_.begin()) return records_.empty();
+  auto keep = std::prev(end);
+  const auto drop_count = (keep->tombstone ? end : keep) - records_.cbegin();
+  const auto drop_end = records_.begin() + drop_count;
+  if (dropped != nullptr) {
+    dropped->insert(dropped->end(), std::make_move_iterator(records_.begin()),
+                    std::make_move_iterator(drop_end));
   }
+  records_.erase(records_.begin(), drop_end);
   return records_.empty();
 }
 

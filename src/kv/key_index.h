@@ -21,6 +21,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -61,10 +62,13 @@ class KeyIndex {
   void put(Revision rev, std::string value, int64_t lease);
   // Ends the current generation. The key must exist (latest() != nullptr).
   void tombstone(Revision rev);
-  // Drops what no read at or after `at` can see. Returns whether nothing is left.
-  bool compact(int64_t at);
+  // Drops what no read at or after `at` can see (always a prefix of the records), moving it to
+  // the end of *dropped when given. Returns whether nothing is left.
+  bool compact(int64_t at, std::vector<Record>* dropped = nullptr);
 
   const std::vector<Record>& records() const { return records_; }
+  // The records with main revision <= at: the key's kept history as of revision `at`.
+  std::span<const Record> up_to(int64_t at) const { return {records_.cbegin(), after(at)}; }
   bool empty() const { return records_.empty(); }
 
   // A history restored from an image; the caller checks it with valid_history().

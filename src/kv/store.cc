@@ -129,8 +129,15 @@ DeleteRangeResponse Store::apply_delete(const DeleteRangeRequest& r, Write& w) {
 Expected<CompactionResponse, Error> Store::compact(const CompactionRequest& r) {
   if (r.revision > revision_) return unexpected(future_revision());
   if (r.revision <= compact_revision_) return unexpected(compacted());
+  // The records a running image job has yet to write move into the job instead of vanishing
+  // (image_job.h): reads see the compaction at once all the same.
+  const std::vector<std::shared_ptr<ImageHold>> jobs = image_holds_.live();
+  std::vector<Record> dropped;
   for (auto it = keys_.begin(); it != keys_.end();) {
-    it = it->second.compact(r.revision) ? keys_.erase(it) : std::next(it);
+    dropped.clear();
+    const bool emptied = it->second.compact(r.revision, jobs.empty() ? nullptr : &dropped);
+    ImageHolds::keep_dropped(jobs, it->first, dropped);
+    it = emptied ? keys_.erase(it) : std::next(it);
   }
   compact_revision_ = r.revision;
   revisions_.compact(r.revision);

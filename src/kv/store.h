@@ -27,6 +27,11 @@
 // key attached to the lease in one write (one revision, subs in key order), or changes no
 // revision if none is. A put (also in a txn) naming a lease that does not exist fails with
 // "requested lease not found".
+//
+// Image jobs (image_job.h): begin_image() starts writing the store's image as of now in bounded
+// steps that interleave with writes. For each running job, compaction hands over the records
+// it drops that the job has yet to write; the store itself keeps nothing extra, so every
+// invariant above holds while jobs run.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +42,7 @@
 
 #include "common/expected.h"
 #include "kv/errors.h"
+#include "kv/image_job.h"
 #include "kv/key_index.h"
 #include "kv/key_range.h"
 #include "kv/lease_table.h"
@@ -89,6 +95,11 @@ class Store {
   // restore(image()) is indistinguishable from the original. Format in image.cc.
   std::string image() const;
   static Expected<Store, Error> restore(std::string_view image);
+  // Starts writing image() as of now in steps, while the store moves on (image_job.h: which
+  // thread may call what, and what compaction keeps meanwhile). A write: call it between two.
+  ImageJob begin_image();
+  // Jobs begun on this store that have not ended (done or destroyed).
+  size_t image_jobs() const { return image_holds_.count(); }
 
   // Keys with a kept history (deleted keys whose tombstone is kept included), and the number
   // of kept versions (puts and tombstones): what compaction shrinks.
@@ -99,6 +110,7 @@ class Store {
   void check_invariants() const;
 
  private:
+  friend class ImageJob;  // Reads the keys and checks that it is served, in steps.
   using KeyMap = std::map<std::string, KeyIndex, std::less<>>;
   using KeyVisitor = std::function<void(const std::string&, const KeyIndex&)>;
 
@@ -151,6 +163,7 @@ class Store {
   KeyMap keys_;                   // Only keys with a non-empty history.
   RevisionIndex revisions_;       // Derived from keys_ (invariant 6); not in the image.
   LeaseTable leases_;
+  ImageHolds image_holds_;  // The running image jobs; not copied with the store, not in the image.
 };
 
 // What an event weighs against events()'s max_bytes: its key and values.

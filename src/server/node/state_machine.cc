@@ -79,12 +79,23 @@ std::vector<regentpb::Member> StateMachine::members() const {
   return members_;
 }
 
+std::string StateMachine::encode_image(std::string kv_image,
+                                       const std::vector<regentpb::Member>& members) {
+  regentpb::SnapshotData data;
+  data.set_kv_image(std::move(kv_image));
+  for (const regentpb::Member& m : members) *data.add_members() = m;
+  return data.SerializeAsString();
+}
+
 std::string StateMachine::image() const {
   std::shared_lock lock(mu_);
-  regentpb::SnapshotData data;
-  data.set_kv_image(store_.image());
-  for (const regentpb::Member& m : members_) *data.add_members() = m;
-  return data.SerializeAsString();
+  return encode_image(store_.image(), members_);
+}
+
+ImageJob StateMachine::begin_image() {
+  // Exclusive: registering the job is a write to the store, whatever its size.
+  std::unique_lock lock(mu_);
+  return ImageJob(*this, store_.begin_image(), members_);
 }
 
 Expected<void, std::string> StateMachine::restore(std::string_view bytes) {

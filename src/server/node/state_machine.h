@@ -19,6 +19,7 @@
 #include "common/expected.h"
 #include "kv/store.h"
 #include "regentpb/request.pb.h"
+#include "server/node/image_job.h"
 
 namespace regent::server {
 
@@ -49,8 +50,15 @@ class StateMachine {
   // fails and leaves the state as it was.
   std::string image() const;
   Expected<void, std::string> restore(std::string_view data);
+  // Starts writing image() as it stands now, to finish off this thread while applies go on.
+  // Call it on the thread that applies, between two applies (image_job.h: the whole contract).
+  ImageJob begin_image();
 
  private:
+  friend class ImageJob;  // Steps through store_ under mu_, shared.
+  static std::string encode_image(std::string kv_image,
+                                  const std::vector<regentpb::Member>& members);
+
   WriteResult apply_locked(const regentpb::InternalRequest& request);
   void publish_locked(const regentpb::Member& m);
 

@@ -2,23 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "unit/server/internal_requests.h"
+
 namespace regent::server {
 namespace {
 
-regentpb::InternalRequest put(const std::string& key, const std::string& value) {
-  regentpb::InternalRequest r;
-  r.mutable_put()->set_key(key);
-  r.mutable_put()->set_value(value);
-  return r;
-}
-
-std::vector<regentpb::Member> members() {
-  regentpb::Member m;
-  m.set_id(7);
-  m.set_name("a");
-  m.add_peer_urls("http://127.0.0.1:2380");
-  return {m};
-}
+using testing::members;
+using testing::put;
 
 TEST(StateMachine, AppliesWritesAndAnswersWithTheRevision) {
   StateMachine sm(members());
