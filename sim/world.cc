@@ -149,6 +149,7 @@ void World::crash(Node& n) {
   // storage, whose directory lock the crash released. Its clients are never answered.
   REGENT_ASSERT(n.up && n.storage, "crash of node {}, which is not running", n.id);
   n.fs->crash(prng_, opt_.torn_percent);
+  n.images.clear();
   n.core.reset();
   n.recorder.reset();
   n.machine.reset();
@@ -197,12 +198,15 @@ void World::perform(Node& n, server::NodeActions& a) {
   for (server::Answer& answer : a.answers) answer();
   if (a.fatal) return host_failure(n, fmt::format("node {} stopped: {}", n.id, *a.fatal));
   if (a.image) {
-    // Taken now, at the index the core asked for; handed back later, while the node goes on.
-    schedule(now_ + prng_.between(0, opt_.sync_max_us), Event{.kind = EventKind::kImageTaken,
-                                                              .node = n.id,
-                                                              .incarnation = n.incarnation,
-                                                              .id = a.image->index,
-                                                              .image = n.machine->image()});
+    // Begun now, at the index the core asked for; run, written and handed back later, while
+    // the node goes on applying.
+    n.images.erase(a.image->index);
+    n.images.emplace(a.image->index,
+                     Node::PendingImage{n.machine->begin_image(), a.image->metadata});
+    schedule(now_ + prng_.between(0, 4 * opt_.sync_max_us), Event{.kind = EventKind::kImageTaken,
+                                                                   .node = n.id,
+                                                                   .incarnation = n.incarnation,
+                                                                   .id = a.image->index});
   }
   if (a.sync_round) {
     n.syncing = *a.sync_round;
@@ -227,6 +231,27 @@ void World::sync_done(Node& n, uint64_t round) {
     return;
   }
   n.core->synced(round);
+  perform(n);
+}
+
+void World::image_done(Node& n, raft::Index index) {
+  auto it = n.images.find(index);
+  if (it == n.images.end()) return;
+  Node::PendingImage pending = std::move(it->second);
+  n.images.erase(it);
+  auto image = pending.job.run();
+  if (!image) {
+    n.core->image_failed(index, image.error());
+  } else {
+    raft::Snapshot snapshot{.data = std::move(*image), .metadata = pending.metadata};
+    if (auto written = n.storage->write_snapshot_file(snapshot); !written) {
+      return host_failure(n, fmt::format("snapshot file failed on node {}: {}", n.id,
+                                         written.error().message));
+    }
+    const raft::Index before = n.core->snapshot_index();
+    n.core->image_taken(index, std::move(snapshot.data));
+    if (n.core->snapshot_index() != before) ++coverage_.snapshots_made;
+  }
   perform(n);
 }
 
@@ -293,12 +318,7 @@ void World::dispatch(const Event& e) {
       if (current && n->syncing == e.id) sync_done(*n, e.id);
       break;
     case EventKind::kImageTaken:
-      if (current) {
-        const raft::Index before = n->core->snapshot_index();
-        n->core->image_taken(e.id, e.image);
-        if (n->core->snapshot_index() != before) ++coverage_.snapshots_made;
-        perform(*n);
-      }
+      if (current) image_done(*n, e.id);
       break;
     case EventKind::kClientStart:
       client_start(e.id);

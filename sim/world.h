@@ -43,6 +43,7 @@
 #include "common/logger.h"
 #include "common/prng.h"
 #include "raft/raw_node.h"
+#include "server/node/image_job.h"
 #include "server/node/node_core.h"
 #include "server/node/state_machine.h"
 #include "sim/history.h"
@@ -120,7 +121,6 @@ class World {
     uint64_t incarnation = 0;  // Events for a crashed incarnation are void.
     uint64_t id = 0;           // Client or request id.
     raft::Message message;
-    std::string image;  // kImageTaken.
     bool operator>(const Event& o) const { return at != o.at ? at > o.at : seq > o.seq; }
   };
 
@@ -151,6 +151,13 @@ class World {
     std::unique_ptr<Recorder> recorder;
     std::unique_ptr<server::NodeCore> core;
     std::optional<uint64_t> syncing;  // The round whose sync is in flight.
+    // Images begun (at the core's request), run and written when their kImageTaken comes, while
+    // the node applies on: as regentd's image thread does. Destroyed before the machine.
+    struct PendingImage {
+      server::ImageJob job;
+      raft::SnapshotMetadata metadata;
+    };
+    std::map<raft::Index, PendingImage> images;
     std::vector<raft::Entry> applied;
     raft::Index replay_until = 0;  // After a restart, entries up to here are replayed silently.
     bool crash_armed = false;      // The nemesis crashes it during its next fsync.
@@ -187,6 +194,7 @@ class World {
   void perform(Node& n);
   void perform(Node& n, server::NodeActions& actions);
   void sync_done(Node& n, uint64_t round);
+  void image_done(Node& n, raft::Index index);
   server::Time host_time() const;
 
   // Network.

@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "server/node/image_job.h"
+
 namespace regent::server {
 
 namespace {
@@ -50,6 +52,8 @@ void RaftNode::stop() {
   }
   wake_.notify_all();
   if (loop_.joinable()) loop_.join();
+  // After the loop: the job reads the state machine, which outlives this member's threads.
+  if (image_thread_.joinable()) image_thread_.join();
   responder_.stop();
 }
 
@@ -167,6 +171,34 @@ void RaftNode::feed(Inbox& in, Time now) {
   if (!in.proposals.empty()) core_.propose_batch(std::move(in.proposals), now);
   if (!in.reads.empty()) core_.read_index(std::move(in.reads), now);
   for (Transfer& t : in.transfers) core_.transfer_leadership(t.target, std::move(t.done), now);
+  for (auto& [index, image] : in.images) {
+    if (image) {
+      core_.image_taken(index, std::move(*image));
+      // The log entries the snapshot let storage drop, and the image's buffers, were freed in
+      // pieces that malloc keeps for reuse; most of it would stay resident until the next one.
+      malloc_trim(0);
+    } else {
+      core_.image_failed(index, image.error());
+    }
+  }
+}
+
+void RaftNode::start_image(const NodeActions::Image& image) {
+  ImageJob job = machine_.begin_image();
+  // The core asks for the next image only after this one was reported: that thread is done.
+  if (image_thread_.joinable()) image_thread_.join();
+  image_thread_ = std::thread([this, image, job = std::move(job)]() mutable {
+    Expected<std::string, std::string> bytes = job.run();
+    if (bytes) {
+      raft::Snapshot snapshot{.data = std::move(*bytes), .metadata = image.metadata};
+      if (auto written = storage_.write_snapshot_file(snapshot); !written) {
+        bytes = unexpected(written.error().message);
+      } else {
+        bytes = std::move(snapshot.data);
+      }
+    }
+    post([&](Inbox& in) { in.images.emplace_back(image.index, std::move(bytes)); });
+  });
 }
 
 bool RaftNode::perform() {
@@ -175,15 +207,7 @@ bool RaftNode::perform() {
     if (!a.messages.empty()) transport_->send(std::move(a.messages));
     if (!a.answers.empty()) responder_.hand_over(a.answers);
     if (a.fatal) return false;
-    if (a.image) {
-      // On the loop for now: applies wait for the image either way while it holds the state
-      // machine (a background image is issue 13's next step).
-      std::string image = machine_.image();
-      core_.image_taken(a.image->index, std::move(image));
-      // The log entries the snapshot let storage drop, and the image's buffers, were freed in
-      // pieces that malloc keeps for reuse; most of it would stay resident until the next one.
-      malloc_trim(0);
-    }
+    if (a.image) start_image(*a.image);
     if (a.sync_round) {
       if (auto synced = storage_.sync(); !synced) {
         logger_.error("{}", synced.error().message);

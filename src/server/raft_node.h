@@ -5,11 +5,14 @@
 // (peer messages, client writes, linearizable reads, leadership transfers, the transport's
 // reports) and feeds it to the core together, so that writes arriving together become one
 // proposal batch (one append, one sync). It then does what the core asks: sends messages,
-// syncs the log and reports the round synced, takes snapshot images, and hands the answers to
-// the responder thread, which runs them off the loop.
+// syncs the log and reports the round synced, begins snapshot images, and hands the answers to
+// the responder thread, which runs them off the loop. An image thread writes each snapshot (the
+// state machine's image in bounded chunks, node/image_job.h, then the snapshot file) while the
+// loop goes on; the loop then commits it to the log.
 //
 // Invariants:
-//  - Only the loop thread touches the core, the storage and the state machine's writes.
+//  - Only the loop thread touches the core, the storage and the state machine's writes; the
+//    image thread only runs an ImageJob and DiskStorage::write_snapshot_file (both made for it).
 //  - Every waiting client is answered exactly once: by the core, or with "server stopped" (or
 //    the disk failure) when the loop ends.
 //  - A failed write or sync of the log stops the member (storage/ explains why it cannot retry).
@@ -97,9 +100,11 @@ class RaftNode final : public transport::Handler {
     std::vector<std::pair<regentpb::InternalRequest, WriteDone>> proposals;
     std::vector<Done> reads;
     std::vector<Transfer> transfers;
+    // From the image thread: the image at an index, or why there is none.
+    std::vector<std::pair<raft::Index, Expected<std::string, std::string>>> images;
     bool empty() const {
       return messages.empty() && unreachable.empty() && down.empty() && snapshot_reports.empty() &&
-             proposals.empty() && reads.empty() && transfers.empty();
+             proposals.empty() && reads.empty() && transfers.empty() && images.empty();
     }
   };
 
@@ -108,6 +113,8 @@ class RaftNode final : public transport::Handler {
   // Does what the core asks until it asks nothing more; false: the disk failed.
   bool perform();
   void publish_status();
+  // Begins the image the core asked for and writes it on the image thread.
+  void start_image(const NodeActions::Image& image);
   // `done` wrapped so that answering it releases its place among the pending requests.
   template <class D>
   D counted(D done) {
@@ -137,6 +144,7 @@ class RaftNode final : public transport::Handler {
   std::atomic<bool> refusing_{false};  // refusal_ is set: the cheap check of read_refusal().
   std::atomic<bool> failed_{false};
   std::thread loop_;
+  std::thread image_thread_;  // At most one image at a time (the core asks for one at a time).
   Responder responder_;
 };
 

@@ -222,10 +222,16 @@ Expected<void, Failure> DiskStorage::save(const std::vector<raft::Entry>& entrie
 Expected<void, Failure> DiskStorage::create_snapshot(raft::Index index,
                                                      const raft::ConfState& conf_state,
                                                      std::string data) {
+  auto metadata = snapshot_metadata(index, conf_state);
+  if (!metadata) return unexpected(metadata.error());
+  raft::Snapshot snapshot{.data = std::move(data), .metadata = std::move(*metadata)};
+  if (auto saved = write_snapshot_file(snapshot); !saved) return fail(saved.error());
+  return commit_snapshot(std::move(snapshot));
+}
+
+Expected<raft::SnapshotMetadata, Failure> DiskStorage::snapshot_metadata(
+    raft::Index index, const raft::ConfState& conf_state) const {
   if (failure_) return unexpected(*failure_);
-  if (!pending_.empty()) {
-    return unexpected(invalid("storage: create_snapshot with unsynced writes; sync() first"));
-  }
   const raft::Index held = cache_.snapshot()->metadata.index;
   if (index <= held || index > cache_.last_index()) {
     return unexpected(invalid(fmt::format(
@@ -233,10 +239,35 @@ Expected<void, Failure> DiskStorage::create_snapshot(raft::Index index,
         "at most the last durable entry ({})",
         index, held, cache_.last_index())));
   }
-  const raft::Term term = cache_.term(index).value();
-  raft::Snapshot snapshot{.data = std::move(data),
-                          .metadata = {.conf_state = conf_state, .index = index, .term = term}};
-  if (auto saved = snapshots_->save(snapshot); !saved) return fail(saved.error());
+  return raft::SnapshotMetadata{
+      .conf_state = conf_state, .index = index, .term = cache_.term(index).value()};
+}
+
+Expected<void, Failure> DiskStorage::write_snapshot_file(const raft::Snapshot& snapshot) const {
+  return snapshots_->write_file(snapshot);
+}
+
+void DiskStorage::discard_snapshot_file(const raft::SnapshotMetadata& metadata) const {
+  snapshots_->remove_unregistered(metadata);
+}
+
+Expected<void, Failure> DiskStorage::commit_snapshot(raft::Snapshot snapshot) {
+  if (failure_) return unexpected(*failure_);
+  if (!pending_.empty()) {
+    return unexpected(invalid("storage: create_snapshot with unsynced writes; sync() first"));
+  }
+  const raft::Index index = snapshot.metadata.index;
+  const raft::Term term = snapshot.metadata.term;
+  // Step 1's checks again: the log may have moved on while the file was written.
+  auto still = snapshot_metadata(index, snapshot.metadata.conf_state);
+  if (!still || still->term != term) {
+    discard_snapshot_file(snapshot.metadata);
+    return unexpected(still ? invalid(fmt::format("storage: the entry at {} changed term ({} -> "
+                                                  "{}) while its snapshot was written",
+                                                  index, term, still->term))
+                            : still.error());
+  }
+  snapshots_->register_file(snapshot.metadata);
   const SnapshotMark mark{index, term, false};
   std::string batch;
   append_record(batch, RecordType::kSnapshotMark, encode_snapshot_mark(mark));
@@ -245,7 +276,7 @@ Expected<void, Failure> DiskStorage::create_snapshot(raft::Index index,
   }
   if (auto synced = wal_->sync(); !synced) return fail(synced.error());
   newest_mark_ = mark;
-  cache_.create_snapshot(index, &conf_state, std::move(snapshot.data));
+  cache_.create_snapshot(index, &snapshot.metadata.conf_state, std::move(snapshot.data));
   // Keep a tail of entries before the snapshot for followers that are only a little behind.
   if (index > options_.catch_up_entries) {
     const raft::Index compact_to = index - options_.catch_up_entries;

@@ -114,6 +114,23 @@ class DiskStorage final : public raft::LogStorage {
   // beyond keep_snapshots are deleted.
   Expected<void, Failure> create_snapshot(raft::Index index, const raft::ConfState& conf_state,
                                           std::string data);
+  // The same in three steps, so that the snapshot file (the whole store) is written off the
+  // thread that owns this storage:
+  //   1. snapshot_metadata() on the owner thread: what create_snapshot() would check, and the
+  //      metadata (term) of the snapshot at `index`;
+  //   2. write_snapshot_file() on any thread: the file alone, atomically (temporary file, sync,
+  //      rename, directory sync). It touches nothing else of the storage, so the owner thread
+  //      may go on meanwhile; one file at a time. A file whose step 3 never comes is an orphan
+  //      that recovery removes, or discard_snapshot_file() does;
+  //   3. commit_snapshot() on the owner thread: the mark in the log (synced), then the log
+  //      before it dropped as create_snapshot() drops it. It re-checks step 1's conditions (the
+  //      storage may have moved on, a leader's snapshot installed meanwhile) and refuses a
+  //      snapshot no longer newer than the one held.
+  Expected<raft::SnapshotMetadata, Failure> snapshot_metadata(
+      raft::Index index, const raft::ConfState& conf_state) const;
+  Expected<void, Failure> write_snapshot_file(const raft::Snapshot& snapshot) const;
+  Expected<void, Failure> commit_snapshot(raft::Snapshot snapshot);
+  void discard_snapshot_file(const raft::SnapshotMetadata& metadata) const;
 
   const RecoveryReport& recovery() const { return recovery_; }
   Stats stats() const;

@@ -55,17 +55,37 @@ Expected<void, Failure> SnapshotStore::open() {
 }
 
 Expected<void, Failure> SnapshotStore::save(const raft::Snapshot& snapshot) {
+  if (auto w = write_file(snapshot); !w) return w;
+  register_file(snapshot.metadata);
+  return {};
+}
+
+Expected<void, Failure> SnapshotStore::write_file(const raft::Snapshot& snapshot) const {
   const raft::SnapshotMetadata& m = snapshot.metadata;
   const std::string name = snapshot_name(m.term, m.index);
   if (auto w = write_file_atomically(fs_, dir_, name, encode_snapshot_file(snapshot)); !w) {
     return unexpected(io_failure(w.error()));
   }
+  return {};
+}
+
+void SnapshotStore::register_file(const raft::SnapshotMetadata& m) {
+  const std::string name = snapshot_name(m.term, m.index);
   syncs_ += 2;
   std::erase_if(files_, [&](const FileInfo& f) { return f.name == name; });
   files_.push_back(FileInfo{m.term, m.index, name});
   std::sort(files_.begin(), files_.end(),
             [](const FileInfo& a, const FileInfo& b) { return a.index < b.index; });
-  return {};
+}
+
+void SnapshotStore::remove_unregistered(const raft::SnapshotMetadata& m) const {
+  const std::string name = snapshot_name(m.term, m.index);
+  if (std::any_of(files_.begin(), files_.end(), [&](const FileInfo& f) { return f.name == name; }))
+    return;  // Registered after all: it is the log's now.
+  if (auto r = fs_.remove(join_path(dir_, name)); !r) {
+    logger_.warn("snapshot: cannot remove the unused {}: {}", join_path(dir_, name),
+                 r.error().message());
+  }
 }
 
 Expected<void, Failure> SnapshotStore::remove(const FileInfo& f) {

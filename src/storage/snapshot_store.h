@@ -24,6 +24,12 @@ class SnapshotStore {
 
   // Writes the snapshot durably. Returns the number of syncs it took.
   Expected<void, Failure> save(const raft::Snapshot& snapshot);
+  // save() in two steps: the file alone (any thread; it touches no member of this class), then
+  // its registration among the files held (the owner thread). remove_unregistered() deletes a
+  // file written but never registered.
+  Expected<void, Failure> write_file(const raft::Snapshot& snapshot) const;
+  void register_file(const raft::SnapshotMetadata& metadata);
+  void remove_unregistered(const raft::SnapshotMetadata& metadata) const;
 
   // The newest snapshot at or before max_index whose file is intact. Files beyond max_index were
   // never vouched for by the log (a crash came between file and mark) and are deleted; damaged

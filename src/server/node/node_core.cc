@@ -187,23 +187,37 @@ void NodeCore::synced(uint64_t round) {
 }
 
 void NodeCore::image_taken(raft::Index index, std::string image) {
-  if (stopped_ || !image_wanted_ || image_wanted_->first != index) return;
-  raft::Index claimed = index;
-  if (faulty(options_, NodeFault::kImageAtWrongIndex) && index > snapshot_index_ + 1) --claimed;
-  const raft::ConfState conf_state = image_wanted_->second;
+  if (stopped_) return;
+  if (!image_wanted_ || image_wanted_->index != index) return forget_abandoned_image(index);
+  raft::Snapshot snapshot{.data = std::move(image), .metadata = image_wanted_->metadata};
   image_wanted_.reset();
-  const size_t bytes = image.size();
+  const raft::Index claimed = snapshot.metadata.index;
+  const size_t bytes = snapshot.data.size();
   // A commit-only round leaves its hard state written but not synced, and a snapshot must not
   // be taken over unsynced writes: after the last write of a burst that was what silently put
   // the snapshot off until the next write.
   if (auto synced = storage_.sync(); !synced) return fatal(synced.error().message);
-  if (auto made = storage_.create_snapshot(claimed, conf_state, std::move(image)); !made) {
+  if (auto made = storage_.commit_snapshot(std::move(snapshot)); !made) {
     if (storage_.failure()) return fatal(storage_.failure()->message);
     logger_.warn("snapshot at index {} not taken: {}", claimed, made.error().message);
     return;
   }
   snapshot_index_ = claimed;
   logger_.info("saved snapshot at index {} ({} bytes)", claimed, bytes);
+}
+
+void NodeCore::forget_abandoned_image(raft::Index index) {
+  if (!image_abandoned_ || image_abandoned_->index != index) return;
+  storage_.discard_snapshot_file(image_abandoned_->metadata);
+  image_abandoned_.reset();
+}
+
+void NodeCore::image_failed(raft::Index index, const std::string& why) {
+  if (stopped_) return;
+  if (!image_wanted_ || image_wanted_->index != index) return forget_abandoned_image(index);
+  logger_.warn("snapshot at index {} not taken: {}", index, why);
+  storage_.discard_snapshot_file(image_wanted_->metadata);
+  image_wanted_.reset();
 }
 
 void NodeCore::stop(const Failure& why) {
@@ -322,7 +336,9 @@ void NodeCore::finish_round() {
     }
     conf_state_ = rd.snapshot->metadata.conf_state;
     snapshot_index_ = applied_ = rd.snapshot->metadata.index;
-    image_wanted_.reset();  // An image of the state just replaced would claim the wrong state.
+    // An image of the state just replaced would claim the wrong state; its file, if the host
+    // writes one, goes when the host reports the image done.
+    if (image_wanted_) image_abandoned_ = std::exchange(image_wanted_, std::nullopt);
     for (NodeObserver* o : observers_) o->on_snapshot_installed(snapshot_index_);
     logger_.info("installed snapshot at index {} (term {}) from the leader",
                  rd.snapshot->metadata.index, rd.snapshot->metadata.term);
@@ -500,11 +516,18 @@ raft::NodeId NodeCore::best_transferee() const {
 }
 
 void NodeCore::maybe_request_image() {
-  if (options_.snapshot_count == 0 || image_wanted_) return;
+  if (options_.snapshot_count == 0 || image_wanted_ || image_abandoned_) return;
   if (applied_ < snapshot_index_ + options_.snapshot_count) return;
   if (applied_ > storage_.last_index()) return;  // Not all of it in this member's log yet.
-  image_wanted_.emplace(applied_, conf_state_);
-  actions_.image = NodeActions::Image{applied_};
+  raft::Index claimed = applied_;
+  if (faulty(options_, NodeFault::kImageAtWrongIndex) && applied_ > snapshot_index_ + 1) --claimed;
+  auto metadata = storage_.snapshot_metadata(claimed, conf_state_);
+  if (!metadata) {
+    logger_.warn("snapshot at index {} not begun: {}", claimed, metadata.error().message);
+    return;
+  }
+  image_wanted_ = NodeActions::Image{applied_, std::move(*metadata)};
+  actions_.image = image_wanted_;
 }
 
 void NodeCore::maybe_publish(Time now) {

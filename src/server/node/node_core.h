@@ -134,10 +134,13 @@ struct NodeActions {
   std::vector<Answer> answers;
   // Make storage's writes durable (storage.sync()), then call synced(round).
   std::optional<uint64_t> sync_round;
-  // Take the state machine's image at `index` before the next event (it has applied exactly that
-  // far), then hand it back with image_taken(), at any later time.
+  // Begin the state machine's image (StateMachine::begin_image()) before the next call into the
+  // core: it has applied exactly up to `index` until then. Then, at any later time and on any
+  // thread, run it, write it with storage.write_snapshot_file() under `metadata`, and hand the
+  // bytes back with image_taken() (or image_failed()).
   struct Image {
     raft::Index index = 0;
+    raft::SnapshotMetadata metadata;
   };
   std::optional<Image> image;
   // Storage failed: the member must stop (storage/ explains why it cannot retry).
@@ -177,6 +180,7 @@ class NodeCore {
   void tick(Time now);
   void synced(uint64_t round);
   void image_taken(raft::Index index, std::string image);
+  void image_failed(raft::Index index, const std::string& why);
   // Answers every waiting client with `why`; the core takes no events afterwards.
   void stop(const Failure& why);
 
@@ -246,6 +250,7 @@ class NodeCore {
   void apply(const std::vector<raft::Entry>& entries);
   void answer_reads();
   void maybe_request_image();
+  void forget_abandoned_image(raft::Index index);
   void maybe_publish(Time now);
   void on_leader_change(raft::NodeId old_leader, raft::NodeId new_leader);
   void expire(Time now);
@@ -282,8 +287,10 @@ class NodeCore {
   bool applied_early_ = false;
   bool acknowledged_early_ = false;  // kLeaderCountsBeforeDurable only.
   Deferred deferred_;
-  // The image asked for and not yet taken, with the configuration at its index.
-  std::optional<std::pair<raft::Index, raft::ConfState>> image_wanted_;
+  // The image asked for and not yet taken: the index the store was at, the snapshot it makes.
+  std::optional<NodeActions::Image> image_wanted_;
+  // One given up (a leader's snapshot replaced the state) that the host has not reported done.
+  std::optional<NodeActions::Image> image_abandoned_;
   // Non-zero while this member lost entries and has not applied up to here.
   raft::Index read_barrier_ = 0;
   // Recovery cut a torn tail: the entries cut may have been synced and acknowledged (a zeroed
