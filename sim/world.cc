@@ -204,9 +204,9 @@ void World::perform(Node& n, server::NodeActions& a) {
     n.images.emplace(a.image->index,
                      Node::PendingImage{n.machine->begin_image(), a.image->metadata});
     schedule(now_ + prng_.between(0, 4 * opt_.sync_max_us), Event{.kind = EventKind::kImageTaken,
-                                                                   .node = n.id,
-                                                                   .incarnation = n.incarnation,
-                                                                   .id = a.image->index});
+                                                                  .node = n.id,
+                                                                  .incarnation = n.incarnation,
+                                                                  .id = a.image->index});
   }
   if (a.sync_round) {
     n.syncing = *a.sync_round;
@@ -245,8 +245,8 @@ void World::image_done(Node& n, raft::Index index) {
   } else {
     raft::Snapshot snapshot{.data = std::move(*image), .metadata = pending.metadata};
     if (auto written = n.storage->write_snapshot_file(snapshot); !written) {
-      return host_failure(n, fmt::format("snapshot file failed on node {}: {}", n.id,
-                                         written.error().message));
+      return host_failure(
+          n, fmt::format("snapshot file failed on node {}: {}", n.id, written.error().message));
     }
     const raft::Index before = n.core->snapshot_index();
     n.core->image_taken(index, std::move(snapshot.data));

@@ -374,6 +374,7 @@ void NodeCore::apply(const std::vector<raft::Entry>& entries) {
         continue;
       }
       conf_state_ = raw_->apply_conf_change(*cc);
+      config_changed_at_ = e.index;
       continue;
     }
     if (e.data.empty()) continue;  // A new leader's no-op.
@@ -517,7 +518,11 @@ raft::NodeId NodeCore::best_transferee() const {
 
 void NodeCore::maybe_request_image() {
   if (options_.snapshot_count == 0 || image_wanted_ || image_abandoned_) return;
-  if (applied_ < snapshot_index_ + options_.snapshot_count) return;
+  // Also after a membership change: a member added later than the newest snapshot could not be
+  // caught up with it (a snapshot whose configuration lacks the receiver is refused), and until
+  // a newer one exists a follower too far behind would wait for a snapshot forever.
+  const bool config_newer = config_changed_at_ > snapshot_index_;
+  if (applied_ < snapshot_index_ + options_.snapshot_count && !config_newer) return;
   if (applied_ > storage_.last_index()) return;  // Not all of it in this member's log yet.
   raft::Index claimed = applied_;
   if (faulty(options_, NodeFault::kImageAtWrongIndex) && applied_ > snapshot_index_ + 1) --claimed;

@@ -275,6 +275,7 @@ class NodeCore {
   raft::ConfState conf_state_;
   raft::Index snapshot_index_ = 0;
   raft::Index applied_ = 0;
+  raft::Index config_changed_at_ = 0;  // The last membership change applied.
   raft::NodeId leader_ = raft::kNone;
   bool published_ = false;
   Time next_publish_{};
