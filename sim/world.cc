@@ -251,6 +251,7 @@ void World::image_done(Node& n, raft::Index index) {
     const raft::Index before = n.core->snapshot_index();
     n.core->image_taken(index, std::move(snapshot.data));
     if (n.core->snapshot_index() != before) ++coverage_.snapshots_made;
+    n.storage->remove_files(n.storage->take_files_to_remove());
   }
   perform(n);
 }

@@ -54,6 +54,7 @@ void RaftNode::stop() {
   if (loop_.joinable()) loop_.join();
   // After the loop: the job reads the state machine, which outlives this member's threads.
   if (image_thread_.joinable()) image_thread_.join();
+  storage_.remove_files(std::exchange(files_to_remove_, {}));
   responder_.stop();
 }
 
@@ -173,10 +174,19 @@ void RaftNode::feed(Inbox& in, Time now) {
   for (Transfer& t : in.transfers) core_.transfer_leadership(t.target, std::move(t.done), now);
   for (auto& [index, image] : in.images) {
     if (image) {
+      const Time began = Clock::now();
       core_.image_taken(index, std::move(*image));
+      for (std::string& path : storage_.take_files_to_remove()) {
+        files_to_remove_.push_back(std::move(path));
+      }
+      const Time committed = Clock::now();
       // The log entries the snapshot let storage drop, and the image's buffers, were freed in
       // pieces that malloc keeps for reuse; most of it would stay resident until the next one.
       malloc_trim(0);
+      logger_.info(
+          "snapshot at index {}: committed in {} ms, memory returned in {} ms", index,
+          std::chrono::duration_cast<std::chrono::milliseconds>(committed - began).count(),
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - committed).count());
     } else {
       core_.image_failed(index, image.error());
     }
@@ -187,18 +197,20 @@ void RaftNode::start_image(const NodeActions::Image& image) {
   ImageJob job = machine_.begin_image();
   // The core asks for the next image only after this one was reported: that thread is done.
   if (image_thread_.joinable()) image_thread_.join();
-  image_thread_ = std::thread([this, image, job = std::move(job)]() mutable {
-    Expected<std::string, std::string> bytes = job.run();
-    if (bytes) {
-      raft::Snapshot snapshot{.data = std::move(*bytes), .metadata = image.metadata};
-      if (auto written = storage_.write_snapshot_file(snapshot); !written) {
-        bytes = unexpected(written.error().message);
-      } else {
-        bytes = std::move(snapshot.data);
-      }
-    }
-    post([&](Inbox& in) { in.images.emplace_back(image.index, std::move(bytes)); });
-  });
+  image_thread_ = std::thread(
+      [this, image, job = std::move(job), doomed = std::exchange(files_to_remove_, {})]() mutable {
+        storage_.remove_files(doomed);
+        Expected<std::string, std::string> bytes = job.run();
+        if (bytes) {
+          raft::Snapshot snapshot{.data = std::move(*bytes), .metadata = image.metadata};
+          if (auto written = storage_.write_snapshot_file(snapshot); !written) {
+            bytes = unexpected(written.error().message);
+          } else {
+            bytes = std::move(snapshot.data);
+          }
+        }
+        post([&](Inbox& in) { in.images.emplace_back(image.index, std::move(bytes)); });
+      });
 }
 
 bool RaftNode::perform() {

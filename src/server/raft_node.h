@@ -145,6 +145,9 @@ class RaftNode final : public transport::Handler {
   std::atomic<bool> failed_{false};
   std::thread loop_;
   std::thread image_thread_;  // At most one image at a time (the core asks for one at a time).
+  // Files the last snapshot made unneeded: the next image thread removes them (unlinking a file
+  // of the whole store would stall the loop), or stop() does.
+  std::vector<std::string> files_to_remove_;
   Responder responder_;
 };
 

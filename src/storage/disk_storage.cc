@@ -226,13 +226,15 @@ Expected<void, Failure> DiskStorage::create_snapshot(raft::Index index,
   if (!metadata) return unexpected(metadata.error());
   raft::Snapshot snapshot{.data = std::move(data), .metadata = std::move(*metadata)};
   if (auto saved = write_snapshot_file(snapshot); !saved) return fail(saved.error());
-  return commit_snapshot(std::move(snapshot));
+  auto committed = commit_snapshot(std::move(snapshot));
+  remove_files(take_files_to_remove());
+  return committed;
 }
 
 Expected<raft::SnapshotMetadata, Failure> DiskStorage::snapshot_metadata(
     raft::Index index, const raft::ConfState& conf_state) const {
   if (failure_) return unexpected(*failure_);
-  const raft::Index held = cache_.snapshot()->metadata.index;
+  const raft::Index held = cache_.snapshot_metadata().index;
   if (index <= held || index > cache_.last_index()) {
     return unexpected(invalid(fmt::format(
         "storage: cannot snapshot at index {}: it must be after the current snapshot ({}) and "
@@ -282,16 +284,29 @@ Expected<void, Failure> DiskStorage::commit_snapshot(raft::Snapshot snapshot) {
     const raft::Index compact_to = index - options_.catch_up_entries;
     if (compact_to >= cache_.first_index()) cache_.compact(compact_to);
   }
-  return purge();
+  return purge(&files_to_remove_);
 }
 
-Expected<void, Failure> DiskStorage::purge() {
-  auto oldest_kept = snapshots_->remove_old(options_.keep_snapshots);
+Expected<void, Failure> DiskStorage::purge(std::vector<std::string>* later) {
+  auto oldest_kept = snapshots_->remove_old(options_.keep_snapshots, later);
   if (!oldest_kept) return fail(oldest_kept.error());
   if (*oldest_kept > 0) {
-    if (auto removed = wal_->remove_before(*oldest_kept); !removed) return fail(removed.error());
+    if (auto removed = wal_->remove_before(*oldest_kept, later); !removed) {
+      return fail(removed.error());
+    }
   }
   return {};
+}
+
+void DiskStorage::remove_files(const std::vector<std::string>& paths) const {
+  for (const std::string& path : paths) {
+    if (auto r = fs_.remove(path); !r) {
+      logger_.warn("storage: cannot remove {}, which the log no longer needs: {}", path,
+                   r.error().message());
+    } else {
+      logger_.info("storage: removed {} (the log no longer needs it)", path);
+    }
+  }
 }
 
 Stats DiskStorage::stats() const {

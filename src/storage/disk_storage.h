@@ -129,7 +129,12 @@ class DiskStorage final : public raft::LogStorage {
   Expected<raft::SnapshotMetadata, Failure> snapshot_metadata(
       raft::Index index, const raft::ConfState& conf_state) const;
   Expected<void, Failure> write_snapshot_file(const raft::Snapshot& snapshot) const;
+  // Files the compaction made unneeded are not removed here (unlinking a file of the whole store
+  // takes tens of milliseconds): take_files_to_remove() hands them over, and remove_files()
+  // removes them from any thread. Left behind by a crash, they are found and removed again.
   Expected<void, Failure> commit_snapshot(raft::Snapshot snapshot);
+  std::vector<std::string> take_files_to_remove() { return std::exchange(files_to_remove_, {}); }
+  void remove_files(const std::vector<std::string>& paths) const;
   void discard_snapshot_file(const raft::SnapshotMetadata& metadata) const;
 
   const RecoveryReport& recovery() const { return recovery_; }
@@ -145,7 +150,7 @@ class DiskStorage final : public raft::LogStorage {
   Expected<void, Failure> recover();
   // Returns f; an I/O failure also poisons the storage (see the invariants above).
   Expected<void, Failure> fail(Failure f);
-  Expected<void, Failure> purge();
+  Expected<void, Failure> purge(std::vector<std::string>* later = nullptr);
   SegmentPreamble preamble(raft::Index first_index) const;
   raft::Index next_index() const;  // After everything written, synced or not.
 
@@ -172,6 +177,7 @@ class DiskStorage final : public raft::LogStorage {
   uint64_t batches_ = 0;
   uint64_t bytes_written_ = 0;
   std::optional<Failure> failure_;
+  std::vector<std::string> files_to_remove_;  // See commit_snapshot().
 };
 
 }  // namespace regent::storage

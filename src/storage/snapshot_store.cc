@@ -127,8 +127,14 @@ Expected<std::optional<raft::Snapshot>, Failure> SnapshotStore::load_newest(
   return std::optional<raft::Snapshot>();
 }
 
-Expected<raft::Index, Failure> SnapshotStore::remove_old(size_t keep) {
+Expected<raft::Index, Failure> SnapshotStore::remove_old(size_t keep,
+                                                         std::vector<std::string>* later) {
   while (files_.size() > keep) {
+    if (later != nullptr) {
+      later->push_back(join_path(dir_, files_.front().name));
+      files_.erase(files_.begin());
+      continue;
+    }
     auto removed = remove(files_.front());
     if (!removed) return unexpected(removed.error());
     logger_.info("snapshot: removed {} ({} newer kept)", join_path(dir_, files_.front().name),

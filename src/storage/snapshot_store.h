@@ -38,7 +38,9 @@ class SnapshotStore {
                                                                std::vector<std::string>& warnings);
 
   // Deletes all but the newest keep files; returns the index of the oldest one kept (0 if none).
-  Expected<raft::Index, Failure> remove_old(size_t keep);
+  // `later`: the files are forgotten now and their paths appended, for the caller to remove off
+  // this thread (remove_files()); null: removed here.
+  Expected<raft::Index, Failure> remove_old(size_t keep, std::vector<std::string>* later = nullptr);
 
   size_t count() const { return files_.size(); }
   uint64_t syncs() const { return syncs_; }

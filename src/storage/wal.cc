@@ -309,10 +309,16 @@ Expected<void, Failure> Wal::sync() {
   return {};
 }
 
-Expected<void, Failure> Wal::remove_before(raft::Index index) {
+Expected<void, Failure> Wal::remove_before(raft::Index index, std::vector<std::string>* later) {
   size_t removable = 0;
   while (removable + 1 < segments_.size() && segments_[removable].max_index <= index) ++removable;
   if (removable == 0) return {};
+  if (later != nullptr) {
+    for (size_t i = 0; i < removable; ++i) later->push_back(path(segments_[i].name));
+    segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(removable));
+    segments_removed_ += removable;
+    return {};
+  }
   // Oldest first: a crash midway leaves a consecutive run of segments, as recovery requires.
   for (size_t i = 0; i < removable; ++i) {
     if (auto r = fs_.remove(path(segments_[i].name)); !r) {

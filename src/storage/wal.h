@@ -78,7 +78,9 @@ class Wal {
 
   // Deletes the oldest segments while every entry in them is at or before index (the newest
   // segment always stays).
-  Expected<void, Failure> remove_before(raft::Index index);
+  // `later`: as SnapshotStore::remove_old (the paths oldest first, to be removed in that order).
+  Expected<void, Failure> remove_before(raft::Index index,
+                                        std::vector<std::string>* later = nullptr);
 
   size_t segment_count() const { return segments_.size(); }
   std::vector<std::string> segment_names() const;

@@ -52,8 +52,9 @@ std::optional<StorageError> MemoryStorage::apply_snapshot(const Snapshot& snap) 
   return std::nullopt;
 }
 
-Expected<Snapshot, StorageError> MemoryStorage::create_snapshot(Index i, const ConfState* cs,
-                                                                std::string data) {
+Expected<SnapshotMetadata, StorageError> MemoryStorage::create_snapshot(Index i,
+                                                                        const ConfState* cs,
+                                                                        std::string data) {
   if (i <= snapshot_.metadata.index) return unexpected(StorageError::kCompacted);
   // compact() may have run past the last snapshot; the term of i is then gone.
   if (i < offset()) return unexpected(StorageError::kCompacted);
@@ -63,7 +64,7 @@ Expected<Snapshot, StorageError> MemoryStorage::create_snapshot(Index i, const C
   snapshot_.metadata.term = ents_[i - offset()].term;
   if (cs != nullptr) snapshot_.metadata.conf_state = *cs;
   snapshot_.data = std::move(data);
-  return snapshot_;
+  return snapshot_.metadata;
 }
 
 std::optional<StorageError> MemoryStorage::compact(Index compact_index) {

@@ -33,7 +33,12 @@ class MemoryStorage final : public LogStorage {
 
   // Makes a snapshot at index i (which must be <= last_index()) with the given data; conf_state,
   // if given, replaces the stored one. Fails with kCompacted if i <= the current snapshot index.
-  Expected<Snapshot, StorageError> create_snapshot(Index i, const ConfState* cs, std::string data);
+  // Returns the new snapshot's metadata (not the data: a copy of the whole store is what a
+  // member's loop must not make).
+  Expected<SnapshotMetadata, StorageError> create_snapshot(Index i, const ConfState* cs,
+                                                           std::string data);
+  // The held snapshot's metadata, without copying its data as snapshot() does.
+  const SnapshotMetadata& snapshot_metadata() const { return snapshot_.metadata; }
 
   // Discards entries up to and including compact_index (which must be <= last_index()).
   // Fails with kCompacted if already compacted past it.
