@@ -106,8 +106,10 @@ std::string WatcherGroup::find_problem() const {
       const KeyInterval watched = interval(r);
       stabbed.clear();
       ranges_.stab(watched.begin, stabbed);
+      // Clang 14 cannot capture a structured binding, so the id is copied first.
+      const auto watcher_id = id;
       found = std::any_of(stabbed.begin(), stabbed.end(), [&](const auto* entry) {
-        return entry->interval == watched && entry->ids.contains(id);
+        return entry->interval == watched && entry->ids.contains(watcher_id);
       });
     }
     if (!found) return fmt::format("(1) watcher {} of {:?} is not where it belongs", id, r.key);
