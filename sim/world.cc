@@ -194,7 +194,7 @@ void World::perform(Node& n) {
 }
 
 void World::perform(Node& n, server::NodeActions& a) {
-  for (const Message& m : a.messages) send(m);
+  for (Message& m : a.messages) send(std::move(m));
   for (server::Answer& answer : a.answers) answer();
   if (a.fatal) return host_failure(n, fmt::format("node {} stopped: {}", n.id, *a.fatal));
   if (a.image) {
@@ -249,7 +249,7 @@ void World::image_done(Node& n, raft::Index index) {
           n, fmt::format("snapshot file failed on node {}: {}", n.id, written.error().message));
     }
     const raft::Index before = n.core->snapshot_index();
-    n.core->image_taken(index, std::move(snapshot.data));
+    n.core->image_taken(index, snapshot.data.size());
     if (n.core->snapshot_index() != before) ++coverage_.snapshots_made;
     n.storage->remove_files(n.storage->take_files_to_remove());
   }
@@ -275,17 +275,27 @@ void World::Recorder::on_applied(raft::Index applied, int64_t revision) {
   }
 }
 
-void World::send(const Message& m) {
-  const bool lost = !link_up(m.from, m.to) || (faults_on_ && prng_.chance(opt_.loss_percent, 100));
+void World::send(Message m) {
+  bool lost = !link_up(m.from, m.to) || (faults_on_ && prng_.chance(opt_.loss_percent, 100));
   if (m.type == raft::MessageType::kSnapshot) {
+    const Node& from = *nodes_.at(m.from);
+    Message status = m;
+    // As regentd's transport does: the image comes from the sender's snapshot file as it goes.
+    if (!lost && m.snapshot.data.empty()) {
+      auto snapshot = from.storage->read_snapshot(m.snapshot.metadata);
+      if (snapshot) {
+        m.snapshot.data = std::move(snapshot->data);
+      } else {
+        lost = true;
+      }
+    }
     // A snapshot goes over a stream whose end the sender sees, as etcd's transport reports it;
     // without the report a leader would wait for the follower forever.
-    const Node& from = *nodes_.at(m.from);
     schedule(now_ + opt_.delay_max_us, Event{.kind = EventKind::kSnapshotStatus,
                                              .node = m.from,
                                              .incarnation = from.incarnation,
                                              .id = lost ? 0u : 1u,
-                                             .message = m});
+                                             .message = std::move(status)});
   }
   if (lost) return;
   const int copies = faults_on_ && prng_.chance(opt_.duplicate_percent, 100) ? 2 : 1;

@@ -198,7 +198,7 @@ class World {
   server::Time host_time() const;
 
   // Network.
-  void send(const raft::Message& m);
+  void send(raft::Message m);
   bool link_up(raft::NodeId from, raft::NodeId to) const;
 
   // Clients.

@@ -54,7 +54,7 @@ void RaftNode::stop() {
   if (loop_.joinable()) loop_.join();
   // After the loop: the job reads the state machine, which outlives this member's threads.
   if (image_thread_.joinable()) image_thread_.join();
-  storage_.remove_files(std::exchange(files_to_remove_, {}));
+  if (cleanup_thread_.joinable()) cleanup_thread_.join();
   responder_.stop();
 }
 
@@ -175,42 +175,52 @@ void RaftNode::feed(Inbox& in, Time now) {
   for (auto& [index, image] : in.images) {
     if (image) {
       const Time began = Clock::now();
-      core_.image_taken(index, std::move(*image));
-      for (std::string& path : storage_.take_files_to_remove()) {
-        files_to_remove_.push_back(std::move(path));
-      }
-      const Time committed = Clock::now();
-      // The log entries the snapshot let storage drop, and the image's buffers, were freed in
-      // pieces that malloc keeps for reuse; most of it would stay resident until the next one.
-      malloc_trim(0);
+      core_.image_taken(index, *image);
       logger_.info(
-          "snapshot at index {}: committed in {} ms, memory returned in {} ms", index,
-          std::chrono::duration_cast<std::chrono::milliseconds>(committed - began).count(),
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - committed).count());
+          "snapshot at index {}: committed in {} ms", index,
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count());
+      clean_up_after_snapshot();
     } else {
       core_.image_failed(index, image.error());
     }
   }
 }
 
+void RaftNode::clean_up_after_snapshot() {
+  // Snapshots are thousands of entries apart: the previous cleanup is long done.
+  if (cleanup_thread_.joinable()) cleanup_thread_.join();
+  cleanup_thread_ = std::thread([this, doomed = storage_.take_files_to_remove()] {
+    const Time began = Clock::now();
+    // Unlinking a file of the whole store takes tens of milliseconds.
+    storage_.remove_files(doomed);
+    // The log entries the snapshot let storage drop were freed in pieces that malloc keeps for
+    // reuse; most of it would stay resident until the next snapshot.
+    malloc_trim(0);
+    logger_.info(
+        "after the snapshot: {} files removed and memory returned in {} ms", doomed.size(),
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count());
+  });
+}
+
 void RaftNode::start_image(const NodeActions::Image& image) {
   ImageJob job = machine_.begin_image();
   // The core asks for the next image only after this one was reported: that thread is done.
   if (image_thread_.joinable()) image_thread_.join();
-  image_thread_ = std::thread(
-      [this, image, job = std::move(job), doomed = std::exchange(files_to_remove_, {})]() mutable {
-        storage_.remove_files(doomed);
-        Expected<std::string, std::string> bytes = job.run();
-        if (bytes) {
-          raft::Snapshot snapshot{.data = std::move(*bytes), .metadata = image.metadata};
-          if (auto written = storage_.write_snapshot_file(snapshot); !written) {
-            bytes = unexpected(written.error().message);
-          } else {
-            bytes = std::move(snapshot.data);
-          }
-        }
-        post([&](Inbox& in) { in.images.emplace_back(image.index, std::move(bytes)); });
-      });
+  image_thread_ = std::thread([this, image, job = std::move(job)]() mutable {
+    Expected<uint64_t, std::string> written = unexpected(std::string());
+    {
+      Expected<std::string, std::string> bytes = job.run();
+      if (!bytes) {
+        written = unexpected(std::move(bytes.error()));
+      } else {
+        raft::Snapshot snapshot{.data = std::move(*bytes), .metadata = image.metadata};
+        auto saved = storage_.write_snapshot_file(snapshot);
+        written = saved ? Expected<uint64_t, std::string>(snapshot.data.size())
+                        : unexpected(saved.error().message);
+      }
+    }  // The image is freed here, not on the loop: the file holds it now.
+    post([&](Inbox& in) { in.images.emplace_back(image.index, std::move(written)); });
+  });
 }
 
 bool RaftNode::perform() {

@@ -12,7 +12,8 @@
 //
 // Invariants:
 //  - Only the loop thread touches the core, the storage and the state machine's writes; the
-//    image thread only runs an ImageJob and DiskStorage::write_snapshot_file (both made for it).
+//    image thread only runs an ImageJob and DiskStorage::write_snapshot_file, the cleanup thread
+//    only DiskStorage::remove_files and malloc_trim (all made for that).
 //  - Every waiting client is answered exactly once: by the core, or with "server stopped" (or
 //    the disk failure) when the loop ends.
 //  - A failed write or sync of the log stops the member (storage/ explains why it cannot retry).
@@ -100,8 +101,8 @@ class RaftNode final : public transport::Handler {
     std::vector<std::pair<regentpb::InternalRequest, WriteDone>> proposals;
     std::vector<Done> reads;
     std::vector<Transfer> transfers;
-    // From the image thread: the image at an index, or why there is none.
-    std::vector<std::pair<raft::Index, Expected<std::string, std::string>>> images;
+    // From the image thread: the size of the image written at an index, or why there is none.
+    std::vector<std::pair<raft::Index, Expected<uint64_t, std::string>>> images;
     bool empty() const {
       return messages.empty() && unreachable.empty() && down.empty() && snapshot_reports.empty() &&
              proposals.empty() && reads.empty() && transfers.empty() && images.empty();
@@ -115,6 +116,8 @@ class RaftNode final : public transport::Handler {
   void publish_status();
   // Begins the image the core asked for and writes it on the image thread.
   void start_image(const NodeActions::Image& image);
+  // Off the loop: removes the files the snapshot made unneeded and returns freed memory.
+  void clean_up_after_snapshot();
   // `done` wrapped so that answering it releases its place among the pending requests.
   template <class D>
   D counted(D done) {
@@ -144,10 +147,8 @@ class RaftNode final : public transport::Handler {
   std::atomic<bool> refusing_{false};  // refusal_ is set: the cheap check of read_refusal().
   std::atomic<bool> failed_{false};
   std::thread loop_;
-  std::thread image_thread_;  // At most one image at a time (the core asks for one at a time).
-  // Files the last snapshot made unneeded: the next image thread removes them (unlinking a file
-  // of the whole store would stall the loop), or stop() does.
-  std::vector<std::string> files_to_remove_;
+  std::thread image_thread_;    // At most one image at a time (the core asks for one at a time).
+  std::thread cleanup_thread_;  // What a committed snapshot left to do (clean_up_after_snapshot()).
   Responder responder_;
 };
 

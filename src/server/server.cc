@@ -129,6 +129,12 @@ Expected<void, std::string> Member::start() {
   to.max_batch_bytes = std::max<size_t>(to.max_batch_bytes, options_.max_request_bytes + (1 << 20));
   for (const auto& [id, address] : cluster_.peer_addresses) to.peers.push_back({id, address});
   to.members = [this] { return machine_.members(); };
+  to.read_snapshot =
+      [this](const raft::SnapshotMetadata& metadata) -> Expected<std::string, std::string> {
+    auto snapshot = storage_->read_snapshot(metadata);
+    if (!snapshot) return unexpected(snapshot.error().message);
+    return std::move(snapshot->data);
+  };
   auto transport = transport::Transport::start(to, *node_, logger_);
   if (!transport) return unexpected("peer listener: " + transport.error());
   transport_ = std::move(*transport);

@@ -118,7 +118,10 @@ Expected<void, Failure> DiskStorage::recover() {
   // A crash after the first segment was created but before anything was saved in it leaves a
   // log with nothing: still a fresh member, which the host must bootstrap.
   recovery_.fresh = meta.index == 0 && replayed->entries.empty() && hs.empty();
-  if (*snapshot) cache_.apply_snapshot(**snapshot);
+  if (*snapshot) {
+    recovered_ = std::move(**snapshot);
+    cache_.apply_snapshot(raft::Snapshot{.metadata = recovered_.metadata});
+  }
   cache_.append(std::move(replayed->entries));
   cache_.set_hard_state(hs);
   newest_mark_ = *newest_mark;
@@ -163,7 +166,7 @@ Expected<void, Failure> DiskStorage::write(const std::vector<raft::Entry>& entri
     if (auto saved = snapshots_->save(*snapshot); !saved) return fail(saved.error());
     mark = SnapshotMark{snapshot->metadata.index, snapshot->metadata.term, true};
     append_record(batch, RecordType::kSnapshotMark, encode_snapshot_mark(*mark));
-    pending.snapshot = *snapshot;
+    pending.snapshot = raft::Snapshot{.metadata = snapshot->metadata};  // The image is in its file.
   }
   raft::Index max_index = 0;
   std::string payload;
@@ -226,7 +229,7 @@ Expected<void, Failure> DiskStorage::create_snapshot(raft::Index index,
   if (!metadata) return unexpected(metadata.error());
   raft::Snapshot snapshot{.data = std::move(data), .metadata = std::move(*metadata)};
   if (auto saved = write_snapshot_file(snapshot); !saved) return fail(saved.error());
-  auto committed = commit_snapshot(std::move(snapshot));
+  auto committed = commit_snapshot(snapshot.metadata);
   remove_files(take_files_to_remove());
   return committed;
 }
@@ -253,23 +256,23 @@ void DiskStorage::discard_snapshot_file(const raft::SnapshotMetadata& metadata) 
   snapshots_->remove_unregistered(metadata);
 }
 
-Expected<void, Failure> DiskStorage::commit_snapshot(raft::Snapshot snapshot) {
+Expected<void, Failure> DiskStorage::commit_snapshot(const raft::SnapshotMetadata& metadata) {
   if (failure_) return unexpected(*failure_);
   if (!pending_.empty()) {
     return unexpected(invalid("storage: create_snapshot with unsynced writes; sync() first"));
   }
-  const raft::Index index = snapshot.metadata.index;
-  const raft::Term term = snapshot.metadata.term;
+  const raft::Index index = metadata.index;
+  const raft::Term term = metadata.term;
   // Step 1's checks again: the log may have moved on while the file was written.
-  auto still = snapshot_metadata(index, snapshot.metadata.conf_state);
+  auto still = snapshot_metadata(index, metadata.conf_state);
   if (!still || still->term != term) {
-    discard_snapshot_file(snapshot.metadata);
+    discard_snapshot_file(metadata);
     return unexpected(still ? invalid(fmt::format("storage: the entry at {} changed term ({} -> "
                                                   "{}) while its snapshot was written",
                                                   index, term, still->term))
                             : still.error());
   }
-  snapshots_->register_file(snapshot.metadata);
+  snapshots_->register_file(metadata);
   const SnapshotMark mark{index, term, false};
   std::string batch;
   append_record(batch, RecordType::kSnapshotMark, encode_snapshot_mark(mark));
@@ -278,7 +281,7 @@ Expected<void, Failure> DiskStorage::commit_snapshot(raft::Snapshot snapshot) {
   }
   if (auto synced = wal_->sync(); !synced) return fail(synced.error());
   newest_mark_ = mark;
-  cache_.create_snapshot(index, &snapshot.metadata.conf_state, std::move(snapshot.data));
+  cache_.create_snapshot(index, &metadata.conf_state, "");  // The image is in its file.
   // Keep a tail of entries before the snapshot for followers that are only a little behind.
   if (index > options_.catch_up_entries) {
     const raft::Index compact_to = index - options_.catch_up_entries;
@@ -336,6 +339,22 @@ raft::Index DiskStorage::last_index() const { return cache_.last_index(); }
 
 Expected<raft::Snapshot, raft::StorageError> DiskStorage::snapshot() const {
   return cache_.snapshot();
+}
+
+Expected<raft::Snapshot, Failure> DiskStorage::read_snapshot(
+    const raft::SnapshotMetadata& metadata) const {
+  return snapshots_->read(metadata);
+}
+
+Expected<raft::Snapshot, Failure> DiskStorage::take_snapshot() {
+  const raft::SnapshotMetadata& held = cache_.snapshot_metadata();
+  raft::Snapshot recovered = std::exchange(recovered_, raft::Snapshot{});
+  if (held.index > 0 && recovered.metadata.index == held.index &&
+      recovered.metadata.term == held.term) {
+    return recovered;
+  }
+  if (held.index == 0) return unexpected(invalid("storage: no snapshot is held"));
+  return read_snapshot(held);
 }
 
 }  // namespace regent::storage

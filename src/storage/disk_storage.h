@@ -16,6 +16,8 @@
 //  - After any write or sync fails, the storage refuses everything: a failed fdatasync may have
 //    dropped data the kernel had accepted, so the only safe next step is to stop and recover
 //    from the disk.
+//  - The snapshot's image (the whole store) lives in its file, not in memory: snapshot() gives
+//    the metadata with an empty image; read_snapshot() and take_snapshot() read the file.
 //  - Recovery never skips a bad record: a torn tail of the last segment is cut off (with a
 //    warning naming file and offset); anything else bad stops the member with an error.
 //
@@ -92,7 +94,16 @@ class DiskStorage final : public raft::LogStorage {
   Expected<raft::Term, raft::StorageError> term(raft::Index i) const override;
   raft::Index first_index() const override;
   raft::Index last_index() const override;
+  // The held snapshot's metadata; its image is empty (see read_snapshot()).
   Expected<raft::Snapshot, raft::StorageError> snapshot() const override;
+
+  // The snapshot described by `metadata`, image included, read from its file. Any thread: it
+  // touches nothing the owner changes. Fails if the file is gone (a newer snapshot made it
+  // unneeded) or damaged.
+  Expected<raft::Snapshot, Failure> read_snapshot(const raft::SnapshotMetadata& metadata) const;
+  // The held snapshot with its image, for the host to restore its state machine from: the image
+  // recovery read (handed over once, not read twice), or else read_snapshot(). Owner thread.
+  Expected<raft::Snapshot, Failure> take_snapshot();
 
   // Persists one Raft round without syncing the log: the snapshot (if any, durably, since it
   // replaces the log), then entries and hard state as one write to the current segment. Entries
@@ -132,7 +143,7 @@ class DiskStorage final : public raft::LogStorage {
   // Files the compaction made unneeded are not removed here (unlinking a file of the whole store
   // takes tens of milliseconds): take_files_to_remove() hands them over, and remove_files()
   // removes them from any thread. Left behind by a crash, they are found and removed again.
-  Expected<void, Failure> commit_snapshot(raft::Snapshot snapshot);
+  Expected<void, Failure> commit_snapshot(const raft::SnapshotMetadata& metadata);
   std::vector<std::string> take_files_to_remove() { return std::exchange(files_to_remove_, {}); }
   void remove_files(const std::vector<std::string>& paths) const;
   void discard_snapshot_file(const raft::SnapshotMetadata& metadata) const;
@@ -178,6 +189,7 @@ class DiskStorage final : public raft::LogStorage {
   uint64_t bytes_written_ = 0;
   std::optional<Failure> failure_;
   std::vector<std::string> files_to_remove_;  // See commit_snapshot().
+  raft::Snapshot recovered_;                  // The image open() read, until take_snapshot().
 };
 
 }  // namespace regent::storage

@@ -93,6 +93,26 @@ Expected<void, Failure> SnapshotStore::remove(const FileInfo& f) {
   return {};
 }
 
+Expected<raft::Snapshot, Failure> SnapshotStore::read(const raft::SnapshotMetadata& m) const {
+  const std::string path = join_path(dir_, snapshot_name(m.term, m.index));
+  auto bytes = fs_.read_file(path);
+  if (!bytes) return unexpected(io_failure(bytes.error()));
+  auto decoded = decode_snapshot_file(*bytes);
+  if (!decoded) {
+    return unexpected(
+        Failure{.kind = FailureKind::kCorrupt,
+                .message = fmt::format("snapshot: {} is damaged: {}", path, decoded.error().what)});
+  }
+  if (decoded->metadata.index != m.index || decoded->metadata.term != m.term) {
+    return unexpected(
+        Failure{.kind = FailureKind::kCorrupt,
+                .message = fmt::format("snapshot: {} holds index {} term {}, not what its name "
+                                       "says",
+                                       path, decoded->metadata.index, decoded->metadata.term)});
+  }
+  return std::move(*decoded);
+}
+
 Expected<std::optional<raft::Snapshot>, Failure> SnapshotStore::load_newest(
     raft::Index max_index, std::vector<std::string>& warnings) {
   while (!files_.empty() && files_.back().index > max_index) {

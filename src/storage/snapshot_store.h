@@ -37,6 +37,9 @@ class SnapshotStore {
   Expected<std::optional<raft::Snapshot>, Failure> load_newest(raft::Index max_index,
                                                                std::vector<std::string>& warnings);
 
+  // The file of the snapshot `metadata` describes, decoded and checked. Any thread.
+  Expected<raft::Snapshot, Failure> read(const raft::SnapshotMetadata& metadata) const;
+
   // Deletes all but the newest keep files; returns the index of the oldest one kept (0 if none).
   // `later`: the files are forgotten now and their paths appended, for the caller to remove off
   // this thread (remove_files()); null: removed here.

@@ -284,6 +284,17 @@ PeerSender::Outcome PeerSender::send_messages(PeerStream& stream,
 }
 
 PeerSender::Outcome PeerSender::send_snapshot(PeerStream& stream, raft::Message message) {
+  if (message.snapshot.data.empty() && options_.read_snapshot) {
+    auto image = options_.read_snapshot(message.snapshot.metadata);
+    if (!image) {
+      // Raft sends a newer snapshot once told this one did not arrive.
+      logger_.warn("transport: cannot send the snapshot at index {} to peer {:x}: {}",
+                   message.snapshot.metadata.index, peer_.id, image.error());
+      handler_.on_snapshot_sent(peer_.id, false);
+      return Outcome::kOk;
+    }
+    message.snapshot.data = std::move(*image);
+  }
   const std::string data = std::move(message.snapshot.data);
   const raft::Index index = message.snapshot.metadata.index;
   const uint64_t total = data.size();

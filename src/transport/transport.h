@@ -9,6 +9,8 @@
 //    (a broken stream drops what was in flight; the sender reconnects with backoff).
 //  - A stream is accepted only from a member of the same cluster (cluster id), addressed to this
 //    member; anything else is refused with FAILED_PRECONDITION and a message naming both ids.
+//  - A snapshot message whose image is empty gets it from read_snapshot on the sender's thread,
+//    just before it goes (storage keeps images in their files, not in memory).
 //  - A snapshot message travels in chunks of at most snapshot_chunk_bytes and is handed to the
 //    receiver whole, once every chunk arrived; the sender reports the outcome through
 //    on_snapshot_sent.
@@ -46,6 +48,10 @@ struct Options {
   // This member's member table, answered to peers that ask (the PeerInfo service, peer.proto).
   // Called from the listener's threads: must be thread-safe. Unset: the service is not offered.
   std::function<std::vector<regentpb::Member>()> members;
+  // The image of the snapshot `metadata` describes (storage::DiskStorage::read_snapshot), for a
+  // snapshot message that carries none. Called from the senders' threads: must be thread-safe.
+  // Unset: such messages go as they are.
+  std::function<Expected<std::string, std::string>(const raft::SnapshotMetadata&)> read_snapshot;
 };
 
 // What the transport reports. Called from the transport's threads: implementations must be

@@ -53,8 +53,11 @@ Expected<void, std::string> NodeCore::start() {
   if (options_.fault != NodeFault::kNone && !node_fault_points_built()) {
     return unexpected(std::string("fault points are built only into the test variant"));
   }
-  auto snapshot = storage_.snapshot();
-  if (!snapshot) return unexpected(std::string("the data directory holds no snapshot"));
+  auto snapshot = storage_.take_snapshot();
+  if (!snapshot) {
+    return unexpected(
+        fmt::format("cannot read the data directory's snapshot: {}", snapshot.error().message));
+  }
   if (auto restored = machine_.restore(snapshot->data); !restored) {
     return unexpected(fmt::format("cannot restore the snapshot at index {}: {}",
                                   snapshot->metadata.index, restored.error()));
@@ -186,24 +189,23 @@ void NodeCore::synced(uint64_t round) {
   finish_round();
 }
 
-void NodeCore::image_taken(raft::Index index, std::string image) {
+void NodeCore::image_taken(raft::Index index, uint64_t image_bytes) {
   if (stopped_) return;
   if (!image_wanted_ || image_wanted_->index != index) return forget_abandoned_image(index);
-  raft::Snapshot snapshot{.data = std::move(image), .metadata = image_wanted_->metadata};
+  const raft::SnapshotMetadata metadata = image_wanted_->metadata;
   image_wanted_.reset();
-  const raft::Index claimed = snapshot.metadata.index;
-  const size_t bytes = snapshot.data.size();
+  const raft::Index claimed = metadata.index;
   // A commit-only round leaves its hard state written but not synced, and a snapshot must not
   // be taken over unsynced writes: after the last write of a burst that was what silently put
   // the snapshot off until the next write.
   if (auto synced = storage_.sync(); !synced) return fatal(synced.error().message);
-  if (auto made = storage_.commit_snapshot(std::move(snapshot)); !made) {
+  if (auto made = storage_.commit_snapshot(metadata); !made) {
     if (storage_.failure()) return fatal(storage_.failure()->message);
     logger_.warn("snapshot at index {} not taken: {}", claimed, made.error().message);
     return;
   }
   snapshot_index_ = claimed;
-  logger_.info("saved snapshot at index {} ({} bytes)", claimed, bytes);
+  logger_.info("saved snapshot at index {} ({} bytes)", claimed, image_bytes);
 }
 
 void NodeCore::forget_abandoned_image(raft::Index index) {

@@ -136,8 +136,9 @@ struct NodeActions {
   std::optional<uint64_t> sync_round;
   // Begin the state machine's image (StateMachine::begin_image()) before the next call into the
   // core: it has applied exactly up to `index` until then. Then, at any later time and on any
-  // thread, run it, write it with storage.write_snapshot_file() under `metadata`, and hand the
-  // bytes back with image_taken() (or image_failed()).
+  // thread, run it, write it with storage.write_snapshot_file() under `metadata`, and report
+  // its size with image_taken() (or image_failed()). The image itself is not handed back:
+  // storage keeps it in its file, and the host frees it where freeing costs the loop nothing.
   struct Image {
     raft::Index index = 0;
     raft::SnapshotMetadata metadata;
@@ -179,7 +180,7 @@ class NodeCore {
   void report_snapshot(raft::NodeId peer, bool delivered);
   void tick(Time now);
   void synced(uint64_t round);
-  void image_taken(raft::Index index, std::string image);
+  void image_taken(raft::Index index, uint64_t image_bytes);
   void image_failed(raft::Index index, const std::string& why);
   // Answers every waiting client with `why`; the core takes no events afterwards.
   void stop(const Failure& why);

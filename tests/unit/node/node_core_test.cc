@@ -22,6 +22,14 @@ regentpb::InternalRequest put(const std::string& key, const std::string& value) 
   return r;
 }
 
+// What a host does with an image the core asked for: the image, written to its file; its size.
+uint64_t write_image(storage::DiskStorage& storage, StateMachine& machine,
+                     const NodeActions::Image& image) {
+  raft::Snapshot snapshot{.data = machine.image(), .metadata = image.metadata};
+  EXPECT_TRUE(storage.write_snapshot_file(snapshot).has_value());
+  return snapshot.data.size();
+}
+
 class NodeCoreTest : public ::testing::Test {
  protected:
   void SetUp() override { boot(); }
@@ -62,7 +70,7 @@ class NodeCoreTest : public ::testing::Test {
         ++answered;
       }
       EXPECT_FALSE(a.fatal.has_value());
-      if (a.image) core_->image_taken(a.image->index, machine_.image());
+      if (a.image) core_->image_taken(a.image->index, write_image(*storage_, machine_, *a.image));
       if (!a.sync_round && !a.image) return answered;
       if (a.sync_round) {
         EXPECT_TRUE(storage_->sync().has_value());
@@ -171,8 +179,17 @@ TEST(NodeCoreImageTest, AnImageIsTakenAtTheIndexItClaimsBeforeAnythingElseIsAppl
   ASSERT_TRUE(image.has_value()) << "no image asked for after snapshot_count entries";
   EXPECT_EQ(image->index, core.applied()) << "applied past the image before it was taken";
   EXPECT_LT(core.applied(), core.status().commit) << "nothing more was committed: a weak test";
-  core.image_taken(image->index, machine.image());
+  const std::string taken = machine.image();
+  core.image_taken(image->index, write_image(*storage, machine, *image));
   EXPECT_EQ(core.snapshot_index(), image->index);
+  // Storage holds the image in its file only, and a member restarted on it restores from there.
+  EXPECT_TRUE(storage->snapshot()->data.empty());
+  EXPECT_EQ(storage->read_snapshot(image->metadata)->data, taken);
+  StateMachine restarted;
+  NodeCore again(o, *storage, restarted, logger);
+  ASSERT_TRUE(again.start().has_value());
+  EXPECT_EQ(again.applied(), image->index);
+  EXPECT_EQ(restarted.image(), taken);
 }
 
 }  // namespace

@@ -20,14 +20,23 @@ using storage::testing::TempDir;
 
 constexpr auto kWait = 10s;  // Bound of every wait below.
 
-// Routes each message straight into the addressee's inbox, unless the link is cut.
+// Routes each message straight into the addressee's inbox, unless the link is cut. A snapshot
+// gets its image from the sender's storage, as transport::Options::read_snapshot gives it.
 class Network {
  public:
   class Endpoint final : public transport::Transport {
    public:
-    Endpoint(Network& net, raft::NodeId self) : net_(net), self_(self) {}
+    Endpoint(Network& net, raft::NodeId self, const storage::DiskStorage& storage)
+        : net_(net), self_(self), storage_(storage) {}
     void send(std::vector<raft::Message> messages) override {
-      for (raft::Message& m : messages) net_.deliver(self_, std::move(m));
+      for (raft::Message& m : messages) {
+        if (m.type == raft::MessageType::kSnapshot && m.snapshot.data.empty()) {
+          auto snapshot = storage_.read_snapshot(m.snapshot.metadata);
+          ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message;
+          m.snapshot.data = std::move(snapshot->data);
+        }
+        net_.deliver(self_, std::move(m));
+      }
     }
     void stop() override {}
     int bound_port() const override { return 0; }
@@ -36,6 +45,7 @@ class Network {
    private:
     Network& net_;
     raft::NodeId self_;
+    const storage::DiskStorage& storage_;
   };
 
   void attach(raft::NodeId id, RaftNode* node) {
@@ -112,7 +122,7 @@ class RaftNodeTest : public ::testing::Test {
       o.request_timeout = 3s;
       o.max_pending_requests = max_pending;
       m->node = std::make_unique<RaftNode>(o, *m->storage, m->machine, m->logger);
-      m->endpoint = std::make_unique<Network::Endpoint>(net_, id);
+      m->endpoint = std::make_unique<Network::Endpoint>(net_, id, *m->storage);
       net_.attach(id, m->node.get());
       members_.push_back(std::move(m));
     }

@@ -156,12 +156,16 @@ TEST_F(DiskStorageTest, SnapshotsCompactTheLogAndKeepOneOlder) {
     }
     EXPECT_EQ(files_in(dir_ / "snap").size(), 2u);  // The newest and one older.
     EXPECT_GT(s->stats().segments_removed, 0u);
-    EXPECT_EQ(s->snapshot()->data, "image 3");
+    // The image is not held in memory (a whole store's worth): its file has it.
+    EXPECT_TRUE(s->snapshot()->data.empty());
+    EXPECT_EQ(s->read_snapshot(s->snapshot()->metadata)->data, "image 3");
     EXPECT_EQ(s->first_index(), 480 - 20 - 10 + 1);  // catch_up_entries = 10 kept.
   }
   auto s = open(small_segments());
   EXPECT_EQ(s->recovery().snapshot_index, 460u);
-  EXPECT_EQ(s->snapshot()->data, "image 3");
+  EXPECT_TRUE(s->snapshot()->data.empty());
+  EXPECT_EQ(s->take_snapshot()->data, "image 3");  // What recovery read, handed over once...
+  EXPECT_EQ(s->take_snapshot()->data, "image 3");  // ...then read from the file again.
   EXPECT_EQ(s->snapshot()->metadata.conf_state, cs);
   EXPECT_EQ(s->first_index(), 461u);
   EXPECT_EQ(s->last_index(), 480u);
@@ -180,10 +184,28 @@ TEST_F(DiskStorageTest, ASnapshotFromTheLeaderReplacesTheLog) {
     ASSERT_TRUE(s->save(entries(101, 102, 4), std::nullopt, std::nullopt).has_value());
   }
   auto s = open();
-  EXPECT_EQ(s->snapshot()->data, "leader image");
+  EXPECT_EQ(s->take_snapshot()->data, "leader image");
   EXPECT_EQ(s->first_index(), 101u);
   EXPECT_EQ(all_entries(*s), entries(101, 102, 4));
   EXPECT_EQ(s->initial_state().first.commit, 100u);
+}
+
+TEST_F(DiskStorageTest, AnImageNoLongerOnDiskCannotBeReadAndSaysWhy) {
+  raft::ConfState cs{.voters = {1}};
+  auto s = open();
+  ASSERT_TRUE(s->save(entries(1, 40, 1), raft::HardState{.term = 1, .commit = 40}, std::nullopt)
+                  .has_value());
+  ASSERT_TRUE(s->create_snapshot(10, cs, "at ten").has_value());
+  const raft::SnapshotMetadata first = s->snapshot()->metadata;
+  EXPECT_EQ(s->read_snapshot(first)->data, "at ten");
+  // Two newer snapshots: only two files are kept, so the first one's is removed.
+  ASSERT_TRUE(s->create_snapshot(20, cs, "at twenty").has_value());
+  ASSERT_TRUE(s->create_snapshot(30, cs, "at thirty").has_value());
+  auto gone = s->read_snapshot(first);
+  ASSERT_FALSE(gone.has_value());
+  EXPECT_NE(gone.error().message.find("000000000000000a.snap"), std::string::npos)
+      << gone.error().message;
+  EXPECT_EQ(s->take_snapshot()->data, "at thirty");
 }
 
 TEST_F(DiskStorageTest, ASnapshotFileTheLogNeverMarkedIsDiscarded) {
@@ -220,7 +242,7 @@ TEST_F(DiskStorageTest, ADamagedNewestSnapshotFallsBackToTheOlderOne) {
   bytes[bytes.size() / 2] ^= 0x40;
   testing::write_all(newest, bytes);
   auto s = open();
-  EXPECT_EQ(s->snapshot()->data, "at ten");
+  EXPECT_EQ(s->take_snapshot()->data, "at ten");
   EXPECT_EQ(s->first_index(), 11u);
   EXPECT_EQ(s->last_index(), 30u);
   ASSERT_FALSE(s->recovery().warnings.empty());

@@ -228,8 +228,12 @@ Recovered read_back(const storage::DiskStorage& s) {
     if (entries) r.entries = std::move(*entries);
   }
   r.hard_state = s.initial_state().first;
-  auto snapshot = s.snapshot();
-  if (snapshot) r.snapshot = std::move(*snapshot);
+  // The image is read from its file, as a restarting member reads it.
+  auto held = s.snapshot();
+  if (held && !held->empty()) {
+    auto snapshot = s.read_snapshot(held->metadata);
+    if (snapshot) r.snapshot = std::move(*snapshot);
+  }
   return r;
 }
 

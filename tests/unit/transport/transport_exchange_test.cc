@@ -1,6 +1,8 @@
 // Members exchanging messages over real gRPC streams on 127.0.0.1.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "unit/transport/transport_test_util.h"
 
 namespace regent::transport::testing {
@@ -148,6 +150,36 @@ TEST(TransportExchangeTest, ASnapshotInChunksThatDoNotDivideItArrivesWhole) {
 }
 
 TEST(TransportExchangeTest, AnEmptySnapshotArrives) { expect_snapshot_arrives(0, 1 << 20); }
+
+TEST(TransportExchangeTest, ASnapshotWithoutItsImageGetsItFromReadSnapshotOnTheWay) {
+  const raft::Message whole = snapshot_message(1, 2, (2 << 20) + 5);
+  std::atomic<int> reads{0};
+  auto members = start_members({1, 2}, [&](Options& options) {
+    options.read_snapshot =
+        [&](const raft::SnapshotMetadata& metadata) -> Expected<std::string, std::string> {
+      ++reads;
+      if (metadata.index != whole.snapshot.metadata.index) return unexpected(std::string("gone"));
+      return whole.snapshot.data;
+    };
+  });
+  Member& a = *members[0];
+  Member& b = *members[1];
+  raft::Message bare = whole;
+  bare.snapshot.data.clear();
+  a.transport->send({bare});
+  ASSERT_TRUE(eventually([&] { return b.handler.message_count() >= 1; })) << a.logger.dump();
+  EXPECT_TRUE(b.handler.messages()[0] == whole) << "the image read on the way did not arrive";
+  EXPECT_EQ(reads.load(), 1);
+  // An image no longer on disk: nothing goes, and the sender hears that it failed.
+  raft::Message stale = bare;
+  stale.snapshot.metadata.index = 3;
+  a.transport->send({stale});
+  ASSERT_TRUE(eventually([&] { return a.handler.snapshots_sent().size() >= 2; }));
+  EXPECT_EQ(a.handler.snapshots_sent(),
+            (std::vector<std::pair<raft::NodeId, bool>>{{2, true}, {2, false}}));
+  EXPECT_EQ(a.logger.count("cannot send the snapshot at index 3", LogLevel::kWarning), 1);
+  EXPECT_EQ(b.handler.message_count(), 1u);
+}
 
 TEST(TransportExchangeTest, AMessageLargerThanABatchIsDroppedAndReported) {
   auto members = start_members({1, 2}, [](Options& options) { options.max_batch_bytes = 4096; });
