@@ -57,6 +57,12 @@ class File {
   // not run out of disk; the reserved bytes read as zeros and count in size().
   virtual IoStatus allocate(uint64_t size) = 0;
   virtual IoResult<uint64_t> size() = 0;
+  // Hints for writing a large file without one burst at sync(), which would hold up every other
+  // sync on the disk meanwhile (the log's among them): start the range's writeback now; wait
+  // until the range's writeback is done. Neither makes anything durable (sync() does, and
+  // reports any write error), so a file system may ignore both.
+  virtual void start_writeback(uint64_t /*offset*/, uint64_t /*length*/) {}
+  virtual void wait_writeback(uint64_t /*offset*/, uint64_t /*length*/) {}
 };
 
 // Held while alive: the process's exclusive claim on a data directory.
@@ -94,7 +100,10 @@ class Fs {
 };
 
 // Replaces dir/name with bytes so that a crash leaves the old file or the new one, whole: written
-// to name + ".tmp", synced, renamed over name, then the directory synced (two syncs).
+// to name + ".tmp", synced, renamed over name, then the directory synced (two syncs). A large file
+// is written in steps of kWritebackStep, each step's writeback started as it is written and
+// waited for one step later, so that the disk never has more than two steps to write at once.
+inline constexpr uint64_t kWritebackStep = 8 << 20;
 IoStatus write_file_atomically(Fs& fs, const std::string& dir, const std::string& name,
                                std::string_view bytes);
 

@@ -137,6 +137,17 @@ class PosixFile final : public File {
     return {};
   }
 
+  // Errors are left to sync(), which reports a failed writeback whatever started it.
+  void start_writeback(uint64_t offset, uint64_t length) override {
+    ::sync_file_range(fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+                      SYNC_FILE_RANGE_WRITE);
+  }
+  void wait_writeback(uint64_t offset, uint64_t length) override {
+    ::sync_file_range(
+        fd_, static_cast<off_t>(offset), static_cast<off_t>(length),
+        SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER);
+  }
+
   IoStatus truncate(uint64_t size) override {
     int rc;
     do {

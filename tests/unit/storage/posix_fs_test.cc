@@ -100,6 +100,18 @@ TEST_F(PosixFsTest, LargeWriteRoundTrip) {
   EXPECT_EQ(read("big"), data);
 }
 
+TEST_F(PosixFsTest, AFileLargerThanAWritebackStepIsWrittenAtomicallyAndWhole) {
+  // Two whole steps and a ragged third: every step boundary is crossed.
+  std::string data(2 * kWritebackStep + 4099, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 131 + i / 4093);
+  ASSERT_TRUE(write_file_atomically(fs_, dir_, "whole", data));
+  EXPECT_EQ(read("whole"), data);
+  EXPECT_FALSE(fs_.exists(path("whole.tmp")).value()) << "the temporary file was left behind";
+  // Replacing it with a small file leaves the small one only.
+  ASSERT_TRUE(write_file_atomically(fs_, dir_, "whole", "small"));
+  EXPECT_EQ(read("whole"), "small");
+}
+
 TEST_F(PosixFsTest, WriteBeyondSizeFillsGapWithZeros) {
   auto f = create("a");
   ASSERT_TRUE(f);
