@@ -58,7 +58,7 @@ done
 # threads of its own, no ambient randomness, no files but through storage/. It may use protobuf
 # messages (the log's requests), <chrono> for the time it is told, and the state machine's
 # reader lock (<shared_mutex>, <mutex>): readers on gRPC threads see it between applies.
-node_forbidden='^[[:space:]]*#[[:space:]]*include[[:space:]]*(<grpc|"[^"]*\.grpc\.pb\.h"|<thread>|<condition_variable>|<future>|<random>|<fstream>|<filesystem>|<iostream>|"(transport|client|sim|tools|loadgen)/|"server/[^/]*")'
+node_forbidden='^[[:space:]]*#[[:space:]]*include[[:space:]]*(<grpc|"[^"]*\.grpc\.pb\.h"|<thread>|<condition_variable>|<future>|<random>|<fstream>|<filesystem>|<iostream>|"(transport|client|sim|tools|loadgen)/|"server/([^/]*"|(api|lease|election|watch|host)/))'
 if [[ -d "$root/src/server/node" ]]; then
   status=0
   offending=$(cd "$root" && grep -rnE --include='*.h' --include='*.cc' "$node_forbidden" \
@@ -75,6 +75,29 @@ if [[ -d "$root/src/server/node" ]]; then
       exit 2 ;;
   esac
 fi
+
+# The rooms of src/server/ (docs/ARCHITECTURE.md): the gRPC services (api/) are built on the
+# lessor (lease/), the election queues (election/), the watch hub (watch/) and the threads around
+# the node core (host/), never the other way round, so that each room can be read and tested
+# without the services.
+rooms_pattern='^[[:space:]]*#[[:space:]]*include[[:space:]]*"server/api/'
+for room in lease election watch host; do
+  [[ -d "$root/src/server/$room" ]] || continue
+  status=0
+  offending=$(cd "$root" && grep -rnE --include='*.h' --include='*.cc' "$rooms_pattern" \
+    "src/server/$room") || status=$?
+  case $status in
+    0)
+      echo "layering: src/server/$room/ must not use the gRPC services of src/server/api/:"
+      echo "$offending"
+      failed=1 ;;
+    1)
+      echo "layering: OK, src/server/$room/ does not use src/server/api/" ;;
+    *)
+      echo "layering: grep failed (exit $status)" >&2
+      exit 2 ;;
+  esac
+done
 
 # The client library speaks the gRPC API only (DESIGN.md): neither it nor regentctl, built on
 # it, may include a layer of the server side. Nor may the load generator (src/loadgen/,

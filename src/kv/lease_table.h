@@ -1,6 +1,6 @@
 // The leases of the store: part of the replicated state, changed only by applied requests, so
 // every member holds the same table. Time is not kept here: when a lease expires is decided by
-// the leader (server/lessor.h) and arrives as a revoke. What the table keeps is what a new
+// the leader (server/lease/lessor.h) and arrives as a revoke. What the table keeps is what a new
 // leader needs to carry on: each lease's TTL, its last checkpointed remaining TTL, and the keys
 // attached to it (revoking the lease deletes them).
 //

@@ -1,6 +1,6 @@
 // The store's lease requests and answers, mirroring etcd v3's Lease messages where the log
 // carries them (LeaseGrant, LeaseRevoke, LeaseCheckpoint). KeepAlive and TimeToLive are not
-// here: they ask about time, which only the leader's lessor (server/lessor.h) keeps.
+// here: they ask about time, which only the leader's lessor (server/lease/lessor.h) keeps.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The node core: everything a member does with its consensus core's output (persist, send,
 // apply, answer, snapshot), as one deterministic component with no threads and no clock of its
-// own. regentd runs it on its threads (server/raft_node.h); the simulator runs the very same
+// own. regentd runs it on its threads (server/host/raft_node.h); the simulator runs the very same
 // component with the real storage over a simulated disk, the real state machine and observers,
 // and delivers the completions in whatever order its seed picks (sim/world.h).
 //

@@ -1,6 +1,6 @@
 // The queue logic behind elections and locks, over a real state machine: who heads the queue,
 // who waits for whom, and what a waiter hears when its own key goes.
-#include "server/candidate_queue.h"
+#include "server/election/candidate_queue.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // gRPC codes for its failures), leases in the state machine's image, and etcd's minimum TTL.
 #include <gtest/gtest.h>
 
-#include "server/lease_service.h"
+#include "server/api/lease_service.h"
 #include "server/node/state_machine.h"
 
 namespace regent::server {

@@ -1,7 +1,7 @@
 // The lessor alone, with a real state machine, a recorded proposer and explicit times: the
 // leader's deadlines (grace on promotion, none for a lease granted later), renewals, revokes
 // proposed once per retry interval, checkpoints down and back up, and stepping down.
-#include "server/lessor.h"
+#include "server/lease/lessor.h"
 
 #include <gtest/gtest.h>
 

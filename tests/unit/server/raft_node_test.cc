@@ -2,7 +2,7 @@
 // an in-memory transport whose links the test can cut. What a client of a member would notice:
 // writes answered after they apply, forwarded from followers, reads that see them, fast failure
 // without a leader, leadership transfer, catch-up by snapshot.
-#include "server/raft_node.h"
+#include "server/host/raft_node.h"
 
 #include <gtest/gtest.h>
 

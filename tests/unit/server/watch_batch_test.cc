@@ -1,6 +1,6 @@
 // watch_batch: filters, prev_kv, whole revisions per response (by count and by bytes), etcd's
 // fragments, and the header revision each response promises.
-#include "server/watch_batch.h"
+#include "server/watch/watch_batch.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 // the same batch, overtaking a slow watcher), slow streams (bounded queue, paused reading,
 // catch-up with nothing lost or repeated), many watchers sharing a put, responses joined for a
 // slow client, released streams, progress, hasleader and stop.
-#include "server/watch_hub.h"
+#include "server/watch/watch_hub.h"
 
 #include <gtest/gtest.h>
 

@@ -1,8 +1,8 @@
-#include "server/election_service.h"
+#include "server/api/election_service.h"
 
 #include <deque>
 
-#include "server/candidate_ops.h"
+#include "server/api/candidate_ops.h"
 #include "server/grpc_status.h"
 #include "server/node/kv_convert.h"
 

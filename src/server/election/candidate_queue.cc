@@ -1,4 +1,4 @@
-#include "server/candidate_queue.h"
+#include "server/election/candidate_queue.h"
 
 #include <vector>
 

@@ -1,4 +1,4 @@
-#include "server/candidate_ops.h"
+#include "server/api/candidate_ops.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "server/watch_batch.h"
+#include "server/watch/watch_batch.h"
 
 #include <google/protobuf/io/coded_stream.h>
 

@@ -1,8 +1,8 @@
-#include "server/kv_service.h"
+#include "server/api/kv_service.h"
 
+#include "server/api/write_call.h"
 #include "server/grpc_status.h"
 #include "server/node/kv_convert.h"
-#include "server/write_call.h"
 
 namespace regent::server {
 

@@ -68,10 +68,10 @@
 #include "common/logger.h"
 #include "etcdserverpb/rpc.pb.h"
 #include "kv/watcher_group.h"
+#include "server/host/raft_node.h"
 #include "server/node/failure.h"
 #include "server/node/state_machine.h"
-#include "server/raft_node.h"
-#include "server/watch_batch.h"
+#include "server/watch/watch_batch.h"
 
 namespace regent::server {
 

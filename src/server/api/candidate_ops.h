@@ -6,8 +6,8 @@
 #include <mutex>
 #include <string>
 
-#include "server/candidate_queue.h"
-#include "server/service_context.h"
+#include "server/api/service_context.h"
+#include "server/election/candidate_queue.h"
 
 namespace regent::server {
 

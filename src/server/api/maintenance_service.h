@@ -3,7 +3,7 @@
 #pragma once
 
 #include "etcdserverpb/rpc.grpc.pb.h"
-#include "server/service_context.h"
+#include "server/api/service_context.h"
 
 namespace regent::server {
 

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "etcdserverpb/rpc.grpc.pb.h"
-#include "server/watch_hub.h"
+#include "server/watch/watch_hub.h"
 
 namespace regent::server {
 

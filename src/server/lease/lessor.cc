@@ -1,4 +1,4 @@
-#include "server/lessor.h"
+#include "server/lease/lessor.h"
 
 #include <algorithm>
 #include <optional>

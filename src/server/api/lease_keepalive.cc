@@ -1,7 +1,7 @@
-#include "server/lease_keepalive.h"
+#include "server/api/lease_keepalive.h"
 
+#include "server/api/require_leader.h"
 #include "server/grpc_status.h"
-#include "server/require_leader.h"
 
 namespace regent::server {
 

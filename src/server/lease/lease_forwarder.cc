@@ -1,4 +1,4 @@
-#include "server/lease_forwarder.h"
+#include "server/lease/lease_forwarder.h"
 
 #include <utility>
 

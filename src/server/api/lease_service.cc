@@ -1,13 +1,13 @@
-#include "server/lease_service.h"
+#include "server/api/lease_service.h"
 
 #include <cmath>
 
 #include "kv/lease_table.h"
+#include "server/api/lease_keepalive.h"
+#include "server/api/require_leader.h"
+#include "server/api/write_call.h"
 #include "server/grpc_status.h"
-#include "server/lease_keepalive.h"
 #include "server/node/lease_convert.h"
-#include "server/require_leader.h"
-#include "server/write_call.h"
 
 namespace regent::server {
 

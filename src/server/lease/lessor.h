@@ -36,9 +36,9 @@
 
 #include "common/expected.h"
 #include "regentpb/request.pb.h"
+#include "server/host/raft_node.h"
 #include "server/node/failure.h"
 #include "server/node/state_machine.h"
-#include "server/raft_node.h"
 
 namespace regent::server {
 

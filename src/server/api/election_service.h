@@ -5,8 +5,8 @@
 // fencing token of that term of leadership: it only grows.
 #pragma once
 
-#include "server/candidate_queue.h"
-#include "server/service_context.h"
+#include "server/api/service_context.h"
+#include "server/election/candidate_queue.h"
 #include "v3electionpb/v3election.grpc.pb.h"
 #include "v3lockpb/v3lock.grpc.pb.h"
 

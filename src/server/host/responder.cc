@@ -1,4 +1,4 @@
-#include "server/responder.h"
+#include "server/host/responder.h"
 
 #include <utility>
 

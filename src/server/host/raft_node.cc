@@ -1,4 +1,4 @@
-#include "server/raft_node.h"
+#include "server/host/raft_node.h"
 
 #include <malloc.h>
 #include <sys/resource.h>

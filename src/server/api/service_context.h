@@ -9,8 +9,8 @@
 #include <string>
 
 #include "etcdserverpb/rpc.pb.h"
+#include "server/host/raft_node.h"
 #include "server/node/state_machine.h"
-#include "server/raft_node.h"
 
 namespace regent::server {
 

@@ -1,4 +1,4 @@
-#include "server/watch_service.h"
+#include "server/api/watch_service.h"
 
 #include <grpcpp/support/byte_buffer.h>
 
@@ -6,8 +6,8 @@
 #include <mutex>
 #include <vector>
 
+#include "server/api/require_leader.h"
 #include "server/grpc_status.h"
-#include "server/require_leader.h"
 
 namespace regent::server {
 

@@ -2,10 +2,10 @@
 // etcd makes, the proposal, and the applied outcome turned into the call's response.
 #pragma once
 
+#include "server/api/service_context.h"
 #include "server/grpc_status.h"
 #include "server/node/kv_convert.h"
 #include "server/node/lease_convert.h"
-#include "server/service_context.h"
 
 namespace regent::server {
 

@@ -1,4 +1,4 @@
-#include "server/watch_hub.h"
+#include "server/watch/watch_hub.h"
 
 #if defined(__GLIBC__)
 #include <malloc.h>

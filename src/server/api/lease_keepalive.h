@@ -19,9 +19,9 @@
 #include <optional>
 
 #include "etcdserverpb/rpc.grpc.pb.h"
-#include "server/lease_forwarder.h"
-#include "server/lessor.h"
-#include "server/service_context.h"
+#include "server/api/service_context.h"
+#include "server/lease/lease_forwarder.h"
+#include "server/lease/lessor.h"
 
 namespace regent::server {
 

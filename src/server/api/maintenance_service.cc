@@ -1,4 +1,4 @@
-#include "server/maintenance_service.h"
+#include "server/api/maintenance_service.h"
 
 #include <filesystem>
 

@@ -30,10 +30,10 @@
 #include "common/expected.h"
 #include "common/logger.h"
 #include "regentpb/request.pb.h"
+#include "server/host/responder.h"
 #include "server/node/failure.h"
 #include "server/node/node_core.h"
 #include "server/node/state_machine.h"
-#include "server/responder.h"
 #include "storage/disk_storage.h"
 #include "transport/transport.h"
 

@@ -19,9 +19,9 @@
 #include <string>
 
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "server/host/raft_node.h"
 #include "server/node/failure.h"
 #include "server/node/state_machine.h"
-#include "server/raft_node.h"
 
 namespace regent::server {
 
