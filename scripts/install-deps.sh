@@ -23,6 +23,7 @@ packages=(
   libcli11-dev                                       # command-line flags of the tools
   clang libclang-rt-14-dev                           # libFuzzer targets (fuzz/)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the gRPC API
+  libssl-dev                                         # SHA-256 of backups (etcd's snapshot shape)
   etcd-client python3-etcd3                          # end-to-end tests: etcdctl, python etcd3
 )
 if (( $# > 0 )); then

@@ -121,4 +121,30 @@ Result<uint64_t> Maintenance::move_leader(uint64_t target, const Context& ctx) c
   return leader_id;
 }
 
+Result<uint64_t> Maintenance::snapshot(size_t endpoint, const BlobSink& sink,
+                                       const Context& ctx) const {
+  uint64_t received = 0;
+  bool gave_up = false;
+  auto done = internal::call(
+      client_->connections(), ctx, CallPolicy{.retry = Retry::kWrite, .endpoint = endpoint},
+      [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext& cc) {
+        auto reader = etcdserverpb::Maintenance::NewStub(channel)->Snapshot(
+            &cc, etcdserverpb::SnapshotRequest());
+        etcdserverpb::SnapshotResponse r;
+        while (reader->Read(&r)) {
+          received += r.blob().size();
+          if (!sink(r.blob(), r.remaining_bytes())) {
+            gave_up = true;
+            cc.TryCancel();
+            break;
+          }
+        }
+        return reader->Finish();
+      });
+  if (gave_up)
+    return fail(Error{.code = Code::kCancelled, .message = "the snapshot was abandoned"});
+  if (!done) return fail(done.error());
+  return received;
+}
+
 }  // namespace regent::client

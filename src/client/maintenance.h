@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/client.h"
@@ -66,6 +68,12 @@ class Maintenance {
   Result<MemberListResponse> member_list(const Context& ctx = Context()) const;
   // Asks the current leader to hand leadership to `target`; returns the former leader's id.
   Result<uint64_t> move_leader(uint64_t target, const Context& ctx = Context()) const;
+  // The endpoint's backup of its state (Maintenance.Snapshot), handed to `sink` blob by blob with
+  // the bytes still to come; `sink` returns false to give up. Returns the bytes received. Not
+  // retried: a second attempt would start another backup, and the sink has half of the first.
+  using BlobSink = std::function<bool(std::string_view blob, uint64_t remaining)>;
+  Result<uint64_t> snapshot(size_t endpoint, const BlobSink& sink,
+                            const Context& ctx = Context()) const;
 
  private:
   std::shared_ptr<Client> client_;

@@ -10,6 +10,7 @@
 #include "server/api/maintenance_service.h"
 #include "server/api/service_context.h"
 #include "server/api/watch_service.h"
+#include "server/backup_restore.h"
 #include "server/bootstrapped_check.h"
 #include "server/election/candidate_queue.h"
 #include "server/host/raft_node.h"
@@ -170,7 +171,7 @@ Expected<void, std::string> Member::start() {
   context_.max_txn_ops = options_.max_txn_ops;
   context_.data_dir = options_.data_dir;
   kv_ = std::make_unique<KvService>(context_);
-  maintenance_ = std::make_unique<MaintenanceService>(context_);
+  maintenance_ = std::make_unique<MaintenanceService>(context_, logger_);
   cluster_service_ = std::make_unique<ClusterService>(context_);
   lease_forwarder_ =
       std::make_unique<LeaseForwarder>(*node_, machine_, cluster_.self_id, no.request_timeout);
@@ -239,14 +240,10 @@ Expected<void, std::string> Member::bootstrap_if_fresh(bool identity_recorded) {
     }
   }
   // Every member writes the same first snapshot: the cluster's members and an empty store.
-  StateMachine initial(cluster_.members);
-  raft::Snapshot boot;
-  boot.data = initial.image();
-  boot.metadata.index = 1;
-  boot.metadata.term = 1;
-  for (const regentpb::Member& m : cluster_.members) boot.metadata.conf_state.voters.insert(m.id());
-  const raft::HardState hs{.term = 1, .vote = raft::kNone, .commit = 1};
-  if (auto saved = storage_->save({}, hs, boot); !saved) return unexpected(saved.error().message);
+  if (auto saved = save_first_snapshot(*storage_, cluster_, StateMachine(cluster_.members).image());
+      !saved) {
+    return saved;
+  }
   logger_.info("bootstrapped a new cluster of {} members", cluster_.members.size());
   return {};
 }

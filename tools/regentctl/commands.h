@@ -8,12 +8,13 @@
 
 namespace regent::ctl {
 
-void add_kv_commands(CLI::App& app, Globals& g, int& exit_code);       // get put del compaction
-void add_txn_command(CLI::App& app, Globals& g, int& exit_code);       // txn
-void add_watch_command(CLI::App& app, Globals& g, int& exit_code);     // watch
-void add_lease_commands(CLI::App& app, Globals& g, int& exit_code);    // lease ...
-void add_cluster_commands(CLI::App& app, Globals& g, int& exit_code);  // member, endpoint, ...
-void add_elect_command(CLI::App& app, Globals& g, int& exit_code);     // elect
-void add_lock_command(CLI::App& app, Globals& g, int& exit_code);      // lock
+void add_kv_commands(CLI::App& app, Globals& g, int& exit_code);        // get put del compaction
+void add_txn_command(CLI::App& app, Globals& g, int& exit_code);        // txn
+void add_watch_command(CLI::App& app, Globals& g, int& exit_code);      // watch
+void add_lease_commands(CLI::App& app, Globals& g, int& exit_code);     // lease ...
+void add_cluster_commands(CLI::App& app, Globals& g, int& exit_code);   // member, endpoint, ...
+void add_elect_command(CLI::App& app, Globals& g, int& exit_code);      // elect
+void add_lock_command(CLI::App& app, Globals& g, int& exit_code);       // lock
+void add_snapshot_commands(CLI::App& app, Globals& g, int& exit_code);  // snapshot ...
 
 }  // namespace regent::ctl

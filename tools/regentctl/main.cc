@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   regent::ctl::add_watch_command(app, g, exit_code);
   regent::ctl::add_lease_commands(app, g, exit_code);
   regent::ctl::add_cluster_commands(app, g, exit_code);
+  regent::ctl::add_snapshot_commands(app, g, exit_code);
   regent::ctl::add_elect_command(app, g, exit_code);
   regent::ctl::add_lock_command(app, g, exit_code);
   fall_through(&app);

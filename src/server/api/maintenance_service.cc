@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "server/api/snapshot_stream.h"
 #include "server/grpc_status.h"
 #include "server/node/kv_convert.h"
 
@@ -114,6 +115,11 @@ grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext
     for (const std::string& url : m.client_urls()) out->add_clienturls(url);
   }
   return finish_now(call, grpc::Status::OK);
+}
+
+grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse>* MaintenanceService::Snapshot(
+    grpc::CallbackServerContext* /*call*/, const etcdserverpb::SnapshotRequest* /*request*/) {
+  return new SnapshotStream(ctx_, logger_);  // Deletes itself when done.
 }
 
 }  // namespace regent::server

@@ -2,6 +2,7 @@
 // `member` commands ask a member about itself and the cluster.
 #pragma once
 
+#include "common/logger.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
 #include "server/api/service_context.h"
 
@@ -9,7 +10,8 @@ namespace regent::server {
 
 class MaintenanceService final : public etcdserverpb::Maintenance::CallbackService {
  public:
-  explicit MaintenanceService(const ServiceContext& context) : ctx_(context) {}
+  MaintenanceService(const ServiceContext& context, Logger& logger)
+      : ctx_(context), logger_(logger) {}
 
   grpc::ServerUnaryReactor* Alarm(grpc::CallbackServerContext* call,
                                   const etcdserverpb::AlarmRequest* request,
@@ -29,9 +31,13 @@ class MaintenanceService final : public etcdserverpb::Maintenance::CallbackServi
   grpc::ServerUnaryReactor* MoveLeader(grpc::CallbackServerContext* call,
                                        const etcdserverpb::MoveLeaderRequest* request,
                                        etcdserverpb::MoveLeaderResponse* response) override;
+  // A backup of this member's state (snapshot_stream.h).
+  grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse>* Snapshot(
+      grpc::CallbackServerContext* call, const etcdserverpb::SnapshotRequest* request) override;
 
  private:
   const ServiceContext& ctx_;
+  Logger& logger_;
 };
 
 class ClusterService final : public etcdserverpb::Cluster::CallbackService {

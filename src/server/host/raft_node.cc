@@ -102,6 +102,15 @@ void RaftNode::transfer_leadership(raft::NodeId target, Done done) {
   wake_.notify_one();
 }
 
+void RaftNode::begin_backup(BackupHandler handed) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return handed(unexpected(stopped()));
+    inbox_.backups.push_back(std::move(handed));
+  }
+  wake_.notify_one();
+}
+
 void RaftNode::on_messages(std::vector<raft::Message> messages) {
   post([&](Inbox& in) {
     for (raft::Message& m : messages) in.messages.push_back(std::move(m));
@@ -170,6 +179,7 @@ void RaftNode::run() {
   for (auto& [request, done] : left.proposals) done(unexpected(f));
   for (Done& d : left.reads) d(unexpected(f));
   for (Transfer& t : left.transfers) t.done(unexpected(f));
+  for (BackupHandler& handed : left.backups) handed(unexpected(f));
   core_.stop(f);
   NodeActions last = core_.take_actions();
   responder_.hand_over(last.answers);
@@ -183,6 +193,8 @@ void RaftNode::feed(Inbox& in, Time now) {
   if (!in.proposals.empty()) core_.propose_batch(std::move(in.proposals), now);
   if (!in.reads.empty()) core_.read_index(std::move(in.reads), now);
   for (Transfer& t : in.transfers) core_.transfer_leadership(t.target, std::move(t.done), now);
+  // Between two applies: the previous round is done and the next has not begun.
+  for (BackupHandler& handed : in.backups) handed(machine_.begin_image());
   for (auto& [index, image] : in.images) {
     if (image) {
       const Time began = Clock::now();

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,6 +61,10 @@ class RaftNode final : public transport::Handler {
   void read_index(Done done);
   // target kNone: the most up-to-date follower. Completes when the target leads.
   void transfer_leadership(raft::NodeId target, Done done);
+  // The state machine's image as it stands between two applies, for a backup: `handed` gets the
+  // job on the loop thread and must only take it (run it on a thread of its own) or drop it.
+  using BackupHandler = std::function<void(Expected<ImageJob, Failure>)>;
+  void begin_backup(BackupHandler handed);
 
   // Before start(); observers are called on the loop thread, in the order added.
   void add_observer(NodeObserver& observer) { core_.add_observer(observer); }
@@ -101,11 +106,13 @@ class RaftNode final : public transport::Handler {
     std::vector<std::pair<regentpb::InternalRequest, WriteDone>> proposals;
     std::vector<Done> reads;
     std::vector<Transfer> transfers;
+    std::vector<BackupHandler> backups;
     // From the image thread: the size of the image written at an index, or why there is none.
     std::vector<std::pair<raft::Index, Expected<uint64_t, std::string>>> images;
     bool empty() const {
       return messages.empty() && unreachable.empty() && down.empty() && snapshot_reports.empty() &&
-             proposals.empty() && reads.empty() && transfers.empty() && images.empty();
+             proposals.empty() && reads.empty() && transfers.empty() && backups.empty() &&
+             images.empty();
     }
   };
 
