@@ -180,11 +180,12 @@ Expected<void, std::string> Member::start() {
   election_ = std::make_unique<ElectionService>(context_, *queues_);
   lock_ = std::make_unique<LockService>(context_, *queues_);
 
-  // The client port is ours: bound first, so a port in use fails the start before anything
-  // listens; gRPC gets its connections from the listener (AddInsecureChannelFromFd).
-  http::ListenerOptions lo_client;
-  lo_client.addresses = cluster_.listen_client_addresses;
-  auto listener = http::ClientListener::bind(lo_client, logger_);
+  // The client port is the member's own (http/listener.h): bound before the gRPC server is
+  // built, so a port in use fails the start at once; gRPC gets its connections from the
+  // listener (AddInsecureChannelFromFd) and listens on no port itself.
+  http::ListenerOptions port_options;
+  port_options.addresses = cluster_.listen_client_addresses;
+  auto listener = http::ClientListener::bind(port_options, logger_);
   if (!listener) return unexpected(listener.error());
   listener_ = std::move(*listener);
 

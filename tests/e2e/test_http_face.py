@@ -16,7 +16,7 @@ import threading
 import time
 import unittest
 
-from regent_cluster import ClusterTestCase, wait_until
+from regent_cluster import Cluster, ClusterTestCase, wait_until
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 
@@ -272,6 +272,63 @@ class HttpFaceTest(ClusterTestCase, unittest.TestCase):
             for s in silent + [slow]:
                 s.close()
         self.assertTrue(all(self.cluster.alive(i) for i in range(3)))
+
+
+class HttpFaceLeaderLossTest(ClusterTestCase, unittest.TestCase):
+    """A member's HTTP face as the cluster loses members: SIGTERM with a watch open over HTTP,
+    then /health, /metrics and a write on a member left without a leader."""
+
+    def get(self, c, i, path):
+        conn = http.client.HTTPConnection("127.0.0.1", c.members[i].client_port, timeout=15)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def test_stop_with_a_watch_open_then_no_leader(self):
+        c = Cluster(3)
+        self._clusters_to_dump = [c]
+        with c:
+            c.wait_healthy()
+            conn = http.client.HTTPConnection("127.0.0.1", c.members[0].client_port, timeout=15)
+            conn.request("POST", "/v3/watch",
+                         body=json.dumps({"create_request": {"key": b64("lost/w")}}))
+            resp = conn.getresponse()
+            self.assertTrue(json.loads(resp.readline())["result"]["created"])
+            # A graceful stop is not held up by the open stream; the stream ends.
+            began = time.monotonic()
+            self.assertEqual(c.stop(0), 0)
+            self.assertLess(time.monotonic() - began, 10)
+            rest = b""
+            try:
+                rest = resp.read()
+            except (http.client.IncompleteRead, ConnectionError) as e:
+                rest = getattr(e, "partial", b"")
+            for line in rest.decode().splitlines():
+                self.assertNotIn("events", json.loads(line).get("result", {}))
+            conn.close()
+
+            c.kill(1)
+            # Member 2 alone: no leader within an election timeout or two.
+            wait_until(lambda: self.get(c, 2, "/health")[0] == 503, 15, interval=0.2,
+                       what="/health to answer 503 without a leader")
+            for path in ("/health", "/health?serializable=true"):
+                status, body = self.get(c, 2, path)
+                self.assertEqual((status, json.loads(body)), (503, {"health": "false"}), path)
+            status, body = self.get(c, 2, "/metrics")
+            self.assertIn(b"\netcd_server_has_leader 0\n", body)
+            conn = http.client.HTTPConnection("127.0.0.1", c.members[2].client_port, timeout=15)
+            try:
+                conn.request("POST", "/v3/kv/put",
+                             body=json.dumps({"key": b64("lost/k"), "value": b64("v")}))
+                resp = conn.getresponse()
+                err = json.loads(resp.read())
+            finally:
+                conn.close()
+            self.assertEqual((resp.status, err["code"]), (503, 14), err)
+            self.assertIn("no leader", err["error"])
 
 
 if __name__ == "__main__":
