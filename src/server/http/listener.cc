@@ -18,7 +18,42 @@ namespace regent::server::http {
 
 namespace {
 
-Expected<int, std::string> listen_on(const std::string& address, int* port) {
+int port_of(const sockaddr* a) {
+  return ntohs(a->sa_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(a)->sin6_port
+                                        : reinterpret_cast<const sockaddr_in*>(a)->sin_port);
+}
+
+void set_port(sockaddr* a, int port) {
+  const auto p = htons(static_cast<uint16_t>(port));
+  if (a->sa_family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6*>(a)->sin6_port = p;
+  } else {
+    reinterpret_cast<sockaddr_in*>(a)->sin_port = p;
+  }
+}
+
+// A listening socket on `a`; -1 with errno set if it cannot be had.
+int listen_at(const addrinfo& a) {
+  const int fd = ::socket(a.ai_family, a.ai_socktype | SOCK_CLOEXEC, a.ai_protocol);
+  if (fd < 0) return -1;
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  // An IPv6 socket for IPv6 only: "::" and "0.0.0.0" of one wildcard host are bound apart.
+  if (a.ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  if (::bind(fd, a.ai_addr, a.ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+// Listens on every address `address` (host:port) resolves to, as gRPC's AddListeningPort did
+// ("localhost" is 127.0.0.1 and ::1), all on one port (the first one's, for port 0); succeeds
+// if one did. Appends the sockets to `fds` and returns the port.
+Expected<int, std::string> listen_on(const std::string& address, std::vector<int>& fds,
+                                     Logger& logger) {
   const size_t colon = address.rfind(':');
   if (colon == std::string::npos) return unexpected("no port in " + address);
   std::string host = address.substr(0, colon);
@@ -37,26 +72,24 @@ Expected<int, std::string> listen_on(const std::string& address, int* port) {
     return unexpected(address + ": " + ::gai_strerror(rc));
   }
   std::string error = address + ": no usable address";
-  int fd = -1;
-  for (addrinfo* a = found; a != nullptr && fd < 0; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    const int on = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
+  int port = 0;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (port != 0) set_port(a->ai_addr, port);
+    const int fd = listen_at(*a);
+    if (fd < 0) {
       error = address + ": " + std::strerror(errno);
-      ::close(fd);
-      fd = -1;
+      if (port != 0) logger.warn("client port: {} (one of its addresses): {}", address, error);
+      continue;
     }
+    sockaddr_storage bound{};
+    socklen_t len = sizeof bound;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+    port = port_of(reinterpret_cast<sockaddr*>(&bound));
+    fds.push_back(fd);
   }
   ::freeaddrinfo(found);
-  if (fd < 0) return unexpected(error);
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
-  *port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  return fd;
+  if (port == 0) return unexpected(error);
+  return port;
 }
 
 }  // namespace
@@ -70,11 +103,9 @@ Expected<std::unique_ptr<ClientListener>, std::string> ClientListener::bind(List
   l->wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (l->wake_fd_ < 0) return unexpected(std::string("eventfd: ") + std::strerror(errno));
   for (const std::string& address : l->options_.addresses) {
-    int port = 0;
-    auto fd = listen_on(address, &port);
-    if (!fd) return unexpected("cannot listen for clients on " + fd.error());
-    l->listen_fds_.push_back(*fd);
-    l->ports_.push_back(port);
+    auto port = listen_on(address, l->listen_fds_, logger);
+    if (!port) return unexpected("cannot listen for clients on " + port.error());
+    l->ports_.push_back(*port);
   }
   return l;
 }

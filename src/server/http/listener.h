@@ -2,9 +2,9 @@
 // address, sniffs each (sniff.h) and hands it to gRPC (an HTTP/2 preface) or to the HTTP face
 // (HTTP/1.1), so one port serves both as etcd's does.
 //
-// Threads: one accept thread per address; one thread per connection while it is sniffed and,
-// for HTTP/1.1, while it is served. A gRPC connection's thread ends at the hand-over: gRPC's own
-// threads serve it from then on.
+// Threads: one accept thread per listening socket (an address's host may resolve to several); one
+// thread per connection while it is sniffed and, for HTTP/1.1, while it is served. A gRPC
+// connection's thread ends at the hand-over: gRPC's own threads serve it from then on.
 //
 // Invariants:
 //  - At most max_connections connections are sniffed or served over HTTP at once; one beyond
@@ -43,8 +43,8 @@ class ClientListener {
   // when the client is done, leaving the fd to be closed here.
   using Handoff = std::function<void(int fd)>;
 
-  // Binds every address (the port each got, for ":0", is in ports()), but accepts nothing
-  // until start().
+  // Binds every address (each host's every resolved address; the port each got, for ":0", is
+  // in ports()), but accepts nothing until start().
   static Expected<std::unique_ptr<ClientListener>, std::string> bind(ListenerOptions options,
                                                                      Logger& logger);
   ~ClientListener();
@@ -68,8 +68,8 @@ class ClientListener {
   Handoff grpc_;
   Handoff http_;
   std::vector<int> listen_fds_;
-  std::vector<int> ports_;
-  int wake_fd_ = -1;  // An eventfd: written by stop() to end the accept loops.
+  std::vector<int> ports_;  // One per address of options_.
+  int wake_fd_ = -1;        // An eventfd: written by stop() to end the accept loops.
   std::vector<std::thread> acceptors_;
 
   std::mutex mu_;
