@@ -74,18 +74,20 @@ HttpFace::HttpFace(const HttpFaceOptions& options, MemberView member,
   Delete(".*", handler);
   Options(".*", handler);
   // What httplib answers itself (413, a request line it cannot parse) gets a JSON body too.
-  set_error_handler(HandlerWithResponse([](const httplib::Request&, httplib::Response& response) {
-    if (!response.body.empty() || response.is_chunked_content_provider_) {
-      return HandlerResponse::Unhandled;
-    }
-    const int status = response.status;
-    const std::string_view text = http_status_text(status);
-    const auto code =
-        status == 413 ? grpc::StatusCode::RESOURCE_EXHAUSTED : grpc::StatusCode::INVALID_ARGUMENT;
-    reply(response, error_reply(status, code,
-                                status == 413 ? "request body is too large" : std::string(text)));
-    return HandlerResponse::Handled;
-  }));
+  const size_t limit = options_.max_body_bytes;
+  set_error_handler(
+      HandlerWithResponse([limit](const httplib::Request&, httplib::Response& response) {
+        if (!response.body.empty()) return HandlerResponse::Unhandled;  // One of ours.
+        const int status = response.status;
+        if (status == 413) {
+          reply(response, error_reply(status, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                      fmt::format("request body larger than {} bytes", limit)));
+        } else {
+          reply(response,
+                error_reply(status, grpc::StatusCode::INVALID_ARGUMENT, http_status_text(status)));
+        }
+        return HandlerResponse::Handled;
+      }));
 }
 
 void HttpFace::serve(int fd) {
