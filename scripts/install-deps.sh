@@ -24,7 +24,9 @@ packages=(
   clang libclang-rt-14-dev                           # libFuzzer targets (fuzz/)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the gRPC API
   libssl-dev                                         # SHA-256 of backups (etcd's snapshot shape)
+  libcpp-httplib-dev                                 # the HTTP face's HTTP/1.1 parser
   etcd-client python3-etcd3                          # end-to-end tests: etcdctl, python etcd3
+  prometheus                                         # e2e: promtool check metrics on /metrics
 )
 if (( $# > 0 )); then
   packages=()

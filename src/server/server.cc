@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/server_posix.h>
 
 #include <future>
 
@@ -14,6 +15,8 @@
 #include "server/bootstrapped_check.h"
 #include "server/election/candidate_queue.h"
 #include "server/host/raft_node.h"
+#include "server/http/http_face.h"
+#include "server/http/listener.h"
 #include "server/lease/lease_forwarder.h"
 #include "server/lease/lessor.h"
 #include "server/member_identity.h"
@@ -69,6 +72,9 @@ class Member final : public Server {
   std::unique_ptr<LeaseForwarder> lease_forwarder_;
   std::unique_ptr<LeaseService> lease_;
   std::unique_ptr<grpc::Server> grpc_;
+  // The client port (listener.h): connections go to grpc_ or, speaking HTTP/1.1, to http_.
+  std::unique_ptr<http::HttpFace> http_;
+  std::unique_ptr<http::ClientListener> listener_;
   bool stopped_ = false;
 };
 
@@ -181,12 +187,16 @@ Expected<void, std::string> Member::start() {
   election_ = std::make_unique<ElectionService>(context_, *queues_);
   lock_ = std::make_unique<LockService>(context_, *queues_);
 
+  // The client port is the member's own (http/listener.h): bound before the gRPC server is
+  // built, so a port in use fails the start at once; gRPC gets its connections from the
+  // listener (AddInsecureChannelFromFd) and listens on no port itself.
+  http::ListenerOptions port_options;
+  port_options.addresses = cluster_.listen_client_addresses;
+  auto listener = http::ClientListener::bind(port_options, logger_);
+  if (!listener) return unexpected(listener.error());
+  listener_ = std::move(*listener);
+
   grpc::ServerBuilder builder;
-  std::vector<int> ports(cluster_.listen_client_addresses.size(), 0);
-  for (size_t i = 0; i < ports.size(); ++i) {
-    builder.AddListeningPort(cluster_.listen_client_addresses[i], grpc::InsecureServerCredentials(),
-                             &ports[i]);
-  }
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(options_.max_request_bytes + kGrpcOverheadBytes));
   // etcdctl pings every 2 s while a call is open; never answer that with "too many pings".
@@ -202,12 +212,23 @@ Expected<void, std::string> Member::start() {
   builder.RegisterService(election_.get());
   builder.RegisterService(lock_.get());
   grpc_ = builder.BuildAndStart();
-  for (size_t i = 0; i < ports.size(); ++i) {
-    if (!grpc_ || ports[i] == 0) {
-      return unexpected(
-          fmt::format("cannot listen for clients on {}", cluster_.listen_client_addresses[i]));
-    }
-  }
+  if (!grpc_) return unexpected(std::string("cannot start the gRPC server"));
+
+  // The gateway calls the same services through the server's in-process channel.
+  grpc::ChannelArguments ca;
+  ca.SetMaxReceiveMessageSize(-1);
+  ca.SetMaxSendMessageSize(-1);
+  http::HttpFaceOptions ho;
+  // A JSON body is larger than the request it carries (base64 bytes, quoted numbers); one the
+  // member would accept over gRPC must not be refused over HTTP, so the limit has the same margin
+  // as gRPC's, on a third more than --max-request-bytes. The services check the request itself.
+  ho.max_body_bytes = options_.max_request_bytes * 4 / 3 + kGrpcOverheadBytes;
+  http_ = std::make_unique<http::HttpFace>(
+      ho,
+      http::MemberView{.node = node_.get(), .machine = &machine_, .data_dir = options_.data_dir},
+      grpc_->InProcessChannel(ca));
+  listener_->start([server = grpc_.get()](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
+                   [http = http_.get()](int fd) { http->serve(fd); });
   logger_.info("serving clients on {}", fmt::join(cluster_.advertise_client_urls, ", "));
   return {};
 }
@@ -277,6 +298,8 @@ void Member::shutdown() {
   if (queues_) queues_->fail_all(stopped());
   if (lease_forwarder_) lease_forwarder_->stop();  // Forwarded keep-alives end at once.
   if (lessor_) lessor_->end_streams(stopped());    // So do keep-alive streams.
+  // HTTP clients next: their calls were just answered, and no new connection is taken.
+  if (listener_) listener_->stop();
   if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (transport_) transport_->stop();
   if (storage_ && !storage_->failure()) {

@@ -1,31 +1,11 @@
 #include "server/api/maintenance_service.h"
 
-#include <filesystem>
-
 #include "server/api/snapshot_stream.h"
+#include "server/disk_usage.h"
 #include "server/grpc_status.h"
 #include "server/node/kv_convert.h"
 
 namespace regent::server {
-
-namespace {
-
-// etcd reports its database file; a member's durable state is its log and snapshot files.
-int64_t disk_bytes(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  int64_t total = 0;
-  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    std::error_code size_ec;
-    if (it->is_regular_file(size_ec)) {
-      const auto size = it->file_size(size_ec);
-      if (!size_ec) total += static_cast<int64_t>(size);
-    }
-  }
-  return total;
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext* call,
                                                     const etcdserverpb::AlarmRequest* request,
@@ -47,7 +27,7 @@ grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext
   ctx_.fill(response->mutable_header());
   response->mutable_header()->set_raft_term(s.term);
   response->set_version(kApiVersion);
-  const int64_t bytes = disk_bytes(ctx_.data_dir);
+  const int64_t bytes = directory_bytes(ctx_.data_dir);
   response->set_dbsize(bytes);
   response->set_dbsizeinuse(bytes);
   response->set_leader(s.leader);

@@ -77,7 +77,12 @@ void RaftNode::propose(regentpb::InternalRequest request, WriteDone done) {
     std::lock_guard lock(mu_);
     if (stopping_) return done(unexpected(stopped()));
     ++pending_;
-    inbox_.proposals.emplace_back(std::move(request), counted(std::move(done)));
+    inbox_.proposals.emplace_back(
+        std::move(request),
+        counted(WriteDone([this, done = std::move(done)](Expected<WriteResponse, Failure> r) {
+          if (!r) proposals_failed_.fetch_add(1, std::memory_order_relaxed);
+          done(std::move(r));
+        })));
   }
   wake_.notify_one();
 }
@@ -256,7 +261,10 @@ bool RaftNode::perform() {
     if (a.fatal) return false;
     if (a.image) start_image(*a.image);
     if (a.sync_round) {
-      if (auto synced = storage_.sync(); !synced) {
+      const auto sync_began = std::chrono::steady_clock::now();
+      auto synced = storage_.sync();
+      wal_fsync_.record(std::chrono::steady_clock::now() - sync_began);
+      if (!synced) {
         logger_.error("{}", synced.error().message);
         return false;
       }
@@ -271,6 +279,10 @@ void RaftNode::publish_status() {
   NodeStatus s = core_.status();
   std::optional<Failure> refusal = core_.read_refusal();
   term_.store(s.term, std::memory_order_relaxed);
+  if (s.leader != raft::kNone && s.leader != last_leader_) {
+    leader_changes_.fetch_add(1, std::memory_order_relaxed);
+  }
+  last_leader_ = s.leader;
   std::lock_guard lock(mu_);
   status_ = std::move(s);
   refusing_.store(refusal.has_value(), std::memory_order_release);

@@ -31,6 +31,7 @@
 #include "common/expected.h"
 #include "common/logger.h"
 #include "regentpb/request.pb.h"
+#include "server/host/latency_histogram.h"
 #include "server/host/responder.h"
 #include "server/node/failure.h"
 #include "server/node/node_core.h"
@@ -75,6 +76,16 @@ class RaftNode final : public transport::Handler {
   std::optional<Failure> read_refusal() const;
   // True once the loop stopped because the disk failed.
   bool failed() const { return failed_.load(); }
+
+  // What /metrics reports (etcd's meanings); any thread.
+  // Client requests queued or waiting for an answer (etcd_server_proposals_pending).
+  size_t pending() const { return pending_.load(std::memory_order_relaxed); }
+  // Proposals answered with an error (etcd_server_proposals_failed_total).
+  uint64_t proposals_failed() const { return proposals_failed_.load(std::memory_order_relaxed); }
+  // Times this member saw a new leader (etcd_server_leader_changes_seen_total).
+  uint64_t leader_changes() const { return leader_changes_.load(std::memory_order_relaxed); }
+  // Each fdatasync of the log the loop waited for (etcd_disk_wal_fsync_duration_seconds).
+  const LatencyHistogram& wal_fsync_seconds() const { return wal_fsync_; }
 
   // transport::Handler.
   void on_messages(std::vector<raft::Message> messages) override;
@@ -153,6 +164,10 @@ class RaftNode final : public transport::Handler {
   std::atomic<raft::Term> term_{0};
   std::atomic<bool> refusing_{false};  // refusal_ is set: the cheap check of read_refusal().
   std::atomic<bool> failed_{false};
+  std::atomic<uint64_t> proposals_failed_{0};
+  std::atomic<uint64_t> leader_changes_{0};
+  raft::NodeId last_leader_ = raft::kNone;  // Loop thread only: the leader last published.
+  LatencyHistogram wal_fsync_;
   std::thread loop_;
   std::thread image_thread_;    // At most one image at a time (the core asks for one at a time).
   std::thread cleanup_thread_;  // What a committed snapshot left to do (clean_up_after_snapshot()).

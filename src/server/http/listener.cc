@@ -1,0 +1,198 @@
+#include "server/http/listener.h"
+
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "server/http/sniff.h"
+
+namespace regent::server::http {
+
+namespace {
+
+int port_of(const sockaddr* a) {
+  return ntohs(a->sa_family == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(a)->sin6_port
+                                        : reinterpret_cast<const sockaddr_in*>(a)->sin_port);
+}
+
+void set_port(sockaddr* a, int port) {
+  const auto p = htons(static_cast<uint16_t>(port));
+  if (a->sa_family == AF_INET6) {
+    reinterpret_cast<sockaddr_in6*>(a)->sin6_port = p;
+  } else {
+    reinterpret_cast<sockaddr_in*>(a)->sin_port = p;
+  }
+}
+
+// A listening socket on `a`; -1 with errno set if it cannot be had.
+int listen_at(const addrinfo& a) {
+  const int fd = ::socket(a.ai_family, a.ai_socktype | SOCK_CLOEXEC, a.ai_protocol);
+  if (fd < 0) return -1;
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  // An IPv6 socket for IPv6 only: "::" and "0.0.0.0" of one wildcard host are bound apart.
+  if (a.ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+  if (::bind(fd, a.ai_addr, a.ai_addrlen) != 0 || ::listen(fd, 1024) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+// Listens on every address `address` (host:port) resolves to, as gRPC's AddListeningPort did
+// ("localhost" is 127.0.0.1 and ::1), all on one port (the first one's, for port 0); succeeds
+// if one did. Appends the sockets to `fds` and returns the port.
+Expected<int, std::string> listen_on(const std::string& address, std::vector<int>& fds,
+                                     Logger& logger) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return unexpected("no port in " + address);
+  std::string host = address.substr(0, colon);
+  const std::string service = address.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (int rc =
+          ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
+      rc != 0) {
+    return unexpected(address + ": " + ::gai_strerror(rc));
+  }
+  std::string error = address + ": no usable address";
+  int port = 0;
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    if (port != 0) set_port(a->ai_addr, port);
+    const int fd = listen_at(*a);
+    if (fd < 0) {
+      error = address + ": " + std::strerror(errno);
+      if (port != 0) logger.warn("client port: {} (one of its addresses): {}", address, error);
+      continue;
+    }
+    sockaddr_storage bound{};
+    socklen_t len = sizeof bound;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len);
+    port = port_of(reinterpret_cast<sockaddr*>(&bound));
+    fds.push_back(fd);
+  }
+  ::freeaddrinfo(found);
+  if (port == 0) return unexpected(error);
+  return port;
+}
+
+}  // namespace
+
+ClientListener::ClientListener(ListenerOptions options, Logger& logger)
+    : options_(std::move(options)), logger_(logger) {}
+
+Expected<std::unique_ptr<ClientListener>, std::string> ClientListener::bind(ListenerOptions options,
+                                                                            Logger& logger) {
+  std::unique_ptr<ClientListener> l(new ClientListener(std::move(options), logger));
+  l->wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (l->wake_fd_ < 0) return unexpected(std::string("eventfd: ") + std::strerror(errno));
+  for (const std::string& address : l->options_.addresses) {
+    auto port = listen_on(address, l->listen_fds_, logger);
+    if (!port) return unexpected("cannot listen for clients on " + port.error());
+    l->ports_.push_back(*port);
+  }
+  return l;
+}
+
+ClientListener::~ClientListener() {
+  stop();
+  for (int fd : listen_fds_) ::close(fd);
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void ClientListener::start(Handoff grpc, Handoff http) {
+  grpc_ = std::move(grpc);
+  http_ = std::move(http);
+  for (int fd : listen_fds_) acceptors_.emplace_back([this, fd] { accept_loop(fd); });
+}
+
+void ClientListener::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  const uint64_t one = 1;
+  if (wake_fd_ >= 0 && ::write(wake_fd_, &one, sizeof one) < 0) {
+    logger_.warn("client listener: cannot wake the accept threads: {}", std::strerror(errno));
+  }
+  for (std::thread& t : acceptors_) t.join();
+  acceptors_.clear();
+  std::unique_lock lock(mu_);
+  // A connection thread blocked reading its client wakes up to a shut-down socket.
+  for (int fd : open_) ::shutdown(fd, SHUT_RDWR);
+  idle_.wait(lock, [this] { return running_ == 0; });
+}
+
+void ClientListener::accept_loop(int listen_fd) {
+  pollfd fds[2] = {{.fd = listen_fd, .events = POLLIN, .revents = 0},
+                   {.fd = wake_fd_, .events = POLLIN, .revents = 0}};
+  while (true) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      logger_.error("client listener: poll: {}", std::strerror(errno));
+      return;
+    }
+    if (fds[1].revents != 0) return;  // stop()
+    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      // Out of fds or a connection reset before accept: refuse this one, keep serving.
+      if (errno == EMFILE || errno == ENFILE) ::usleep(10000);
+      continue;
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_ || open_.size() >= options_.max_connections) {
+        ::close(fd);
+        continue;
+      }
+      open_.insert(fd);
+      ++running_;
+    }
+    std::thread([this, fd] { serve(fd); }).detach();
+  }
+}
+
+void ClientListener::serve(int fd) {
+  const std::optional<Protocol> protocol = sniff(fd, options_.sniff_timeout);
+  const int on = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  bool owned = true;  // Still ours to close.
+  if (protocol == Protocol::kGrpc) {
+    {
+      std::lock_guard lock(mu_);
+      open_.erase(fd);  // gRPC owns it now; stop() must not touch a number gRPC may reuse.
+      if (!stopping_) {
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+        grpc_(fd);
+        owned = false;
+      }
+    }
+  } else if (protocol == Protocol::kHttp1) {
+    http_(fd);  // Returns when the client is done; the fd is still ours to close.
+  }
+  std::lock_guard lock(mu_);
+  if (owned) {
+    open_.erase(fd);
+    ::close(fd);
+  }
+  if (--running_ == 0) idle_.notify_all();
+}
+
+}  // namespace regent::server::http

@@ -1,0 +1,102 @@
+#include "server/http/metrics.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "server/disk_usage.h"
+
+namespace regent::server::http {
+
+namespace {
+
+class Exposition {
+ public:
+  void gauge(std::string_view name, std::string_view help, double value) {
+    family(name, help, "gauge");
+    fmt::format_to(std::back_inserter(out_), "{} {}\n", name, value);
+  }
+  void counter(std::string_view name, std::string_view help, double value) {
+    family(name, help, "counter");
+    fmt::format_to(std::back_inserter(out_), "{} {}\n", name, value);
+  }
+  void histogram(std::string_view name, std::string_view help, const LatencyHistogram& h) {
+    family(name, help, "histogram");
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < LatencyHistogram::kBuckets; ++i) {
+      cumulative += h.bucket(i);
+      fmt::format_to(std::back_inserter(out_), "{}_bucket{{le=\"{}\"}} {}\n", name, h.bounds()[i],
+                     cumulative);
+    }
+    cumulative += h.bucket(LatencyHistogram::kBuckets);
+    fmt::format_to(std::back_inserter(out_), "{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
+    fmt::format_to(std::back_inserter(out_), "{}_sum {}\n{}_count {}\n", name, h.sum_seconds(),
+                   name, cumulative);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  void family(std::string_view name, std::string_view help, std::string_view type) {
+    fmt::format_to(std::back_inserter(out_), "# HELP {} {}\n# TYPE {} {}\n", name, help, name,
+                   type);
+  }
+  std::string out_;
+};
+
+// Resident set size from /proc/self/statm (its second field, in pages); 0 if unreadable.
+double resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size_pages = 0;
+  uint64_t resident_pages = 0;
+  if (!(statm >> size_pages >> resident_pages)) return 0;
+  return static_cast<double>(resident_pages) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+std::string render_metrics(const MemberView& member) {
+  const NodeStatus s = member.node->status();
+  const RaftNode& node = *member.node;
+  Exposition e;
+  e.gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.",
+          s.leader != raft::kNone ? 1 : 0);
+  e.gauge("etcd_server_is_leader", "Whether or not this member is a leader. 1 if is, 0 otherwise.",
+          s.is_leader ? 1 : 0);
+  e.counter("etcd_server_leader_changes_seen_total", "The number of leader changes seen.",
+            static_cast<double>(node.leader_changes()));
+  // etcd types these two gauges, under _total names that promtool accepts only on counters; the
+  // Raft indexes never go back within a process, so they are counters here, with etcd's names.
+  e.counter("etcd_server_proposals_committed_total",
+            "The total number of consensus proposals committed (the Raft commit index).",
+            static_cast<double>(s.commit));
+  e.counter("etcd_server_proposals_applied_total",
+            "The total number of consensus proposals applied (the Raft applied index).",
+            static_cast<double>(s.applied));
+  e.gauge("etcd_server_proposals_pending",
+          "The current number of pending proposals to commit (client requests waiting).",
+          static_cast<double>(node.pending()));
+  e.counter("etcd_server_proposals_failed_total", "The total number of failed proposals seen.",
+            static_cast<double>(node.proposals_failed()));
+  // etcd's etcd_debugging_mvcc_keys_total: a gauge (compaction lowers it) with a _total name,
+  // which `promtool check metrics` rejects; so under a name of Regent's.
+  e.gauge("regent_mvcc_keys",
+          "Number of keys with a kept history, deleted keys until compacted included (etcd's "
+          "etcd_debugging_mvcc_keys_total).",
+          static_cast<double>(
+              member.machine->read([](const kv::Store& store) { return store.key_count(); })));
+  e.gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.",
+          static_cast<double>(member.machine->revision()));
+  e.gauge("etcd_mvcc_db_total_size_in_bytes",
+          "Approximate: bytes of the member's data directory (log segments and snapshots), "
+          "Regent's counterpart of etcd's database file.",
+          static_cast<double>(directory_bytes(member.data_dir)));
+  e.histogram("etcd_disk_wal_fsync_duration_seconds",
+              "The latency distributions of fsync called by WAL (each sync the Raft loop waits "
+              "for).",
+              node.wal_fsync_seconds());
+  e.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", resident_bytes());
+  return e.take();
+}
+
+}  // namespace regent::server::http
