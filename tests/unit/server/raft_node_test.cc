@@ -9,6 +9,7 @@
 #include <future>
 #include <set>
 
+#include "storage/file_names.h"
 #include "storage/posix_fs.h"
 #include "unit/storage/storage_test_util.h"
 
@@ -87,6 +88,18 @@ class Network {
   std::map<raft::NodeId, RaftNode*> nodes_;
   std::set<raft::NodeId> isolated_;
 };
+
+// The index of the newest snapshot file in a member's data directory (0 if none).
+raft::Index newest_snapshot_index(const std::string& data_dir) {
+  storage::PosixFs fs;
+  auto names = fs.list(data_dir + "/snap");
+  raft::Index newest = 0;
+  for (const std::string& name : names ? *names : std::vector<std::string>{}) {
+    auto term_index = storage::parse_hex_pair_name(name, ".snap");
+    if (term_index) newest = std::max(newest, term_index->second);
+  }
+  return newest;
+}
 
 struct Member {
   TempDir dir;
@@ -283,8 +296,10 @@ TEST_F(RaftNodeTest, AFollowerBehindTheCompactionPointCatchesUpBySnapshot) {
   for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE(put(leader, "k" + std::to_string(i), "v").has_value()) << i;
   }
-  // The leader's log no longer reaches back to what the lagging member has.
-  EXPECT_GT(members_[leader - 1]->storage->first_index(), 10u);
+  // The leader's log no longer reaches back to what the lagging member has: its newest snapshot
+  // (less the 5 entries kept before it) is past index 10. Read from the files, as the loop owns
+  // the storage object.
+  EXPECT_GT(newest_snapshot_index(members_[leader - 1]->dir.path()), 10u + 5u);
   net_.isolate(lagging, false);
   wait_equal_images();
   EXPECT_EQ(get(lagging, "k99"), "v");
