@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/server_posix.h>
+#include <unistd.h>
 
 #include <future>
 
@@ -75,6 +76,9 @@ class Member final : public Server {
   // The client port (listener.h): connections go to grpc_ or, speaking HTTP/1.1, to http_.
   std::unique_ptr<http::HttpFace> http_;
   std::unique_ptr<http::ClientListener> listener_;
+  // --listen-metrics-urls: /metrics and /health only, over HTTP/1.1.
+  std::unique_ptr<http::HttpFace> metrics_http_;
+  std::unique_ptr<http::ClientListener> metrics_listener_;
   bool stopped_ = false;
 };
 
@@ -195,6 +199,17 @@ Expected<void, std::string> Member::start() {
   auto listener = http::ClientListener::bind(port_options, logger_);
   if (!listener) return unexpected(listener.error());
   listener_ = std::move(*listener);
+  if (!options_.listen_metrics_urls.empty()) {
+    http::ListenerOptions metrics_options;
+    for (const std::string& url : options_.listen_metrics_urls) {
+      auto address = url_to_address(url);
+      if (!address) return unexpected("--listen-metrics-urls: " + address.error());
+      metrics_options.addresses.push_back(*address);
+    }
+    auto bound = http::ClientListener::bind(metrics_options, logger_);
+    if (!bound) return unexpected("--listen-metrics-urls: " + bound.error());
+    metrics_listener_ = std::move(*bound);
+  }
 
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(
@@ -229,6 +244,18 @@ Expected<void, std::string> Member::start() {
       grpc_->InProcessChannel(ca));
   listener_->start([server = grpc_.get()](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
                    [http = http_.get()](int fd) { http->serve(fd); });
+  if (metrics_listener_) {
+    ho.metrics_only = true;
+    metrics_http_ = std::make_unique<http::HttpFace>(
+        ho,
+        http::MemberView{.node = node_.get(), .machine = &machine_, .data_dir = options_.data_dir},
+        grpc_->InProcessChannel(ca));
+    // No gRPC there: an HTTP/2 client is closed (the listener's cap and timeouts still apply).
+    metrics_listener_->start([](int fd) { ::close(fd); },
+                             [http = metrics_http_.get()](int fd) { http->serve(fd); });
+    logger_.info("serving /metrics and /health on {}",
+                 fmt::join(options_.listen_metrics_urls, ", "));
+  }
   logger_.info("serving clients on {}", fmt::join(cluster_.advertise_client_urls, ", "));
   return {};
 }
@@ -300,6 +327,7 @@ void Member::shutdown() {
   if (lessor_) lessor_->end_streams(stopped());    // So do keep-alive streams.
   // HTTP clients next: their calls were just answered, and no new connection is taken.
   if (listener_) listener_->stop();
+  if (metrics_listener_) metrics_listener_->stop();
   if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   if (transport_) transport_->stop();
   if (storage_ && !storage_->failure()) {

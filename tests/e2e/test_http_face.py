@@ -16,7 +16,7 @@ import threading
 import time
 import unittest
 
-from regent_cluster import Cluster, ClusterTestCase, wait_until
+from regent_cluster import Cluster, ClusterTestCase, free_ports, wait_until
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 
@@ -329,6 +329,41 @@ class HttpFaceLeaderLossTest(ClusterTestCase, unittest.TestCase):
                 conn.close()
             self.assertEqual((resp.status, err["code"]), (503, 14), err)
             self.assertIn("no leader", err["error"])
+
+
+class MetricsPortTest(unittest.TestCase):
+    """--listen-metrics-urls, as etcd's: another port with /metrics and /health and nothing else."""
+
+    def get(self, port, method, path):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        try:
+            conn.request(method, path, body=b"{}" if method == "POST" else None)
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def test_the_metrics_port_serves_metrics_and_health_only(self):
+        port = free_ports(1)[0]
+        with Cluster(1, listen_metrics_urls="http://127.0.0.1:%d" % port) as c:
+            status, body = self.get(port, "GET", "/metrics")
+            self.assertEqual(status, 200)
+            self.assertIn(b"etcd_server_has_leader 1", body)
+            check = subprocess.run([PROMTOOL, "check", "metrics"], input=body,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+            self.assertEqual(check.returncode, 0, "promtool: %s" % check.stdout.decode())
+            status, body = self.get(port, "GET", "/health")
+            self.assertEqual((status, json.loads(body)), (200, {"health": "true"}))
+            for method, path in (("GET", "/version"), ("POST", "/v3/kv/range")):
+                status, body = self.get(port, method, path)
+                self.assertEqual(status, 404, path)
+                self.assertIn("/metrics and /health only", json.loads(body)["error"])
+            # gRPC is not served there; the client port still serves everything.
+            refused = c.etcdctl("get", "x", endpoint="http://127.0.0.1:%d" % port, check=False,
+                                command_timeout="2s")
+            self.assertNotEqual(refused.returncode, 0)
+            status, _ = self.get(c.members[0].client_port, "GET", "/version")
+            self.assertEqual(status, 200)
 
 
 if __name__ == "__main__":

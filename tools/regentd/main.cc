@@ -57,6 +57,9 @@ int main(int argc, char** argv) {
   app.add_option("--listen-client-urls", c.listen_client_urls, "URLs to serve clients on")
       ->delimiter(',')
       ->capture_default_str();
+  app.add_option("--listen-metrics-urls", o.listen_metrics_urls,
+                 "More URLs to serve /metrics and /health on (HTTP only, as etcd's)")
+      ->delimiter(',');
   app.add_option("--advertise-client-urls", c.advertise_client_urls,
                  "Client URLs told to the cluster (default: the listen URLs)")
       ->delimiter(',');

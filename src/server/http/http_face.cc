@@ -114,14 +114,20 @@ void HttpFace::route(const httplib::Request& request, httplib::Response& respons
     if (!get) return method_not_allowed(response, "GET");
     return reply(response, health(member_, request.get_param_value("serializable") == "true"));
   }
-  if (path == "/version") {
-    if (!get) return method_not_allowed(response, "GET");
-    return reply(response, version());
-  }
   if (path == "/metrics") {
     if (!get) return method_not_allowed(response, "GET");
     response.status = 200;
     return response.set_content(render_metrics(member_), kMetricsContentType);
+  }
+  if (options_.metrics_only) {
+    return reply(response, error_reply(404, grpc::StatusCode::NOT_FOUND,
+                                       "no such path: " + path +
+                                           " (this port serves /metrics and "
+                                           "/health only)"));
+  }
+  if (path == "/version") {
+    if (!get) return method_not_allowed(response, "GET");
+    return reply(response, version());
   }
   if (const std::string_view suffix = gateway_suffix(path); !suffix.empty()) {
     return gateway(suffix, request, response);

@@ -30,6 +30,8 @@ struct HttpFaceOptions {
   std::chrono::milliseconds keep_alive_timeout{5000};
   std::chrono::milliseconds request_deadline{10000};
   size_t max_requests_per_connection = 1000;
+  // etcd's --listen-metrics-urls port: /metrics and /health only, everything else 404.
+  bool metrics_only = false;
 };
 
 class HttpFace final : private httplib::Server {
