@@ -6,6 +6,7 @@
 
 #include <future>
 
+#include "server/api/call_counters.h"
 #include "server/api/election_service.h"
 #include "server/api/kv_service.h"
 #include "server/api/lease_service.h"
@@ -72,6 +73,7 @@ class Member final : public Server {
   std::unique_ptr<Lessor> lessor_;  // Outlives grpc_: keep-alive streams use it.
   std::unique_ptr<LeaseForwarder> lease_forwarder_;
   std::unique_ptr<LeaseService> lease_;
+  CallCounters calls_;  // Outlives grpc_: its interceptors record into it.
   std::unique_ptr<grpc::Server> grpc_;
   // The client port (listener.h): connections go to grpc_ or, speaking HTTP/1.1, to http_.
   std::unique_ptr<http::HttpFace> http_;
@@ -212,6 +214,9 @@ Expected<void, std::string> Member::start() {
   }
 
   grpc::ServerBuilder builder;
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(make_counting_interceptor(calls_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(options_.max_request_bytes + kGrpcOverheadBytes));
   // etcdctl pings every 2 s while a call is open; never answer that with "too many pings".
@@ -238,18 +243,22 @@ Expected<void, std::string> Member::start() {
   // member would accept over gRPC must not be refused over HTTP, so the limit has the same margin
   // as gRPC's, on a third more than --max-request-bytes. The services check the request itself.
   ho.max_body_bytes = options_.max_request_bytes * 4 / 3 + kGrpcOverheadBytes;
-  http_ = std::make_unique<http::HttpFace>(
-      ho,
-      http::MemberView{.node = node_.get(), .machine = &machine_, .data_dir = options_.data_dir},
-      grpc_->InProcessChannel(ca));
+  http_ = std::make_unique<http::HttpFace>(ho,
+                                           http::MemberView{.node = node_.get(),
+                                                            .machine = &machine_,
+                                                            .data_dir = options_.data_dir,
+                                                            .calls = &calls_},
+                                           grpc_->InProcessChannel(ca));
   listener_->start([server = grpc_.get()](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
                    [http = http_.get()](int fd) { http->serve(fd); });
   if (metrics_listener_) {
     ho.metrics_only = true;
-    metrics_http_ = std::make_unique<http::HttpFace>(
-        ho,
-        http::MemberView{.node = node_.get(), .machine = &machine_, .data_dir = options_.data_dir},
-        grpc_->InProcessChannel(ca));
+    metrics_http_ = std::make_unique<http::HttpFace>(ho,
+                                                     http::MemberView{.node = node_.get(),
+                                                                      .machine = &machine_,
+                                                                      .data_dir = options_.data_dir,
+                                                                      .calls = &calls_},
+                                                     grpc_->InProcessChannel(ca));
     // No gRPC there: an HTTP/2 client is closed (the listener's cap and timeouts still apply).
     metrics_listener_->start([](int fd) { ::close(fd); },
                              [http = metrics_http_.get()](int fd) { http->serve(fd); });

@@ -216,6 +216,20 @@ class HttpFaceTest(ClusterTestCase, unittest.TestCase):
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
             self.assertEqual(check.returncode, 0, "promtool: %s" % check.stdout.decode())
         self.assertEqual(leaders, 1)
+        # Every call the member finished, by method and code, as etcd's go-grpc-prometheus has
+        # it: the gateway's puts above went through member 0's gRPC server.
+        _, m0 = self.metrics(0)
+        put_ok = ('grpc_server_handled_total{grpc_code="OK",grpc_method="Put",'
+                  'grpc_service="etcdserverpb.KV",grpc_type="unary"}')
+        self.assertGreaterEqual(m0.get(put_ok, 0), 1, sorted(k for k in m0 if "grpc" in k))
+        self.post(0, "/v3/kv/put", {"key": b64("hf/metric"), "value": b64("x")})
+        self.assertEqual(self.metrics(0)[1][put_ok], m0[put_ok] + 1)
+        # A failed call is counted under its code.
+        self.request(0, "POST", "/v3/kv/range", {"key": b64("a"), "revision": "99999999"})
+        _, m0 = self.metrics(0)
+        self.assertTrue(any(k.startswith('grpc_server_handled_total{grpc_code="OutOfRange",'
+                                         'grpc_method="Range"') for k in m0),
+                        sorted(k for k in m0 if "grpc" in k))
         # A counter that means something: applied follows the writes.
         before = self.metrics(0)[1]["etcd_server_proposals_applied_total"]
         self.post(0, "/v3/kv/put", {"key": b64("hf/metric"), "value": b64("w")})

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "server/api/call_counters.h"
 #include "server/host/raft_node.h"
 #include "server/node/state_machine.h"
 
@@ -13,6 +14,7 @@ struct MemberView {
   RaftNode* node = nullptr;
   StateMachine* machine = nullptr;
   std::string data_dir;
+  const CallCounters* calls = nullptr;  // Unset: no grpc_server_handled_total.
 };
 
 }  // namespace regent::server::http

@@ -34,6 +34,14 @@ class Exposition {
     fmt::format_to(std::back_inserter(out_), "{}_sum {}\n{}_count {}\n", name, h.sum_seconds(),
                    name, cumulative);
   }
+  // One family of counters with labels: each entry is `{labels}` and its value.
+  void labeled_counters(std::string_view name, std::string_view help,
+                        const std::vector<std::pair<std::string, double>>& series) {
+    family(name, help, "counter");
+    for (const auto& [labels, value] : series) {
+      fmt::format_to(std::back_inserter(out_), "{}{{{}}} {}\n", name, labels, value);
+    }
+  }
   std::string take() { return std::move(out_); }
 
  private:
@@ -96,6 +104,19 @@ std::string render_metrics(const MemberView& member) {
               "for).",
               node.wal_fsync_seconds());
   e.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", resident_bytes());
+  if (member.calls != nullptr) {
+    std::vector<std::pair<std::string, double>> series;
+    for (const CallCounters::Count& c : member.calls->counts()) {
+      series.emplace_back(fmt::format("grpc_code=\"{}\",grpc_method=\"{}\",grpc_service=\"{}\","
+                                      "grpc_type=\"{}\"",
+                                      c.code, c.method, c.service, c.type),
+                          static_cast<double>(c.handled));
+    }
+    e.labeled_counters("grpc_server_handled_total",
+                       "Total number of RPCs completed on the server, regardless of success or "
+                       "failure.",
+                       series);
+  }
   return e.take();
 }
 
