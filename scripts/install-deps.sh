@@ -26,6 +26,7 @@ packages=(
   libssl-dev                                         # SHA-256 of backups (etcd's snapshot shape)
   libcpp-httplib-dev                                 # the HTTP face's HTTP/1.1 parser
   etcd-client python3-etcd3                          # end-to-end tests: etcdctl, python etcd3
+  python3-tooz python3-etcd3gw                       # e2e: OpenStack tooz over the JSON gateway
   prometheus                                         # e2e: promtool check metrics on /metrics
 )
 if (( $# > 0 )); then
