@@ -27,6 +27,7 @@ packages=(
   libcpp-httplib-dev                                 # the HTTP face's HTTP/1.1 parser
   etcd-client python3-etcd3                          # end-to-end tests: etcdctl, python etcd3
   python3-tooz python3-etcd3gw                       # e2e: OpenStack tooz over the JSON gateway
+  patroni postgresql-15 python3-etcd                 # e2e: Patroni failover with Regent as its DCS
   prometheus                                         # e2e: promtool check metrics on /metrics
 )
 if (( $# > 0 )); then
