@@ -380,5 +380,59 @@ class MetricsPortTest(unittest.TestCase):
             self.assertEqual(status, 200)
 
 
+class FollowerLagTest(unittest.TestCase):
+    """The leader's regent_follower_lag_entries and _recently_active: what an operator watches to
+    see a member fall behind, and come back."""
+
+    def metrics(self, port):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        try:
+            conn.request("GET", "/metrics")
+            body = conn.getresponse().read().decode()
+        finally:
+            conn.close()
+        out = {}
+        for line in body.splitlines():
+            if line and not line.startswith("#"):
+                name, value = line.rsplit(" ", 1)
+                out[name] = float(value)
+        return out
+
+    def follower_series(self, c, leader, metric, follower_id):
+        m = self.metrics(c.members[leader].client_port)
+        for name, value in m.items():
+            if name.startswith(metric + "{") and 'follower="%x"' % follower_id in name:
+                return value
+        return None
+
+    def test_a_stopped_follower_shows_its_lag_on_the_leader_and_catches_up(self):
+        with Cluster(3) as c:
+            leader = c.leader_index()
+            slow = (leader + 1) % 3
+            slow_id = int(c.status(slow)["header"]["member_id"])
+            self.assertEqual(self.follower_series(c, leader, "regent_follower_lag_entries",
+                                                  slow_id), 0)
+            self.assertEqual(self.follower_series(c, leader, "regent_follower_recently_active",
+                                                  slow_id), 1)
+            # Followers say nothing of the others.
+            self.assertNotIn("regent_follower_lag_entries",
+                             " ".join(self.metrics(c.members[slow].client_port)))
+            c.pause(slow)
+            try:
+                for i in range(20):
+                    c.etcdctl("put", "lag-%d" % i, "v", endpoint=leader)
+                lag = self.follower_series(c, leader, "regent_follower_lag_entries", slow_id)
+                self.assertGreaterEqual(lag, 20)
+                wait_until(lambda: self.follower_series(c, leader,
+                                                        "regent_follower_recently_active",
+                                                        slow_id) == 0,
+                           timeout=10, what="the leader to notice the stopped follower")
+            finally:
+                c.resume(slow)
+            wait_until(lambda: self.follower_series(c, leader, "regent_follower_lag_entries",
+                                                    slow_id) == 0,
+                       timeout=20, what="the follower to catch up")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "server/disk_usage.h"
@@ -33,6 +34,14 @@ class Exposition {
     fmt::format_to(std::back_inserter(out_), "{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
     fmt::format_to(std::back_inserter(out_), "{}_sum {}\n{}_count {}\n", name, h.sum_seconds(),
                    name, cumulative);
+  }
+  // One family of gauges with labels: each entry is `{labels}` and its value.
+  void labeled_gauges(std::string_view name, std::string_view help,
+                      const std::vector<std::pair<std::string, double>>& series) {
+    family(name, help, "gauge");
+    for (const auto& [labels, value] : series) {
+      fmt::format_to(std::back_inserter(out_), "{}{{{}}} {}\n", name, labels, value);
+    }
   }
   // One family of counters with labels: each entry is `{labels}` and its value.
   void labeled_counters(std::string_view name, std::string_view help,
@@ -93,6 +102,26 @@ std::string render_metrics(const MemberView& member) {
           "etcd_debugging_mvcc_keys_total).",
           static_cast<double>(
               member.machine->read([](const kv::Store& store) { return store.key_count(); })));
+  e.gauge("regent_leases", "Leases granted and not yet revoked or expired.",
+          static_cast<double>(
+              member.machine->read([](const kv::Store& store) { return store.leases().size(); })));
+  if (s.is_leader) {
+    // Only the leader knows: how far behind each other member's confirmed log is.
+    std::vector<std::pair<std::string, double>> lag;
+    std::vector<std::pair<std::string, double>> active;
+    for (const NodeStatus::Follower& f : s.followers) {
+      const std::string labels = fmt::format("follower=\"{:x}\",learner=\"{}\",state=\"{}\"", f.id,
+                                             f.learner ? "true" : "false", f.state);
+      lag.emplace_back(labels, static_cast<double>(s.last_index - std::min(f.match, s.last_index)));
+      active.emplace_back(labels, f.recently_active ? 1 : 0);
+    }
+    e.labeled_gauges("regent_follower_lag_entries",
+                     "Leader only: entries of the leader's log not yet confirmed on each member.",
+                     lag);
+    e.labeled_gauges("regent_follower_recently_active",
+                     "Leader only: 1 if the member answered within the last election timeout.",
+                     active);
+  }
   e.gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.",
           static_cast<double>(member.machine->revision()));
   e.gauge("etcd_mvcc_db_total_size_in_bytes",

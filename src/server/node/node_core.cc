@@ -631,6 +631,17 @@ NodeStatus NodeCore::status() const {
   s.is_leader = r.role() == raft::Role::kLeader;
   if (storage_.failure()) s.errors.push_back(storage_.failure()->message);
   if (auto refused = read_refusal()) s.errors.push_back(refused->message);
+  if (s.is_leader) {
+    const auto& tracker = r.tracker();
+    for (const auto& [id, pr] : tracker.progress) {
+      if (id == options_.id) continue;
+      s.followers.push_back(NodeStatus::Follower{.id = id,
+                                                 .match = pr.match,
+                                                 .learner = tracker.config.learners.contains(id),
+                                                 .recently_active = pr.recent_active,
+                                                 .state = std::string(to_string(pr.state))});
+    }
+  }
   return s;
 }
 

@@ -103,6 +103,15 @@ struct NodeStatus {
   raft::Index applied = 0;
   bool is_leader = false;
   std::vector<std::string> errors;
+  // Leader only: how far each other member's log has been confirmed to match the leader's.
+  struct Follower {
+    raft::NodeId id = raft::kNone;
+    raft::Index match = 0;
+    bool learner = false;
+    bool recently_active = false;
+    std::string state;  // probe, replicate or snapshot
+  };
+  std::vector<Follower> followers;
 };
 
 // Code that must follow what the member applies (the watch hub, the lessor, election queues),
