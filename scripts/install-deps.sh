@@ -29,6 +29,7 @@ packages=(
   python3-tooz python3-etcd3gw                       # e2e: OpenStack tooz over the JSON gateway
   patroni postgresql-15 python3-etcd                 # e2e: Patroni failover with Regent as its DCS
   prometheus                                         # e2e: promtool check metrics on /metrics
+  chromium                                           # e2e: the status page in a real browser
 )
 if (( $# > 0 )); then
   packages=()

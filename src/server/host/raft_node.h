@@ -20,7 +20,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -84,6 +86,15 @@ class RaftNode final : public transport::Handler {
   uint64_t proposals_failed() const { return proposals_failed_.load(std::memory_order_relaxed); }
   // Times this member saw a new leader (etcd_server_leader_changes_seen_total).
   uint64_t leader_changes() const { return leader_changes_.load(std::memory_order_relaxed); }
+  // The last leader changes this member saw, oldest first (at most kLeaderHistory): when, in
+  // which term, and who became leader (kNone: the leader was lost).
+  struct LeaderChange {
+    std::chrono::system_clock::time_point at;
+    raft::Term term = 0;
+    raft::NodeId leader = raft::kNone;
+  };
+  static constexpr size_t kLeaderHistory = 20;
+  std::vector<LeaderChange> leader_history() const;
   // Each fdatasync of the log the loop waited for (etcd_disk_wal_fsync_duration_seconds).
   const LatencyHistogram& wal_fsync_seconds() const { return wal_fsync_; }
 
@@ -153,7 +164,7 @@ class RaftNode final : public transport::Handler {
   transport::Transport* transport_ = nullptr;
   NodeCore core_;  // Loop thread only, once started.
 
-  mutable std::mutex mu_;  // Guards inbox_, stopping_, status_, refusal_.
+  mutable std::mutex mu_;  // Guards inbox_, stopping_, status_, refusal_, leader_history_.
   std::condition_variable wake_;
   Inbox inbox_;
   bool stopping_ = false;
@@ -166,7 +177,8 @@ class RaftNode final : public transport::Handler {
   std::atomic<bool> failed_{false};
   std::atomic<uint64_t> proposals_failed_{0};
   std::atomic<uint64_t> leader_changes_{0};
-  raft::NodeId last_leader_ = raft::kNone;  // Loop thread only: the leader last published.
+  raft::NodeId last_leader_ = raft::kNone;   // Loop thread only: the leader last published.
+  std::deque<LeaderChange> leader_history_;  // Under mu_.
   LatencyHistogram wal_fsync_;
   std::thread loop_;
   std::thread image_thread_;    // At most one image at a time (the core asks for one at a time).

@@ -6,6 +6,7 @@
 #include "server/http/fd_stream.h"
 #include "server/http/health.h"
 #include "server/http/metrics.h"
+#include "server/http/status_page.h"
 
 namespace regent::server::http {
 
@@ -128,6 +129,16 @@ void HttpFace::route(const httplib::Request& request, httplib::Response& respons
   if (path == "/version") {
     if (!get) return method_not_allowed(response, "GET");
     return reply(response, version());
+  }
+  if (path == "/" || path == "/ui") {
+    if (!get) return method_not_allowed(response, "GET");
+    response.status = 200;
+    return response.set_content(std::string(status_page_html()), "text/html; charset=utf-8");
+  }
+  if (path == "/regent/status") {
+    if (!get) return method_not_allowed(response, "GET");
+    response.status = 200;
+    return response.set_content(status_json(member_), kJson);
   }
   if (const std::string_view suffix = gateway_suffix(path); !suffix.empty()) {
     return gateway(suffix, request, response);
