@@ -17,6 +17,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import unittest
 import urllib.request
@@ -147,10 +148,10 @@ class PatroniTest(unittest.TestCase):
         with Cluster(3) as dcs:
             hosts = ["127.0.0.1:%d" % m.client_port for m in dcs.members]
             ports = free_ports(4)
-            base = os.path.join(dcs.dir, "patroni")
-            os.makedirs(base)
+            # Under /tmp, which the postgres user can reach whatever the checkout's permissions.
+            base = tempfile.mkdtemp(prefix="regent-patroni-", dir="/tmp")
+            self.addCleanup(shutil.rmtree, base, True)
             os.chmod(base, 0o755)
-            os.chmod(dcs.dir, 0o755)
             scope = "regent-pg-%d" % os.getpid()
             nodes = [PatroniNode(base, "pg%d" % i, scope, hosts, ports[2 * i], ports[2 * i + 1])
                      for i in range(2)]
