@@ -98,6 +98,15 @@ class StatusPageTest(unittest.TestCase):
             history = [r for r in dom.rows.get("history", []) if r]
             self.assertGreaterEqual(len(history), 2, history)
             self.assertEqual(history[0][2], ids[new_leader], history)
+            # The same gap, as /metrics has it: one leaderless spell, less than the test waited.
+            import urllib.request
+            metrics = urllib.request.urlopen(c.members[survivor].client_url + "/metrics",
+                                             timeout=10).read().decode()
+            values = dict(line.rsplit(" ", 1) for line in metrics.splitlines()
+                          if line.startswith("regent_leader_gap_seconds_"))
+            self.assertGreaterEqual(float(values["regent_leader_gap_seconds_count"]), 1)
+            self.assertGreater(float(values["regent_leader_gap_seconds_sum"]), 0)
+            self.assertLess(float(values["regent_leader_gap_seconds_sum"]), 30)
 
             out_dir = os.path.join(os.environ.get("REGENT_BUILD_DIR") or c.dir, "e2e-artifacts")
             os.makedirs(out_dir, exist_ok=True)

@@ -288,6 +288,12 @@ void RaftNode::publish_status() {
     leader_changes_.fetch_add(1, std::memory_order_relaxed);
   }
   const bool changed = s.leader != last_leader_;
+  if (changed && s.leader == raft::kNone && last_leader_ != raft::kNone) {
+    leaderless_since_ = std::chrono::steady_clock::now();
+  } else if (changed && s.leader != raft::kNone && leaderless_since_) {
+    leader_gaps_.record(std::chrono::steady_clock::now() - *leaderless_since_);
+    leaderless_since_.reset();
+  }
   last_leader_ = s.leader;
   std::lock_guard lock(mu_);
   if (changed) {

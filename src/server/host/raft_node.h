@@ -95,6 +95,8 @@ class RaftNode final : public transport::Handler {
   };
   static constexpr size_t kLeaderHistory = 20;
   std::vector<LeaderChange> leader_history() const;
+  // From losing the leader to knowing the next one, each time (regent_leader_gap_seconds).
+  const LatencyHistogram& leader_gaps() const { return leader_gaps_; }
   // Each fdatasync of the log the loop waited for (etcd_disk_wal_fsync_duration_seconds).
   const LatencyHistogram& wal_fsync_seconds() const { return wal_fsync_; }
 
@@ -179,6 +181,9 @@ class RaftNode final : public transport::Handler {
   std::atomic<uint64_t> leader_changes_{0};
   raft::NodeId last_leader_ = raft::kNone;   // Loop thread only: the leader last published.
   std::deque<LeaderChange> leader_history_;  // Under mu_.
+  // Loop thread only: when this member last saw the cluster without a leader (it had one).
+  std::optional<std::chrono::steady_clock::time_point> leaderless_since_;
+  LatencyHistogram leader_gaps_;
   LatencyHistogram wal_fsync_;
   std::thread loop_;
   std::thread image_thread_;    // At most one image at a time (the core asks for one at a time).

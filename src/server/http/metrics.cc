@@ -133,6 +133,9 @@ std::string render_metrics(const MemberView& member) {
               "for).",
               node.wal_fsync_seconds());
   e.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", resident_bytes());
+  e.histogram("regent_leader_gap_seconds",
+              "From this member losing its leader to its knowing the next one, each time.",
+              node.leader_gaps());
   if (member.calls != nullptr) {
     std::vector<std::pair<std::string, double>> series;
     for (const CallCounters::Count& c : member.calls->counts()) {
