@@ -100,8 +100,8 @@ for room in lease election watch host; do
 done
 
 # The client library speaks the gRPC API only (DESIGN.md): neither it nor regentctl, built on
-# it, may include a layer of the server side (except regentctl's offline/ commands, which reach
-# no member: they read backup files and write data directories, as etcdutl does). Nor may the load generator (src/loadgen/,
+# it, may include a layer of the server side (except regentctl's offline/ part, which reaches no
+# member: it reads and writes backup files and data directories, as etcdutl does). Nor may the load generator (src/loadgen/,
 # tools/regent-bench/): it must measure etcd and regentd through the same API.
 client_pattern='^[[:space:]]*#[[:space:]]*include[[:space:]]*"(server|storage|transport|raft|kv|sim)/'
 for dir in src/client tools/regentctl src/loadgen tools/regent-bench; do

@@ -8,7 +8,16 @@
 
 namespace regent::server {
 
-Expected<BackupStatus, std::string> describe_backup(std::string_view file) {
+namespace {
+
+struct CheckedBackup {
+  Backup backup;  // Into the file's bytes.
+  BackupStatus status;
+};
+
+// The file checked whole, once: format and SHA-256 (decode_backup), then the store restored,
+// which checks its own invariants, and described.
+Expected<CheckedBackup, std::string> check_backup(std::string_view file) {
   auto backup = decode_backup(file);
   if (!backup) return unexpected(backup.error());
   StateMachine machine;
@@ -33,7 +42,15 @@ Expected<BackupStatus, std::string> describe_backup(std::string_view file) {
     return {};
   });
   if (!described) return unexpected(described.error());
-  return status;
+  return CheckedBackup{.backup = *backup, .status = status};
+}
+
+}  // namespace
+
+Expected<BackupStatus, std::string> describe_backup(std::string_view file) {
+  auto checked = check_backup(file);
+  if (!checked) return unexpected(checked.error());
+  return checked->status;
 }
 
 Expected<void, std::string> save_first_snapshot(storage::DiskStorage& storage,
@@ -53,9 +70,10 @@ Expected<void, std::string> restore_backup(storage::Fs& fs, std::string_view fil
                                            Logger& logger) {
   auto cluster = resolve_cluster(flags);
   if (!cluster) return unexpected(cluster.error());
-  if (auto status = describe_backup(file); !status) return unexpected(status.error());
-  auto backup = decode_backup(file);
-  auto image = image_with_members(backup->image, cluster->members);
+  auto checked = check_backup(file);
+  if (!checked) return unexpected(checked.error());
+  const Backup& backup = checked->backup;
+  auto image = image_with_members(backup.image, cluster->members);
   if (!image) return unexpected(image.error());
   if (auto exists = fs.exists(data_dir); exists && *exists) {
     auto entries = fs.list(data_dir);
@@ -75,7 +93,7 @@ Expected<void, std::string> restore_backup(storage::Fs& fs, std::string_view fil
   if (auto saved = save_first_snapshot(**opened, *cluster, std::move(*image)); !saved) {
     return saved;
   }
-  logger.info("restored the backup at revision {} into {} as {}", backup->revision, data_dir,
+  logger.info("restored the backup at revision {} into {} as {}", backup.revision, data_dir,
               describe(id));
   return {};
 }

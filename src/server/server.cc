@@ -243,22 +243,15 @@ Expected<void, std::string> Member::start() {
   // member would accept over gRPC must not be refused over HTTP, so the limit has the same margin
   // as gRPC's, on a third more than --max-request-bytes. The services check the request itself.
   ho.max_body_bytes = options_.max_request_bytes * 4 / 3 + kGrpcOverheadBytes;
-  http_ = std::make_unique<http::HttpFace>(ho,
-                                           http::MemberView{.node = node_.get(),
-                                                            .machine = &machine_,
-                                                            .data_dir = options_.data_dir,
-                                                            .calls = &calls_},
-                                           grpc_->InProcessChannel(ca));
+  const http::MemberView view{
+      .node = node_.get(), .machine = &machine_, .data_dir = options_.data_dir, .calls = &calls_};
+  const std::shared_ptr<grpc::Channel> in_process = grpc_->InProcessChannel(ca);
+  http_ = std::make_unique<http::HttpFace>(ho, view, in_process);
   listener_->start([server = grpc_.get()](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
                    [http = http_.get()](int fd) { http->serve(fd); });
   if (metrics_listener_) {
     ho.metrics_only = true;
-    metrics_http_ = std::make_unique<http::HttpFace>(ho,
-                                                     http::MemberView{.node = node_.get(),
-                                                                      .machine = &machine_,
-                                                                      .data_dir = options_.data_dir,
-                                                                      .calls = &calls_},
-                                                     grpc_->InProcessChannel(ca));
+    metrics_http_ = std::make_unique<http::HttpFace>(ho, view, in_process);
     // No gRPC there: an HTTP/2 client is closed (the listener's cap and timeouts still apply).
     metrics_listener_->start([](int fd) { ::close(fd); },
                              [http = metrics_http_.get()](int fd) { http->serve(fd); });

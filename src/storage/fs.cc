@@ -29,16 +29,17 @@ IoStatus write_file_atomically(Fs& fs, const std::string& dir, const std::string
   auto opened = fs.open(tmp, OpenMode::kCreate);
   if (!opened) return unexpected(opened.error());
   File& file = **opened;
-  for (uint64_t offset = 0; offset < bytes.size(); offset += kWritebackStep) {
+  const bool stepped = bytes.size() > kWritebackStep;  // A small file: sync() alone.
+  uint64_t offset = 0;
+  do {
     const std::string_view step = bytes.substr(offset, kWritebackStep);
     if (auto w = file.write_at(offset, step); !w) return w;
-    if (bytes.size() <= kWritebackStep) break;  // Small: sync() alone.
-    file.start_writeback(offset, step.size());
-    if (offset >= kWritebackStep) file.wait_writeback(offset - kWritebackStep, kWritebackStep);
-  }
-  if (bytes.empty()) {
-    if (auto w = file.write_at(0, bytes); !w) return w;
-  }
+    if (stepped) {
+      file.start_writeback(offset, step.size());
+      if (offset >= kWritebackStep) file.wait_writeback(offset - kWritebackStep, kWritebackStep);
+    }
+    offset += step.size();
+  } while (offset < bytes.size());
   if (auto s = file.sync(); !s) return s;
   if (auto r = fs.rename(tmp, path); !r) return r;
   return fs.sync_dir(dir);

@@ -1,23 +1,20 @@
 // snapshot save (a backup from one endpoint, over the API), and the offline snapshot status and
 // restore (offline/), as etcdctl 3.4's and etcdutl's.
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <string>
 
 #include "client/maintenance.h"
 #include "commands.h"
+#include "offline/backup_file_writer.h"
 #include "offline/snapshot_file_commands.h"
 
 namespace regent::ctl {
 
 namespace {
 
-// Everything the endpoint streams goes to FILE.part, synced, then renamed to FILE: a file named
-// FILE is always a whole backup (regentctl snapshot status checks its checksum).
+// Everything the endpoint streams goes to a temporary file that becomes FILE only once whole and
+// synced (offline/backup_file_writer.h): `snapshot status` then checks its SHA-256.
 int run_snapshot_save(const Globals& g, const std::string& path) {
   if (g.endpoints.size() != 1) {
     return usage(fmt::format("snapshot must be requested to one selected node, not multiple {}",
@@ -25,38 +22,21 @@ int run_snapshot_save(const Globals& g, const std::string& path) {
   }
   auto client = connect(g);
   if (!client) return kExitError;
-  const std::string part = path + ".part";
-  const int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return report(fmt::format("could not open {} ({})", part, std::strerror(errno)));
+  auto writer = BackupFileWriter::create(path);
+  if (!writer) return report(fmt::format("could not create {}: {}", path, writer.error()));
   std::string write_error;
   // No --command-timeout: a large store takes longer; a signal still ends it.
   auto received = client::Maintenance(client).snapshot(
       0,
       [&](std::string_view blob, uint64_t) {
-        while (!blob.empty()) {
-          const ssize_t n = ::write(fd, blob.data(), blob.size());
-          if (n < 0 && errno == EINTR) continue;
-          if (n < 0) {
-            write_error = fmt::format("could not write {} ({})", part, std::strerror(errno));
-            return false;
-          }
-          blob.remove_prefix(static_cast<size_t>(n));
-        }
-        return true;
+        auto appended = (*writer)->append(blob);
+        if (!appended) write_error = appended.error();
+        return appended.has_value();
       },
       interrupted());
-  const bool synced = received && write_error.empty() && ::fsync(fd) == 0;
-  const int sync_errno = errno;
-  ::close(fd);
-  if (!received || !write_error.empty() || !synced) {
-    ::unlink(part.c_str());
-    if (!write_error.empty()) return report(write_error);
-    if (!received) return report(received.error());
-    return report(fmt::format("could not sync {} ({})", part, std::strerror(sync_errno)));
-  }
-  if (::rename(part.c_str(), path.c_str()) != 0) {
-    return report(fmt::format("could not rename {} to {} ({})", part, path, std::strerror(errno)));
-  }
+  if (!write_error.empty()) return report(write_error);
+  if (!received) return report(received.error());
+  if (auto committed = (*writer)->commit(); !committed) return report(committed.error());
   fmt::print("Snapshot saved at {} ({} bytes)\n", path, *received);
   return kExitOk;
 }

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <fstream>
 
 #include "server/disk_usage.h"
@@ -35,18 +34,10 @@ class Exposition {
     fmt::format_to(std::back_inserter(out_), "{}_sum {}\n{}_count {}\n", name, h.sum_seconds(),
                    name, cumulative);
   }
-  // One family of gauges with labels: each entry is `{labels}` and its value.
-  void labeled_gauges(std::string_view name, std::string_view help,
-                      const std::vector<std::pair<std::string, double>>& series) {
-    family(name, help, "gauge");
-    for (const auto& [labels, value] : series) {
-      fmt::format_to(std::back_inserter(out_), "{}{{{}}} {}\n", name, labels, value);
-    }
-  }
-  // One family of counters with labels: each entry is `{labels}` and its value.
-  void labeled_counters(std::string_view name, std::string_view help,
-                        const std::vector<std::pair<std::string, double>>& series) {
-    family(name, help, "counter");
+  // One family with labels: each entry is `{labels}` and its value.
+  void labeled(std::string_view name, std::string_view help, std::string_view type,
+               const std::vector<std::pair<std::string, double>>& series) {
+    family(name, help, type);
     for (const auto& [labels, value] : series) {
       fmt::format_to(std::back_inserter(out_), "{}{{{}}} {}\n", name, labels, value);
     }
@@ -97,14 +88,14 @@ std::string render_metrics(const MemberView& member) {
             static_cast<double>(node.proposals_failed()));
   // etcd's etcd_debugging_mvcc_keys_total: a gauge (compaction lowers it) with a _total name,
   // which `promtool check metrics` rejects; so under a name of Regent's.
+  const auto [keys, leases] = member.machine->read(
+      [](const kv::Store& store) { return std::pair(store.key_count(), store.leases().size()); });
   e.gauge("regent_mvcc_keys",
           "Number of keys with a kept history, deleted keys until compacted included (etcd's "
           "etcd_debugging_mvcc_keys_total).",
-          static_cast<double>(
-              member.machine->read([](const kv::Store& store) { return store.key_count(); })));
+          static_cast<double>(keys));
   e.gauge("regent_leases", "Leases granted and not yet revoked or expired.",
-          static_cast<double>(
-              member.machine->read([](const kv::Store& store) { return store.leases().size(); })));
+          static_cast<double>(leases));
   if (s.is_leader) {
     // Only the leader knows: how far behind each other member's confirmed log is.
     std::vector<std::pair<std::string, double>> lag;
@@ -112,15 +103,15 @@ std::string render_metrics(const MemberView& member) {
     for (const NodeStatus::Follower& f : s.followers) {
       const std::string labels = fmt::format("follower=\"{:x}\",learner=\"{}\",state=\"{}\"", f.id,
                                              f.learner ? "true" : "false", f.state);
-      lag.emplace_back(labels, static_cast<double>(s.last_index - std::min(f.match, s.last_index)));
+      lag.emplace_back(labels, static_cast<double>(s.lag(f)));
       active.emplace_back(labels, f.recently_active ? 1 : 0);
     }
-    e.labeled_gauges("regent_follower_lag_entries",
-                     "Leader only: entries of the leader's log not yet confirmed on each member.",
-                     lag);
-    e.labeled_gauges("regent_follower_recently_active",
-                     "Leader only: 1 if the member answered within the last election timeout.",
-                     active);
+    e.labeled("regent_follower_lag_entries",
+              "Leader only: entries of the leader's log not yet confirmed on each member.", "gauge",
+              lag);
+    e.labeled("regent_follower_recently_active",
+              "Leader only: 1 if the member answered within the last election timeout.", "gauge",
+              active);
   }
   e.gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.",
           static_cast<double>(member.machine->revision()));
@@ -144,10 +135,9 @@ std::string render_metrics(const MemberView& member) {
                                       c.code, c.method, c.service, c.type),
                           static_cast<double>(c.handled));
     }
-    e.labeled_counters("grpc_server_handled_total",
-                       "Total number of RPCs completed on the server, regardless of success or "
-                       "failure.",
-                       series);
+    e.labeled("grpc_server_handled_total",
+              "Total number of RPCs completed on the server, regardless of success or failure.",
+              "counter", series);
   }
   return e.take();
 }

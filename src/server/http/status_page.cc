@@ -116,7 +116,7 @@ std::string status_json(const MemberView& member) {
   j.key("followers").begin_array();
   for (const NodeStatus::Follower& f : s.followers) {
     j.begin_object().key("id").string(hex_id(f.id)).key("match").unsigned_number(f.match);
-    j.key("lag").unsigned_number(s.last_index - std::min(f.match, s.last_index));
+    j.key("lag").unsigned_number(s.lag(f));
     j.key("active")
         .boolean(f.recently_active)
         .key("learner")

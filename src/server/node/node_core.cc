@@ -639,7 +639,7 @@ NodeStatus NodeCore::status() const {
                                                  .match = pr.match,
                                                  .learner = tracker.config.learners.contains(id),
                                                  .recently_active = pr.recent_active,
-                                                 .state = std::string(to_string(pr.state))});
+                                                 .state = to_string(pr.state)});
     }
   }
   return s;

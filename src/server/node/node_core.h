@@ -33,6 +33,7 @@
 //  - At most one snapshot image is outstanding, taken at the index it claims.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/expected.h"
@@ -109,9 +111,11 @@ struct NodeStatus {
     raft::Index match = 0;
     bool learner = false;
     bool recently_active = false;
-    std::string state;  // probe, replicate or snapshot
+    std::string_view state;  // Raft's progress state (a literal: nothing to copy each round)
   };
   std::vector<Follower> followers;
+  // Entries of this leader's log not yet confirmed on `f`.
+  raft::Index lag(const Follower& f) const { return last_index - std::min(f.match, last_index); }
 };
 
 // Code that must follow what the member applies (the watch hub, the lessor, election queues),
