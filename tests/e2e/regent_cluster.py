@@ -36,6 +36,13 @@ def progress(msg):
     sys.stderr.flush()
 
 
+def scratch_dir(prefix):
+    """A fresh directory under $REGENT_E2E_TMP (created if a fresh build has none yet) or /tmp."""
+    base = os.environ.get("REGENT_E2E_TMP") or "/tmp"
+    os.makedirs(base, exist_ok=True)
+    return tempfile.mkdtemp(prefix=prefix, dir=base)
+
+
 def regentd_binary():
     path = os.environ.get("REGENTD")
     if not path:
@@ -150,9 +157,7 @@ class Cluster:
         self.flags = {"heartbeat_interval": 100, "election_timeout": 1000}
         self.flags.update(flags)
         self.election_timeout_ms = int(self.flags["election_timeout"])
-        base = os.environ.get("REGENT_E2E_TMP") or "/tmp"
-        os.makedirs(base, exist_ok=True)
-        self.dir = tempfile.mkdtemp(prefix="regent-e2e-", dir=base)
+        self.dir = scratch_dir("regent-e2e-")
         self.token = "regent-e2e-%d-%d" % (os.getpid(), int(time.time() * 1000))
         ports = free_ports(2 * size)
         self.members = []

@@ -12,12 +12,11 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 import unittest
 
-from regent_cluster import Cluster, progress
+from regent_cluster import Cluster, progress, scratch_dir
 
 KEYS = 300
 
@@ -71,7 +70,7 @@ class Writer:
 
 class BackupRestoreTest(unittest.TestCase):
     def test_a_backup_taken_under_load_restores_into_a_new_cluster(self):
-        files = tempfile.mkdtemp(prefix="backups-", dir=os.environ.get("REGENT_E2E_TMP") or "/tmp")
+        files = scratch_dir("backups-")
         self.addCleanup(shutil.rmtree, files, True)
         with Cluster(3) as old:
             leader = old.leader_index()
