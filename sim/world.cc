@@ -298,7 +298,12 @@ void World::send(Message m) {
                                              .message = std::move(status)});
   }
   if (lost) return;
-  const int copies = faults_on_ && prng_.chance(opt_.duplicate_percent, 100) ? 2 : 1;
+  // Any message may be duplicated but a forwarded proposal: it is not idempotent (a second copy
+  // is a second write, in etcd's Raft as in ours), and a real member's peer streams never deliver
+  // one twice (the transport never resends what it handed to a stream).
+  const bool may_duplicate = m.type != raft::MessageType::kPropose;
+  const int copies =
+      faults_on_ && may_duplicate && prng_.chance(opt_.duplicate_percent, 100) ? 2 : 1;
   for (int i = 0; i < copies; ++i) {
     const Time delay = prng_.between(opt_.delay_min_us, opt_.delay_max_us);
     schedule(now_ + delay, Event{.kind = EventKind::kDeliver, .node = m.to, .message = m});

@@ -80,6 +80,12 @@ class Raft {
   // Panics if the change is invalid for the current configuration (it was validated when
   // proposed; an invalid committed change means the logs diverged).
   ConfState apply_conf_change(const ConfChange& cc);
+  // A Ready handed out the unstable entries and snapshot to persist, and the committed entries
+  // up to `applying` (0: none) to apply: later Readys hand out only what comes after.
+  void handed_out(Index applying) {
+    log_.accept_unstable();
+    if (applying > 0) log_.accept_applying(applying);
+  }
   // The host made entries up to (index, term) durable (and the snapshot, if snapshot_index > 0).
   void on_persisted(Index index, Term term, Index snapshot_index);
   // The host applied committed entries up to `index`; their payload weighed `payload_bytes`

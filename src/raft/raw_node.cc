@@ -47,16 +47,14 @@ ConfState RawNode::apply_conf_change(const ConfChange& cc) {
 }
 
 bool RawNode::has_ready() const {
-  if (ready_outstanding_) return false;
   const auto& log = raft_.log();
   return raft_.soft_state() != prev_soft_ || raft_.hard_state() != prev_hard_ ||
          !raft_.msgs.empty() || !raft_.msgs_after_persist.empty() || !raft_.read_states.empty() ||
-         !log.unstable_entries().empty() || log.unstable_snapshot().has_value() ||
+         log.has_entries_to_persist() || log.snapshot_to_persist() != nullptr ||
          log.has_next_committed_entries();
 }
 
 Ready RawNode::ready() {
-  REGENT_ASSERT(!ready_outstanding_, "ready() called twice without advance()");
   Raft& r = raft_;
   Ready rd;
   if (r.soft_state() != prev_soft_) {
@@ -69,9 +67,9 @@ Ready RawNode::ready() {
     rd.must_sync = hs.term != prev_hard_.term || hs.vote != prev_hard_.vote;
     prev_hard_ = hs;
   }
-  rd.entries = r.log().unstable_entries();
+  rd.entries = r.log().entries_to_persist();
   if (!rd.entries.empty()) rd.must_sync = true;
-  if (const auto& snap = r.log().unstable_snapshot()) {
+  if (const Snapshot* snap = r.log().snapshot_to_persist()) {
     rd.snapshot = *snap;
     rd.must_sync = true;
   }
@@ -83,21 +81,23 @@ Ready RawNode::ready() {
   rd.messages_after_persist = std::move(r.msgs_after_persist);
   r.msgs_after_persist.clear();
 
-  ready_outstanding_ = true;
-  ready_last_index_ = rd.entries.empty() ? 0 : rd.entries.back().index;
-  ready_last_term_ = rd.entries.empty() ? 0 : rd.entries.back().term;
-  ready_snapshot_index_ = rd.snapshot ? rd.snapshot->metadata.index : 0;
-  ready_applied_ =
-      rd.committed_entries.empty() ? ready_snapshot_index_ : rd.committed_entries.back().index;
-  ready_applied_payload_ = payload_size(rd.committed_entries);
+  Outstanding o;
+  o.last_index = rd.entries.empty() ? 0 : rd.entries.back().index;
+  o.last_term = rd.entries.empty() ? 0 : rd.entries.back().term;
+  o.snapshot_index = rd.snapshot ? rd.snapshot->metadata.index : 0;
+  o.applied = rd.committed_entries.empty() ? o.snapshot_index : rd.committed_entries.back().index;
+  o.applied_payload = payload_size(rd.committed_entries);
+  r.handed_out(rd.committed_entries.empty() ? 0 : o.applied);
+  outstanding_.push_back(o);
   return rd;
 }
 
 void RawNode::advance() {
-  REGENT_ASSERT(ready_outstanding_, "advance() without ready()");
-  ready_outstanding_ = false;
-  raft_.on_persisted(ready_last_index_, ready_last_term_, ready_snapshot_index_);
-  if (ready_applied_ > 0) raft_.on_applied(ready_applied_, ready_applied_payload_);
+  REGENT_ASSERT(!outstanding_.empty(), "advance() without ready()");
+  const Outstanding o = outstanding_.front();
+  outstanding_.pop_front();
+  raft_.on_persisted(o.last_index, o.last_term, o.snapshot_index);
+  if (o.applied > 0) raft_.on_applied(o.applied, o.applied_payload);
   debug_check();
 }
 

@@ -6,16 +6,21 @@
 //   2. If has_ready(), take ready() and, in this order:
 //      a. send `messages` (they do not depend on this round's writes and may go out at once,
 //         even while b is in progress: the leader replicates while it writes, §10.2.1);
-//      b. persist `snapshot`, `entries` and `hard_state` (durably if must_sync);
+//      b. persist `snapshot`, `entries` and `hard_state` (durably if must_sync), after every
+//         earlier Ready's;
 //      c. send `messages_after_persist` (votes and append acknowledgements: promises that hold
 //         only once b is durable);
 //      d. install `snapshot` into the state machine, then apply `committed_entries` in order
 //         (calling apply_conf_change for configuration entries) and answer `read_states` once
-//         the applied index reaches their index;
-//      e. call advance().
-//   No other call may come between ready() and advance() (they alternate strictly).
+//         the applied index reaches their index; committed entries are durable on a majority
+//         already, so they may be applied before b completes, unless a snapshot comes first;
+//      e. call advance() once b is durable and d done.
+//   Inputs may come at any time, and several Readys may be outstanding (a pipeline: the next
+//   round's messages go out while the previous round's write is syncing); advance()
+//   acknowledges the oldest. A leader counts its own entries toward commit only at advance().
 #pragma once
 
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -58,7 +63,6 @@ class RawNode {
   // the inline inputs below deduce their return types from it.)
   template <class F>
   auto guarded(F&& f) {
-    REGENT_ASSERT(!ready_outstanding_, "input between ready() and advance()");
     if constexpr (std::is_void_v<decltype(f())>) {
       f();
       debug_check();
@@ -108,7 +112,9 @@ class RawNode {
 
   bool has_ready() const;
   Ready ready();
+  // The oldest outstanding Ready was persisted and its committed entries applied.
   void advance();
+  size_t outstanding() const { return outstanding_.size(); }
 
   Status status() const;
   const Raft& raft() const { return raft_; }
@@ -118,13 +124,15 @@ class RawNode {
   SoftState prev_soft_;
   HardState prev_hard_;
 
-  // What the outstanding Ready handed out, acknowledged by advance().
-  bool ready_outstanding_ = false;
-  Index ready_last_index_ = 0;
-  Term ready_last_term_ = 0;
-  Index ready_snapshot_index_ = 0;
-  Index ready_applied_ = 0;
-  uint64_t ready_applied_payload_ = 0;
+  // What each outstanding Ready handed out, oldest first, acknowledged by advance().
+  struct Outstanding {
+    Index last_index = 0;
+    Term last_term = 0;
+    Index snapshot_index = 0;
+    Index applied = 0;
+    uint64_t applied_payload = 0;
+  };
+  std::deque<Outstanding> outstanding_;
 };
 
 }  // namespace regent::raft

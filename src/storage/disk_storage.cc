@@ -201,7 +201,15 @@ raft::Index DiskStorage::next_index() const {
 
 Expected<void, Failure> DiskStorage::sync() {
   if (failure_) return unexpected(*failure_);
-  if (auto synced = wal_->sync(); !synced) return fail(synced.error());
+  if (!wal_->unsynced()) return finish_sync({});
+  return finish_sync(wal_->sync_file());
+}
+
+Expected<void, Failure> DiskStorage::finish_sync(const IoStatus& synced) {
+  if (failure_) return unexpected(*failure_);
+  if (wal_->unsynced()) {
+    if (auto done = wal_->finish_sync(synced); !done) return fail(done.error());
+  }
   bool installed = false;
   for (Pending& p : pending_) {
     if (p.snapshot) {

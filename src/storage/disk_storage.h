@@ -114,6 +114,13 @@ class DiskStorage final : public raft::LogStorage {
                                 const std::optional<raft::Snapshot>& snapshot);
   // One fdatasync of the log, after which everything written is durable and readable.
   Expected<void, Failure> sync();
+  // sync() in three steps, so that the fdatasync runs on another thread while the owner goes on
+  // (stepping, sending, applying; it must not write, and nothing it reads changes meanwhile):
+  // needs_sync() on the owner thread; sync_log_file() on any thread; finish_sync() on the owner
+  // with what sync_log_file() returned: then everything written before is durable and readable.
+  bool needs_sync() const { return !failure_ && (wal_->unsynced() || !pending_.empty()); }
+  IoStatus sync_log_file() { return wal_->sync_file(); }
+  Expected<void, Failure> finish_sync(const IoStatus& synced);
   // write() then sync(): what a server does with each Ready.
   Expected<void, Failure> save(const std::vector<raft::Entry>& entries,
                                const std::optional<raft::HardState>& hard_state,

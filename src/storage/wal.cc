@@ -303,7 +303,13 @@ Expected<void, Failure> Wal::write(std::string_view batch, raft::Index max_index
 
 Expected<void, Failure> Wal::sync() {
   if (!unsynced_) return {};
-  if (auto s = file_->sync(); !s) return unexpected(io_failure(s.error()));
+  return finish_sync(sync_file());
+}
+
+IoStatus Wal::sync_file() { return file_->sync(); }
+
+Expected<void, Failure> Wal::finish_sync(const IoStatus& synced) {
+  if (!synced) return unexpected(io_failure(synced.error()));
   ++wal_syncs_;
   unsynced_ = false;
   return {};

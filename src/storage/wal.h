@@ -75,6 +75,12 @@ class Wal {
                                 const SegmentPreamble& preamble);
   // fdatasync of the newest segment, if anything was written since the last one.
   Expected<void, Failure> sync();
+  // sync() in three steps, for a sync on another thread while the owner thread goes on without
+  // writing: unsynced() on the owner; sync_file() on any thread (the fdatasync alone);
+  // finish_sync() on the owner with what sync_file() returned.
+  bool unsynced() const { return unsynced_; }
+  IoStatus sync_file();
+  Expected<void, Failure> finish_sync(const IoStatus& synced);
 
   // Deletes the oldest segments while every entry in them is at or before index (the newest
   // segment always stays).

@@ -93,7 +93,7 @@ std::pair<Index, Term> RaftLog::find_conflict_by_term(Index index, Term term) co
 
 std::vector<Entry> RaftLog::next_committed_entries() const {
   if (!has_next_committed_entries()) return {};
-  Index lo = std::max(applied_ + 1, first_index());
+  Index lo = std::max(std::max(applied_, applying_) + 1, first_index());
   auto ents = slice(lo, committed_ + 1, max_applying_bytes_);
   REGENT_ASSERT(ents.has_value(), "committed entries [{}, {}] unavailable: {}", lo, committed_,
                 to_string(ents.error()));
@@ -103,7 +103,7 @@ std::vector<Entry> RaftLog::next_committed_entries() const {
 bool RaftLog::has_next_committed_entries() const {
   // A pending snapshot is applied first; entries after it wait until it is persisted.
   if (unstable_.snapshot()) return false;
-  return committed_ + 1 > std::max(applied_ + 1, first_index());
+  return committed_ + 1 > std::max(std::max(applied_, applying_) + 1, first_index());
 }
 
 Expected<Snapshot, StorageError> RaftLog::snapshot() const {

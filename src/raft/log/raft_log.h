@@ -45,10 +45,17 @@ class RaftLog {
 
   // Entries not yet persisted (to go into the next Ready).
   const std::vector<Entry>& unstable_entries() const { return unstable_.entries(); }
+  // What the next Ready hands out to persist: entries and snapshot not handed out yet (earlier
+  // Readys may still be writing theirs); accept_unstable() marks them handed out.
+  std::vector<Entry> entries_to_persist() const { return unstable_.entries_to_persist(); }
+  bool has_entries_to_persist() const { return unstable_.has_entries_to_persist(); }
+  const Snapshot* snapshot_to_persist() const { return unstable_.snapshot_to_persist(); }
+  void accept_unstable() { unstable_.accept_in_progress(); }
   // Committed entries not yet handed out for applying, limited to max_applying_bytes (at least
-  // one entry if any).
+  // one entry if any); accept_applying() marks them handed out (applied_to() reports them done).
   std::vector<Entry> next_committed_entries() const;
   bool has_next_committed_entries() const;
+  void accept_applying(Index i) { applying_ = std::max(applying_, i); }
   // The unstable snapshot, if any, to be persisted and applied.
   const std::optional<Snapshot>& unstable_snapshot() const { return unstable_.snapshot(); }
 
@@ -78,7 +85,7 @@ class RaftLog {
   // Leader commit rule (§5.4.2): commit up to max_index only if that entry is of `term`.
   bool maybe_commit(Index max_index, Term term);
   void commit_to(Index i);
-  // The host has handed entries up to i to the state machine.
+  // The host has applied the entries up to i.
   void applied_to(Index i);
   void stable_to(Index i, Term t) { unstable_.stable_to(i, t); }
   void stable_snapshot_to(Index i) { unstable_.stable_snapshot_to(i); }
@@ -99,6 +106,7 @@ class RaftLog {
   Unstable unstable_;
   Index committed_ = 0;
   Index applied_ = 0;
+  Index applying_ = 0;  // Handed out to apply: applied_ <= applying_ <= committed_.
   uint64_t max_applying_bytes_;
 };
 

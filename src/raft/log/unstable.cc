@@ -1,5 +1,6 @@
 #include "raft/log/unstable.h"
 
+#include <algorithm>
 #include <cstddef>
 
 #include "common/assert.h"
@@ -35,21 +36,39 @@ void Unstable::stable_to(Index i, Term t) {
   if (!held || i < offset_ || *held != t) return;
   entries_.erase(entries_.begin(), entries_.begin() + static_cast<ptrdiff_t>(i + 1 - offset_));
   offset_ = i + 1;
+  in_progress_ = std::max(in_progress_, offset_);
 }
 
 void Unstable::stable_snapshot_to(Index i) {
-  if (snapshot_ && snapshot_->metadata.index == i) snapshot_.reset();
+  if (snapshot_ && snapshot_->metadata.index == i) {
+    snapshot_.reset();
+    snapshot_in_progress_ = false;
+  }
 }
 
 void Unstable::restore(const Snapshot& snap) {
   offset_ = snap.metadata.index + 1;
+  in_progress_ = offset_;
   entries_.clear();
   snapshot_ = snap;
+  snapshot_in_progress_ = false;
+}
+
+std::vector<Entry> Unstable::entries_to_persist() const {
+  if (!has_entries_to_persist()) return {};
+  return slice(in_progress_, offset_ + entries_.size());
+}
+
+void Unstable::accept_in_progress() {
+  in_progress_ = offset_ + entries_.size();
+  if (snapshot_) snapshot_in_progress_ = true;
 }
 
 void Unstable::truncate_and_append(const std::vector<Entry>& ents) {
   if (ents.empty()) return;
   Index after = ents.front().index;
+  // Entries from `after` on, handed out or not, are replaced: the new ones must be written.
+  in_progress_ = std::min(in_progress_, after);
   REGENT_ASSERT(!snapshot_ || after > snapshot_->metadata.index,
                 "appending entry {} at or before the pending snapshot {}", after,
                 snapshot_ ? snapshot_->metadata.index : 0);
@@ -59,6 +78,7 @@ void Unstable::truncate_and_append(const std::vector<Entry>& ents) {
     // The log is truncated to before the unstable part: the stable entries from `after` on will
     // be overwritten when these are persisted.
     offset_ = after;
+    in_progress_ = offset_;
     entries_ = ents;
   } else {
     // Truncate in the middle; slice() panics if `after` would leave a gap.

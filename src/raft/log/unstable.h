@@ -1,8 +1,11 @@
-// The tail of the log not yet handed to stable storage (entries appended by this node or received
-// from the leader), and a snapshot received but not yet persisted.
+// The tail of the log not yet persisted (entries appended by this node or received from the
+// leader), and a snapshot received but not yet persisted. Part of it may be in progress: handed to
+// the host in a Ready whose write has not been reported done (several may be outstanding).
 //
 // Invariants: if snapshot is set, offset == snapshot->metadata.index + 1; entries[k] has index
-// offset + k.
+// offset + k; offset <= in_progress <= offset + entries.size() (entries before in_progress were
+// handed out already; a truncation below it takes the mark back, so replaced entries are handed
+// out again).
 #pragma once
 
 #include <optional>
@@ -14,7 +17,7 @@ namespace regent::raft {
 
 class Unstable {
  public:
-  explicit Unstable(Index offset) : offset_(offset) {}
+  explicit Unstable(Index offset) : offset_(offset), in_progress_(offset) {}
 
   // First index if a snapshot is pending (its index + 1).
   std::optional<Index> maybe_first_index() const;
@@ -35,6 +38,14 @@ class Unstable {
   // checked that stable storage will be overwritten correspondingly).
   void truncate_and_append(const std::vector<Entry>& ents);
 
+  // The entries and snapshot not yet handed to the host, and marking them handed out.
+  std::vector<Entry> entries_to_persist() const;
+  bool has_entries_to_persist() const { return in_progress_ < offset_ + entries_.size(); }
+  const Snapshot* snapshot_to_persist() const {
+    return snapshot_ && !snapshot_in_progress_ ? &*snapshot_ : nullptr;
+  }
+  void accept_in_progress();
+
   // Entries [lo, hi), which must lie within [offset, offset + entries.size()].
   std::vector<Entry> slice(Index lo, Index hi) const;
 
@@ -46,6 +57,8 @@ class Unstable {
   std::optional<Snapshot> snapshot_;
   std::vector<Entry> entries_;
   Index offset_;
+  Index in_progress_;  // First entry not yet handed out.
+  bool snapshot_in_progress_ = false;
 };
 
 }  // namespace regent::raft

@@ -44,12 +44,16 @@ RaftNode::RaftNode(const NodeOptions& options, storage::DiskStorage& storage, St
       logger_(logger),
       max_pending_(options.max_pending_requests),
       tick_(options.tick),
-      core_(with_host_defaults(options), storage, machine, logger) {}
+      core_(with_host_defaults(options), storage, machine, logger),
+      sync_stage_(storage, wal_fsync_, [this](uint64_t round, storage::IoStatus synced) {
+        post([&](Inbox& in) { in.synced.emplace_back(round, std::move(synced)); });
+      }) {}
 
 RaftNode::~RaftNode() { stop(); }
 
 Expected<void, std::string> RaftNode::start(transport::Transport& transport) {
   if (auto started = core_.start(); !started) return started;
+  cleaned_up_to_ = core_.snapshot_index();
   transport_ = &transport;
   publish_status();
   loop_ = std::thread([this] { run(); });
@@ -63,6 +67,7 @@ void RaftNode::stop() {
   }
   wake_.notify_all();
   if (loop_.joinable()) loop_.join();
+  sync_stage_.stop();
   // After the loop: the job reads the state machine, which outlives this member's threads.
   if (image_thread_.joinable()) image_thread_.join();
   if (cleanup_thread_.joinable()) cleanup_thread_.join();
@@ -164,8 +169,11 @@ void RaftNode::run() {
       // ticks, which would make followers campaign against a leader that was merely slow.
       next_tick = std::max(next_tick + tick_, now);
     }
-    feed(in, now);
-    const bool ok = perform();
+    const bool ok = feed(in, now) && perform();
+    if (core_.snapshot_index() > cleaned_up_to_) {
+      cleaned_up_to_ = core_.snapshot_index();
+      clean_up_after_snapshot();
+    }
     publish_status();
     if (!ok) {
       failed_ = true;
@@ -190,7 +198,15 @@ void RaftNode::run() {
   responder_.hand_over(last.answers);
 }
 
-void RaftNode::feed(Inbox& in, Time now) {
+bool RaftNode::feed(Inbox& in, Time now) {
+  // First: a finished sync lets rounds finish, and what the core queued meanwhile be written.
+  for (auto& [round, synced] : in.synced) {
+    if (auto finished = storage_.finish_sync(synced); !finished) {
+      logger_.error("{}", finished.error().message);
+      return false;
+    }
+    core_.synced(round);
+  }
   if (!in.messages.empty()) core_.step(std::move(in.messages));
   for (raft::NodeId peer : in.unreachable) core_.report_unreachable(peer);
   for (raft::NodeId peer : in.down) core_.report_peer_down(peer);
@@ -202,16 +218,12 @@ void RaftNode::feed(Inbox& in, Time now) {
   for (BackupHandler& handed : in.backups) handed(machine_.begin_image());
   for (auto& [index, image] : in.images) {
     if (image) {
-      const Time began = Clock::now();
-      core_.image_taken(index, *image);
-      logger_.info(
-          "snapshot at index {}: committed in {} ms", index,
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count());
-      clean_up_after_snapshot();
+      core_.image_taken(index, *image);  // Committed now, or once the sync outstanding is done.
     } else {
       core_.image_failed(index, image.error());
     }
   }
+  return true;
 }
 
 void RaftNode::clean_up_after_snapshot() {
@@ -260,17 +272,7 @@ bool RaftNode::perform() {
     if (!a.answers.empty()) responder_.hand_over(a.answers);
     if (a.fatal) return false;
     if (a.image) start_image(*a.image);
-    if (a.sync_round) {
-      const auto sync_began = std::chrono::steady_clock::now();
-      auto synced = storage_.sync();
-      wal_fsync_.record(std::chrono::steady_clock::now() - sync_began);
-      if (!synced) {
-        logger_.error("{}", synced.error().message);
-        return false;
-      }
-      core_.synced(*a.sync_round);
-      continue;
-    }
+    if (a.sync_round) sync_stage_.request(*a.sync_round);
     if (!a.image) return true;
   }
 }

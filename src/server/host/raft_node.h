@@ -4,15 +4,17 @@
 // One loop thread owns the core: each round it takes everything that arrived since the last one
 // (peer messages, client writes, linearizable reads, leadership transfers, the transport's
 // reports) and feeds it to the core together, so that writes arriving together become one
-// proposal batch (one append, one sync). It then does what the core asks: sends messages,
-// syncs the log and reports the round synced, begins snapshot images, and hands the answers to
-// the responder thread, which runs them off the loop. An image thread writes each snapshot (the
-// state machine's image in bounded chunks, node/image_job.h, then the snapshot file) while the
-// loop goes on; the loop then commits it to the log.
+// proposal batch (one append). It then does what the core asks: sends messages, hands the log's
+// sync to the storage stage (host/sync_stage.h: the fdatasync on a thread of its own, reported
+// back through the inbox, while the loop goes on with the next rounds), begins snapshot images,
+// and hands the answers to the responder thread, which runs them off the loop. An image thread
+// writes each snapshot (the state machine's image in bounded chunks, node/image_job.h, then the
+// snapshot file) while the loop goes on; the loop then commits it to the log.
 //
 // Invariants:
 //  - Only the loop thread touches the core, the storage and the state machine's writes; the
-//    image thread only runs an ImageJob and DiskStorage::write_snapshot_file, the cleanup thread
+//    storage stage only runs DiskStorage::sync_log_file (while the core writes nothing), the
+//    image thread only an ImageJob and DiskStorage::write_snapshot_file, the cleanup thread
 //    only DiskStorage::remove_files and malloc_trim (all made for that).
 //  - Every waiting client is answered exactly once: by the core, or with "server stopped" (or
 //    the disk failure) when the loop ends.
@@ -35,6 +37,7 @@
 #include "regentpb/request.pb.h"
 #include "server/host/latency_histogram.h"
 #include "server/host/responder.h"
+#include "server/host/sync_stage.h"
 #include "server/node/failure.h"
 #include "server/node/node_core.h"
 #include "server/node/state_machine.h"
@@ -97,7 +100,7 @@ class RaftNode final : public transport::Handler {
   std::vector<LeaderChange> leader_history() const;
   // From losing the leader to knowing the next one, each time (regent_leader_gap_seconds).
   const LatencyHistogram& leader_gaps() const { return leader_gaps_; }
-  // Each fdatasync of the log the loop waited for (etcd_disk_wal_fsync_duration_seconds).
+  // Each fdatasync of the log (etcd_disk_wal_fsync_duration_seconds).
   const LatencyHistogram& wal_fsync_seconds() const { return wal_fsync_; }
 
   // transport::Handler.
@@ -133,15 +136,18 @@ class RaftNode final : public transport::Handler {
     std::vector<BackupHandler> backups;
     // From the image thread: the size of the image written at an index, or why there is none.
     std::vector<std::pair<raft::Index, Expected<uint64_t, std::string>>> images;
+    // From the storage stage: the round whose fdatasync is done, and how it went.
+    std::vector<std::pair<uint64_t, storage::IoStatus>> synced;
     bool empty() const {
       return messages.empty() && unreachable.empty() && down.empty() && snapshot_reports.empty() &&
              proposals.empty() && reads.empty() && transfers.empty() && backups.empty() &&
-             images.empty();
+             images.empty() && synced.empty();
     }
   };
 
   void run();
-  void feed(Inbox& in, Time now);
+  // False: the disk failed.
+  bool feed(Inbox& in, Time now);
   // Does what the core asks until it asks nothing more; false: the disk failed.
   bool perform();
   void publish_status();
@@ -179,7 +185,8 @@ class RaftNode final : public transport::Handler {
   std::atomic<bool> failed_{false};
   std::atomic<uint64_t> proposals_failed_{0};
   std::atomic<uint64_t> leader_changes_{0};
-  raft::NodeId last_leader_ = raft::kNone;   // Loop thread only: the leader last published.
+  raft::NodeId last_leader_ = raft::kNone;  // Loop thread only: the leader last published.
+  raft::Index cleaned_up_to_ = 0;           // Loop thread only: the snapshot last cleaned up after.
   std::deque<LeaderChange> leader_history_;  // Under mu_.
   // Loop thread only: when this member last saw the cluster without a leader (it had one).
   std::optional<std::chrono::steady_clock::time_point> leaderless_since_;
@@ -189,6 +196,7 @@ class RaftNode final : public transport::Handler {
   std::thread image_thread_;    // At most one image at a time (the core asks for one at a time).
   std::thread cleanup_thread_;  // What a committed snapshot left to do (clean_up_after_snapshot()).
   Responder responder_;
+  SyncStage sync_stage_;  // Last: its thread starts at construction and posts to the inbox.
 };
 
 }  // namespace regent::server

@@ -102,21 +102,12 @@ void NodeCore::propose_batch(std::vector<std::pair<regentpb::InternalRequest, Wr
                              Time now) {
   if (stopped_ || writes.empty()) return;
   now_ = now;
-  if (in_flight_) {
-    for (auto& w : writes) deferred_.writes.push_back(std::move(w));
-    deferred_.last_now = now;
-    return;
-  }
   do_propose(writes, now);
 }
 
 void NodeCore::read_index(std::vector<Done> reads, Time now) {
   if (stopped_ || reads.empty()) return;
   now_ = now;
-  if (in_flight_) {
-    deferred_.reads.emplace_back(std::move(reads), now);
-    return;
-  }
   do_read(std::move(reads), now);
 }
 
@@ -125,72 +116,69 @@ void NodeCore::transfer_leadership(raft::NodeId target, Done done, Time now) {
   now_ = now;
   Transfer t{target, std::move(done),
              now + 2 * options_.election_ticks * options_.tick + options_.request_timeout};
-  if (in_flight_) {
-    deferred_.transfers.push_back(std::move(t));
-    return;
-  }
   do_transfer(std::move(t));
 }
 
 raft::Error NodeCore::propose_conf_change(const raft::ConfChange& cc) {
   if (stopped_) return raft::Error::kNoLeader;
-  if (in_flight_) {
-    deferred_.conf_changes.push_back(cc);
-    return raft::Error::kOk;
-  }
   return raw_->propose_conf_change(cc);
 }
 
 void NodeCore::step(std::vector<raft::Message> messages) {
   if (stopped_) return;
-  if (in_flight_) {
-    for (raft::Message& m : messages) deferred_.messages.push_back(std::move(m));
-    return;
-  }
   for (const raft::Message& m : messages) raw_->step(m);
 }
 
 void NodeCore::report_unreachable(raft::NodeId peer) {
   if (stopped_) return;
-  if (in_flight_) return deferred_.unreachable.push_back(peer);
   raw_->report_unreachable(peer);
 }
 
 void NodeCore::report_peer_down(raft::NodeId peer) {
   if (stopped_) return;
-  if (in_flight_) return deferred_.down.push_back(peer);
   raw_->report_leader_down(peer);
 }
 
 void NodeCore::report_snapshot(raft::NodeId peer, bool delivered) {
   if (stopped_) return;
-  if (in_flight_) {
-    deferred_.snapshot_reports.emplace_back(peer, delivered);
-    return;
-  }
   raw_->report_snapshot(peer, delivered);
 }
 
 void NodeCore::tick(Time now) {
   if (stopped_) return;
   now_ = now;
-  if (in_flight_) {
-    ++deferred_.ticks;
-    deferred_.last_now = now;
-    return;
-  }
   do_tick(now);
 }
 
 void NodeCore::synced(uint64_t round) {
   if (stopped_) return;
-  REGENT_ASSERT(in_flight_ && round == round_, "synced({}) but round {} is {}", round, round_,
-                in_flight_ ? "in flight" : "not in flight");
-  finish_round();
+  REGENT_ASSERT(syncing_ == round, "synced({}) but the sync outstanding is {}", round,
+                syncing_ ? std::to_string(*syncing_) : "none");
+  syncing_.reset();
+  for (Round& r : rounds_) {
+    if (!r.written) break;
+    r.synced = true;
+  }
+  finish_rounds();
+  if (stopped_) return;
+  if (image_to_commit_) {
+    auto [index, bytes] = *std::exchange(image_to_commit_, std::nullopt);
+    commit_image(index, bytes);
+  }
 }
 
 void NodeCore::image_taken(raft::Index index, uint64_t image_bytes) {
   if (stopped_) return;
+  if (!image_wanted_ || image_wanted_->index != index) return forget_abandoned_image(index);
+  // Committing it writes the log's mark: not while the host's fdatasync is outstanding.
+  if (syncing_) {
+    image_to_commit_.emplace(index, image_bytes);
+    return;
+  }
+  commit_image(index, image_bytes);
+}
+
+void NodeCore::commit_image(raft::Index index, uint64_t image_bytes) {
   if (!image_wanted_ || image_wanted_->index != index) return forget_abandoned_image(index);
   const raft::SnapshotMetadata metadata = image_wanted_->metadata;
   image_wanted_.reset();
@@ -224,17 +212,6 @@ void NodeCore::image_failed(raft::Index index, const std::string& why) {
 
 void NodeCore::stop(const Failure& why) {
   if (stopped_) return;
-  for (auto& [write, done] : deferred_.writes) {
-    actions_.answers.push_back([d = std::move(done), why] { d(unexpected(why)); });
-  }
-  for (auto& [reads, now] : deferred_.reads) {
-    for (Done& d : reads)
-      actions_.answers.push_back([d = std::move(d), why] { d(unexpected(why)); });
-  }
-  for (Transfer& t : deferred_.transfers) {
-    actions_.answers.push_back([d = std::move(t.done), why] { d(unexpected(why)); });
-  }
-  deferred_ = {};
   fail_waiting(why);
   if (transfer_) {
     actions_.answers.push_back([d = std::move(transfer_->done), why] { d(unexpected(why)); });
@@ -254,37 +231,23 @@ NodeActions NodeCore::take_actions() {
 
 void NodeCore::drive() {
   // An image asked for must be taken at the index it claims: no further round applies anything
-  // before the host took it (it does so before its next call).
-  while (!stopped_ && !actions_.image) {
-    if (!in_flight_ && !deferred_.empty()) feed_deferred();
-    if (in_flight_ || !raw_->has_ready()) break;
-    if (!start_round()) break;
+  // before the host took it (it does so before its next call). A snapshot being installed must
+  // be installed before anything after it is applied.
+  while (!stopped_ && !actions_.image && !snapshot_outstanding() && raw_->has_ready()) {
+    start_round();
   }
+  if (!stopped_) write_rounds();
   if (!stopped_ && raw_) {
     check_transfer(now_);
     update_read_barrier();
   }
 }
 
-void NodeCore::feed_deferred() {
-  Deferred in;
-  std::swap(in, deferred_);
-  for (const raft::Message& m : in.messages) raw_->step(m);
-  for (raft::NodeId peer : in.unreachable) raw_->report_unreachable(peer);
-  for (raft::NodeId peer : in.down) raw_->report_leader_down(peer);
-  for (auto [peer, ok] : in.snapshot_reports) raw_->report_snapshot(peer, ok);
-  for (; in.ticks > 0; --in.ticks) do_tick(in.last_now);
-  do_propose(in.writes, in.last_now);
-  for (auto& [reads, now] : in.reads) do_read(std::move(reads), now);
-  for (Transfer& t : in.transfers) do_transfer(std::move(t));
-  for (const raft::ConfChange& cc : in.conf_changes) {
-    if (raft::Error e = raw_->propose_conf_change(cc); e != raft::Error::kOk) {
-      logger_.warn("membership change not proposed: {}", raft::to_string(e));
-    }
-  }
+bool NodeCore::snapshot_outstanding() const {
+  return !rounds_.empty() && rounds_.back().rest.snapshot.has_value();
 }
 
-bool NodeCore::start_round() {
+void NodeCore::start_round() {
   raft::Ready rd = raw_->ready();
   if (rd.soft_state && rd.soft_state->lead != leader_) {
     on_leader_change(leader_, rd.soft_state->lead);
@@ -296,41 +259,57 @@ bool NodeCore::start_round() {
     rd.messages_after_persist.clear();
   }
   if (faulty(options_, NodeFault::kApplyBeforeCommit)) apply(rd.entries);
+  Round round;
   // Committed entries are durable on a majority already, so they are applied (and their
   // clients answered) before this member's own write, not a whole sync later. The leader's are
   // durable here too: it counts itself toward commit only once its write completed. A snapshot
   // must be installed before anything after it is applied.
-  applied_early_ = !rd.snapshot;
-  if (applied_early_) apply_ready(rd);
-
-  const bool needs_sync = rd.must_sync || rd.snapshot || !rd.entries.empty();
-  if (needs_sync || rd.hard_state) {
-    // A commit-only change is written but not synced: losing it in a crash costs nothing.
-    if (auto written = storage_.write(rd.entries, rd.hard_state, rd.snapshot); !written) {
-      fatal(written.error().message);
-      return false;
-    }
-  }
-  in_flight_ = std::move(rd);
-  if (!needs_sync) {
-    finish_round();
-    return true;
-  }
-  ++round_;
-  actions_.sync_round = round_;
-  if (faulty(options_, NodeFault::kLeaderCountsBeforeDurable) &&
-      raw_->raft().role() == raft::Role::kLeader && !in_flight_->snapshot) {
-    // Acknowledged now, before the sync; finish_round() then only sends and applies.
+  round.applied_early = !rd.snapshot;
+  if (round.applied_early) apply_ready(rd);
+  round.needs_sync = rd.must_sync || rd.snapshot || !rd.entries.empty();
+  if (faulty(options_, NodeFault::kLeaderCountsBeforeDurable) && rounds_.empty() &&
+      round.needs_sync && raw_->raft().role() == raft::Role::kLeader && !rd.snapshot) {
+    // Acknowledged now, before the write is even durable.
     raw_->advance();
-    acknowledged_early_ = true;
+    round.acknowledged_early = true;
   }
-  return false;
+  round.rest = std::move(rd);
+  rounds_.push_back(std::move(round));
 }
 
-void NodeCore::finish_round() {
-  raft::Ready rd = std::move(*in_flight_);
-  in_flight_.reset();
-  const bool acknowledged_early = std::exchange(acknowledged_early_, false);
+void NodeCore::write_rounds() {
+  if (syncing_) return;
+  bool sync = false;
+  for (Round& r : rounds_) {
+    if (r.written) continue;
+    const raft::Ready& rd = r.rest;
+    if (r.needs_sync || rd.hard_state) {
+      // A commit-only change is written but not synced: losing it in a crash costs nothing.
+      if (auto written = storage_.write(rd.entries, rd.hard_state, rd.snapshot); !written) {
+        return fatal(written.error().message);
+      }
+    }
+    r.written = true;
+    sync = sync || r.needs_sync;
+  }
+  if (sync) {
+    syncing_ = ++round_;
+    actions_.sync_round = round_;
+  }
+  finish_rounds();
+}
+
+void NodeCore::finish_rounds() {
+  while (!stopped_ && !rounds_.empty() && rounds_.front().written &&
+         (rounds_.front().synced || !rounds_.front().needs_sync)) {
+    Round round = std::move(rounds_.front());
+    rounds_.pop_front();
+    finish_round(round);
+  }
+}
+
+void NodeCore::finish_round(Round& round) {
+  raft::Ready& rd = round.rest;
   if (rd.snapshot) {
     if (auto restored = machine_.restore(rd.snapshot->data); !restored) {
       return fatal(fmt::format("cannot install the leader's snapshot at index {}: {}",
@@ -339,15 +318,20 @@ void NodeCore::finish_round() {
     conf_state_ = rd.snapshot->metadata.conf_state;
     snapshot_index_ = applied_ = rd.snapshot->metadata.index;
     // An image of the state just replaced would claim the wrong state; its file, if the host
-    // writes one, goes when the host reports the image done.
+    // writes one, goes when the host reports the image done (or now, if it did already).
+    if (image_to_commit_) {
+      storage_.discard_snapshot_file(image_wanted_->metadata);
+      image_wanted_.reset();
+      image_to_commit_.reset();
+    }
     if (image_wanted_) image_abandoned_ = std::exchange(image_wanted_, std::nullopt);
     for (NodeObserver* o : observers_) o->on_snapshot_installed(snapshot_index_);
     logger_.info("installed snapshot at index {} (term {}) from the leader",
                  rd.snapshot->metadata.index, rd.snapshot->metadata.term);
   }
   for (raft::Message& m : rd.messages_after_persist) actions_.messages.push_back(std::move(m));
-  if (!applied_early_) apply_ready(rd);
-  if (!acknowledged_early) raw_->advance();
+  if (!round.applied_early) apply_ready(rd);
+  if (!round.acknowledged_early) raw_->advance();
   if (storage_.failure()) return fatal(storage_.failure()->message);
   maybe_request_image();
 }
@@ -652,7 +636,14 @@ void NodeCore::check_invariants() const {
                 applied_, r.log().committed());
   REGENT_ASSERT(image_wanted_.has_value() || !actions_.image,
                 "node {:x}: an image asked for and forgotten", options_.id);
-  if (!in_flight_ && !stopped_) {
+  REGENT_ASSERT(!syncing_ || (!rounds_.empty() && rounds_.front().written),
+                "node {:x}: a sync outstanding with no round written", options_.id);
+  size_t early = 0;
+  for (const Round& round : rounds_) early += round.acknowledged_early ? 1 : 0;
+  REGENT_ASSERT(raw_->outstanding() + early == rounds_.size(),
+                "node {:x}: {} rounds, the Raft core awaits {}", options_.id, rounds_.size(),
+                raw_->outstanding());
+  if (rounds_.empty() && !stopped_) {
     const raft::HardState durable = storage_.initial_state().first;
     REGENT_ASSERT(durable.term == r.term() && durable.vote == r.hard_state().vote,
                   "node {:x}: storage holds term {} vote {:x}, the core term {} vote {:x}",

@@ -12,21 +12,25 @@
 // writes to make durable, answers to run (outside the core: they may block on a client), an
 // image to take.
 //
-// A round: the core takes the Raft core's Ready, hands out the messages that need nothing
+// A round: the core takes a Ready from the Raft core, hands out the messages that need nothing
 // durable (the leader's appends go out while it writes: Raft thesis §10.2.1), applies what is
-// committed unless a snapshot comes first (committed means durable on a majority already),
-// writes entries, hard state and snapshot to storage's cache, and asks the host to sync. When
-// the host reports the round synced, the core installs the snapshot, hands out the messages that
-// promise durability (votes, append acknowledgements), applies what waited behind the snapshot
-// and acknowledges the round to the Raft core, which is when a leader counts its own write.
-// Inputs arriving while a round is in flight wait for it (the Raft core takes none between its
-// Ready and the acknowledgement).
+// committed unless a snapshot comes first (committed means durable on a majority already), and
+// queues the round's writes (entries, hard state, snapshot). The rounds form a pipeline: while
+// the host syncs the log on its storage thread, the core keeps stepping messages, proposals,
+// reads and ticks, and every Ready they make goes out as a round of its own, its writes queued;
+// when the sync is reported done, everything queued meanwhile is written and synced by one more
+// fdatasync (group commit). Rounds finish in order, each once it and every round before it is
+// durable: then its promises (votes, append acknowledgements) go out, a snapshot it carries is
+// installed (no round starts while one is outstanding: what comes after must be applied after
+// it), and the Raft core is told, which is when a leader counts its own entries.
 //
 // Invariants (check_invariants(): after every event in the simulator, in every build):
-//  - At most one round is in flight; no message that promises durability leaves before the host
-//    reported its round synced, and the leader counts its own entries only then.
+//  - Rounds finish in the order the Raft core made them; no message that promises durability
+//    leaves before its round and every earlier one are synced, and the leader counts its own
+//    entries only then. Nothing is written to storage while a sync is outstanding (the host's
+//    fdatasync runs beside the core).
 //  - applied <= commit; the state machine has applied exactly the entries up to applied().
-//  - The term and vote storage holds durably equal the Raft core's once no round is in flight.
+//  - The term and vote storage holds durably equal the Raft core's once no round is outstanding.
 //  - Every waiting client is answered exactly once: by its entry, its read, an error, a timeout,
 //    or the failure stop() is given. A client is answered for an entry only with what applying it
 //    gave, and a read only once applied >= its read index.
@@ -36,6 +40,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -145,7 +150,9 @@ struct NodeActions {
   std::vector<raft::Message> messages;
   // Run in order, outside the core (answers reach clients; they may block).
   std::vector<Answer> answers;
-  // Make storage's writes durable (storage.sync()), then call synced(round).
+  // Make storage's writes durable, then call synced(round): storage.sync(), or its three steps
+  // with the fdatasync on another thread (storage.needs_sync(), sync_log_file(), finish_sync());
+  // the core writes nothing to storage until synced(round).
   std::optional<uint64_t> sync_round;
   // Begin the state machine's image (StateMachine::begin_image()) before the next call into the
   // core: it has applied exactly up to `index` until then. Then, at any later time and on any
@@ -209,7 +216,7 @@ class NodeCore {
   std::optional<Failure> read_refusal() const;
   raft::Index applied() const { return applied_; }
   raft::Index snapshot_index() const { return snapshot_index_; }
-  bool round_in_flight() const { return in_flight_.has_value(); }
+  size_t rounds_outstanding() const { return rounds_.size(); }
   bool stopped() const { return stopped_; }
   const raft::Raft& raft() const { return raw_->raft(); }
   const NodeOptions& options() const { return options_; }
@@ -231,35 +238,30 @@ class NodeCore {
     Done done;
     Time deadline;
   };
-  // Inputs that arrived while a round was in flight, fed to the Raft core once it is acknowledged.
-  struct Deferred {
-    std::vector<raft::Message> messages;
-    std::vector<raft::NodeId> unreachable;
-    std::vector<raft::NodeId> down;
-    std::vector<std::pair<raft::NodeId, bool>> snapshot_reports;
-    std::vector<std::pair<regentpb::InternalRequest, WriteDone>> writes;
-    std::vector<std::pair<std::vector<Done>, Time>> reads;
-    std::vector<Transfer> transfers;
-    std::vector<raft::ConfChange> conf_changes;
-    int ticks = 0;
-    Time last_now{};
-    bool empty() const {
-      return messages.empty() && unreachable.empty() && down.empty() && snapshot_reports.empty() &&
-             writes.empty() && reads.empty() && transfers.empty() && conf_changes.empty() &&
-             ticks == 0;
-    }
+  // A Ready handed out by the Raft core and not yet acknowledged to it.
+  struct Round {
+    raft::Ready rest;  // What is left to do once durable (and, with a snapshot, to apply).
+    bool needs_sync = false;
+    bool written = false;
+    bool synced = false;
+    bool applied_early = false;
+    bool acknowledged_early = false;  // kLeaderCountsBeforeDurable only.
   };
 
-  // Feeds what was deferred, then runs rounds until one waits for its sync or none is ready.
+  // Runs rounds while the Raft core has any ready, then writes and syncs what is queued.
   void drive();
-  void feed_deferred();
   void do_tick(Time now);
   void do_propose(std::vector<std::pair<regentpb::InternalRequest, WriteDone>>& writes, Time now);
   void do_read(std::vector<Done> reads, Time now);
   void do_transfer(Transfer t);
-  // Starts a round; false when it waits for its sync.
-  bool start_round();
-  void finish_round();
+  void start_round();
+  // Writes the rounds queued (unless a sync is outstanding) and asks for one sync of them all.
+  void write_rounds();
+  // Finishes the oldest rounds while they are durable.
+  void finish_rounds();
+  void finish_round(Round& round);
+  bool snapshot_outstanding() const;
+  void commit_image(raft::Index index, uint64_t image_bytes);
   void apply_ready(const raft::Ready& rd);
   void apply(const std::vector<raft::Entry>& entries);
   void answer_reads();
@@ -296,12 +298,12 @@ class NodeCore {
   Time now_{};  // As last told.
   uint64_t last_id_ = 0;
 
-  // The round written and waiting for its sync: the rest of its Ready.
-  std::optional<raft::Ready> in_flight_;
+  // Handed out by the Raft core, oldest first, not yet finished.
+  std::deque<Round> rounds_;
   uint64_t round_ = 0;
-  bool applied_early_ = false;
-  bool acknowledged_early_ = false;  // kLeaderCountsBeforeDurable only.
-  Deferred deferred_;
+  std::optional<uint64_t> syncing_;  // The sync the host is running: covers the rounds written.
+  // An image taken while a sync was outstanding: committed (a write) once the sync is done.
+  std::optional<std::pair<raft::Index, uint64_t>> image_to_commit_;
   // The image asked for and not yet taken: the index the store was at, the snapshot it makes.
   std::optional<NodeActions::Image> image_wanted_;
   // One given up (a leader's snapshot replaced the state) that the host has not reported done.

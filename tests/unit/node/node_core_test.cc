@@ -90,19 +90,26 @@ class NodeCoreTest : public ::testing::Test {
   Time now_{};
 };
 
-TEST_F(NodeCoreTest, AWriteIsAnsweredOnlyOnceItsRoundIsSynced) {
+TEST_F(NodeCoreTest, AWriteIsAnsweredOnlyOnceItsRoundIsSyncedAndTheNextIsPipelinedBehindIt) {
   std::optional<Expected<WriteResponse, Failure>> got;
   core_->propose(
       put("k", "v"), [&](Expected<WriteResponse, Failure> r) { got = std::move(r); }, now_);
   NodeActions a = core_->take_actions();
   ASSERT_TRUE(a.sync_round.has_value()) << "a new entry must be synced";
   EXPECT_TRUE(a.answers.empty()) << "answered before its entry was durable";
-  // Inputs meanwhile wait for the round: a second write is held, not appended.
+  const raft::Index first_last = core_->status().last_index;
+  // A second write during the sync is appended at once (the Raft core takes it), but nothing is
+  // written to storage until the sync outstanding is done: no second sync is asked for yet.
   bool second = false;
   core_->propose(
       put("k2", "v"), [&](Expected<WriteResponse, Failure> r) { second = r.has_value(); }, now_);
-  EXPECT_FALSE(core_->take_actions().sync_round.has_value());
+  NodeActions during = core_->take_actions();
+  EXPECT_FALSE(during.sync_round.has_value());
+  EXPECT_EQ(core_->status().last_index, first_last + 1) << "the write waited for the sync";
+  EXPECT_EQ(core_->rounds_outstanding(), 2u);
   ASSERT_TRUE(storage_->sync().has_value());
+  // What the host's fdatasync made durable is the first write alone.
+  EXPECT_EQ(storage_->last_index(), first_last) << "storage written while a sync was outstanding";
   core_->synced(*a.sync_round);
   settle();
   ASSERT_TRUE(got.has_value());
@@ -110,6 +117,7 @@ TEST_F(NodeCoreTest, AWriteIsAnsweredOnlyOnceItsRoundIsSynced) {
   EXPECT_TRUE(std::holds_alternative<kv::PutResponse>(**got));
   EXPECT_TRUE(second);
   EXPECT_EQ(machine_.revision(), 3);
+  EXPECT_EQ(core_->rounds_outstanding(), 0u);
 }
 
 TEST_F(NodeCoreTest, AReadIsAnsweredOnceTheReadIndexIsApplied) {
