@@ -155,3 +155,35 @@ TEST(Settings, CommandLineErrorsAndHelp) {
 
 }  // namespace
 }  // namespace regent::regentd
+
+namespace regent::regentd {
+namespace {
+
+// packaging/ ships a config file and an environment file for a unit; both must be accepted and
+// say the same thing.
+TEST(Settings, PackagingSamplesAreAccepted) {
+  const std::string dir = REGENT_PACKAGING_DIR;
+  auto from_file = load_settings({"regentd", "--config-file", dir + "/regentd.conf.yml"}, {});
+  ASSERT_TRUE(from_file.has_value()) << from_file.error().text;
+
+  std::vector<std::string> environment;
+  std::ifstream in(dir + "/regentd.default");
+  ASSERT_TRUE(in.good());
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] != '#') environment.push_back(line);
+  }
+  auto from_env = load_settings({"regentd"}, environment);
+  ASSERT_TRUE(from_env.has_value()) << from_env.error().text;
+
+  const auto& a = from_file->settings.server;
+  const auto& b = from_env->settings.server;
+  EXPECT_EQ(a.cluster.name, "infra1");
+  EXPECT_EQ(a.cluster.name, b.cluster.name);
+  EXPECT_EQ(a.data_dir, b.data_dir);
+  EXPECT_EQ(a.cluster.listen_client_urls, b.cluster.listen_client_urls);
+  EXPECT_EQ(a.cluster.initial_cluster, b.cluster.initial_cluster);
+  EXPECT_EQ(a.cluster.initial_cluster_token, b.cluster.initial_cluster_token);
+}
+
+}  // namespace
+}  // namespace regent::regentd
