@@ -1,6 +1,7 @@
 """regentd configured as etcd is: a 3-member cluster whose first member reads only a config file
 (--config-file, etcd's YAML keys), whose second reads only ETCD_* environment variables (as an
-etcd unit's EnvironmentFile sets them), and whose third takes flags with --logger zap, whose
+etcd unit's EnvironmentFile sets them) and tells systemd's $NOTIFY_SOCKET it is ready (as a
+Type=notify unit, Debian's etcd unit, expects), and whose third takes flags with --logger zap, whose
 lines must parse as etcd's JSON. Then the bad input: an unknown key, a wrong type, a missing
 file, malformed YAML, a bad variable, a variable shadowed by a flag.
 
@@ -10,6 +11,7 @@ Run: cd tests/e2e && REGENTD=/path/to/regentd /usr/bin/python3 -m unittest -v te
 import json
 import os
 import shutil
+import socket
 import subprocess
 import unittest
 
@@ -65,13 +67,21 @@ class ConfiguredCluster(Cluster):
         if i == 1:
             for key, value in self.member_settings(1).items():
                 env["ETCD_" + key.upper().replace("-", "_")] = str(value)
+            # As systemd gives a Type=notify unit (Debian's etcd unit is one).
+            env["NOTIFY_SOCKET"] = self.notify_path()
         return env
+
+    def notify_path(self):
+        return os.path.join(os.path.dirname(self.members[1].log_path), "notify.sock")
 
 
 class OperatorConfigTest(unittest.TestCase):
     def test_config_file_env_and_zap_members_form_a_cluster(self):
         c = ConfiguredCluster(size=3)
         c.write_config_file()
+        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(notify.close)
+        notify.bind(c.notify_path())
         with c:
             health = c.etcdctl("endpoint", "health", "--cluster")
             report = health.stdout + health.stderr  # etcdctl 3.4 writes the report on stderr.
@@ -83,6 +93,8 @@ class OperatorConfigTest(unittest.TestCase):
             status = c.etcdctl_json("endpoint", "status", endpoint=1)
             self.assertEqual(len(status), 1)
             self.assert_zap_lines(c.last_run_log(2))
+            notify.settimeout(10)
+            self.assertIn(b"READY=1", notify.recv(4096))  # Sent once it serves clients.
             if c.is_etcd:
                 return  # etcd words its notices otherwise.
             self.assertIn("loaded server configuration from %s" % c.config_path(), c.log(0))

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 
 #include "server/duration_flag.h"
 
@@ -17,6 +18,22 @@ CLI::Validator duration_at_least(std::chrono::nanoseconds min, std::string what)
         return *d < min ? what : std::string();
       },
       "DURATION");
+}
+
+// Digits only, within uint64: CLI11's own conversion takes "-1" for an unsigned flag (as the
+// largest value) and clamps what overflows, so "snapshot-count: -1" would pass unnoticed.
+CLI::Validator unsigned_integer() {
+  return CLI::Validator(
+      [](const std::string& text) {
+        uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (text.empty() || ec != std::errc() || ptr != end) {
+          return "Value " + text + " is not a whole number from 0 to 18446744073709551615";
+        }
+        return std::string();
+      },
+      "");
 }
 
 void add_cluster_flags(CLI::App& app, server::ClusterFlags& c) {
@@ -51,12 +68,15 @@ void add_tuning_flags(CLI::App& app, Settings& s) {
       ->capture_default_str()
       ->check(CLI::Range(5, 600000));
   app.add_option("--snapshot-count", o.snapshot_count, "Applied entries between two snapshots")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(unsigned_integer());
   app.add_option("--snapshot-catchup-entries", o.snapshot_catchup_entries,
                  "Entries kept after a snapshot for slow followers")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(unsigned_integer());
   app.add_option("--max-request-bytes", o.max_request_bytes, "Largest client request accepted")
       ->capture_default_str()
+      ->check(unsigned_integer())
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 30));
   app.add_option("--max-txn-ops", o.max_txn_ops, "Most operations in one txn")
       ->capture_default_str()
@@ -128,6 +148,11 @@ std::unique_ptr<CLI::App> make_app(Settings& settings) {
   add_cluster_flags(*app, settings.server.cluster);
   add_tuning_flags(*app, settings);
   add_operator_flags(*app, settings);
+  app->footer(
+      "Each flag may also be set by the environment: REGENT_<FLAG> (upper case, dashes as "
+      "underscores: REGENT_DATA_DIR), and ETCD_<FLAG> for the flags etcd 3.4 has too "
+      "(ETCD_INITIAL_CLUSTER). A flag on the command line and its variable together are refused, "
+      "as etcd. See docs/OPERATIONS.md.");
   return app;
 }
 

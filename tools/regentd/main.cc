@@ -12,6 +12,7 @@
 #include "member_logger.h"
 #include "server/server.h"
 #include "settings.h"
+#include "systemd_notify.h"
 
 int main(int argc, char** argv) {
   // Debian builds abseil with mutex deadlock detection on: every gRPC mutex acquisition then
@@ -46,11 +47,15 @@ int main(int argc, char** argv) {
     logger.log(regent::LogLevel::kError, server.error());
     return 1;
   }
+  if (!regent::regentd::notify_ready()) {
+    logger.warn("could not tell systemd the member is ready ($NOTIFY_SOCKET)");
+  }
   const timespec poll{.tv_sec = 0, .tv_nsec = 200'000'000};
   while (true) {
     const int sig = sigtimedwait(&signals, nullptr, &poll);
     if (sig == SIGTERM || sig == SIGINT) {
       logger.info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      regent::regentd::notify_stopping();
       break;
     }
     if ((*server)->failed()) {
