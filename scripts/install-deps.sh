@@ -21,6 +21,8 @@ packages=(
   libbenchmark-dev                                   # microbench/ (Google Benchmark)
   libfmt-dev                                         # formatting for logs and assertions
   libcli11-dev                                       # command-line flags of the tools
+  libyaml-cpp-dev                                    # regentd --config-file (etcd's YAML keys)
+  libsystemd-dev                                     # regentd's sd_notify (systemd Type=notify)
   clang libclang-rt-14-dev                           # libFuzzer targets (fuzz/)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the gRPC API
   libssl-dev                                         # SHA-256 of backups (etcd's snapshot shape)

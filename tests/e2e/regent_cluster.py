@@ -186,6 +186,11 @@ class Cluster:
             cmd += ["--" + k.replace("_", "-"), str(v)]
         return cmd
 
+    def environment(self, i):
+        """Member i's environment; None inherits the test's. A subclass may configure a member
+        through ETCD_* variables instead of flags."""
+        return None
+
     def _spawn(self, i):
         m = self.members[i]
         assert not m.running(), "member %d is already running" % i
@@ -196,7 +201,8 @@ class Cluster:
             log.write(("\n==== %s start: %s\n" % (time.strftime("%H:%M:%S"), " ".join(cmd))).encode())
             log.flush()
             m.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log,
-                                      stderr=subprocess.STDOUT, cwd=os.path.dirname(m.log_path))
+                                      stderr=subprocess.STDOUT, cwd=os.path.dirname(m.log_path),
+                                      env=self.environment(i))
         m.paused = False
         with _LIVE_LOCK:
             _LIVE[m.proc.pid] = m.proc

@@ -1,0 +1,123 @@
+#include "etcd_options.h"
+
+#include <fmt/format.h>
+
+namespace regent::regentd {
+namespace {
+
+using enum Unsupported;
+
+// From etcd 3.4's `etcd --help` and its config-file struct (embed.Config, etcdmain's proxy
+// keys). The TLS pair of maps (client-transport-security, peer-transport-security) is checked
+// member by member by the config file reader, with the keys below.
+constexpr EtcdOnlyOption kOptions[] = {
+    // Security: no TLS yet; serving plain text where TLS was asked for is refused.
+    {"cert-file", "", kRefuse, "has no TLS yet"},
+    {"key-file", "", kRefuse, "has no TLS yet"},
+    {"client-cert-auth", "false", kRefuse, "has no TLS yet"},
+    {"client-crl-file", "", kRefuse, "has no TLS yet"},
+    {"client-cert-allowed-hostname", "", kRefuse, "has no TLS yet"},
+    {"trusted-ca-file", "", kRefuse, "has no TLS yet"},
+    {"auto-tls", "false", kRefuse, "has no TLS yet"},
+    {"peer-cert-file", "", kRefuse, "has no TLS yet"},
+    {"peer-key-file", "", kRefuse, "has no TLS yet"},
+    {"peer-client-cert-auth", "false", kRefuse, "has no TLS yet"},
+    {"peer-trusted-ca-file", "", kRefuse, "has no TLS yet"},
+    {"peer-cert-allowed-cn", "", kRefuse, "has no TLS yet"},
+    {"peer-cert-allowed-hostname", "", kRefuse, "has no TLS yet"},
+    {"peer-auto-tls", "false", kRefuse, "has no TLS yet"},
+    {"peer-crl-file", "", kRefuse, "has no TLS yet"},
+    {"cipher-suites", "", kRefuse, "has no TLS yet"},
+    {"experimental-peer-skip-client-san-verification", "false", kRefuse, "has no TLS yet"},
+    {"auth-token", "simple", kRefuse, "has no Auth API yet"},
+    // Where data lives and how much of it: ignoring these changes what is on disk.
+    {"wal-dir", "", kRefuse, "keeps its log in <data-dir>/wal and has no --wal-dir"},
+    {"quota-backend-bytes", "0", kRefuse, "has no space quota yet"},
+    {"auto-compaction-retention", "0|0s", kRefuse,
+     "does not compact automatically yet; compact with `etcdctl compact`"},
+    {"auto-compaction-mode", "periodic", kRefuse, "does not compact automatically yet"},
+    {"experimental-initial-corrupt-check", "false", kRefuse, "has no corruption check yet"},
+    {"experimental-corrupt-check-time", "0|0s", kRefuse, "has no corruption check yet"},
+    {"force-new-cluster", "false", kRefuse, "cannot force a new cluster yet"},
+    // Bootstrap by other means than --initial-cluster: the member would not find its cluster.
+    {"discovery", "", kRefuse, "bootstraps from --initial-cluster only"},
+    {"discovery-srv", "", kRefuse, "bootstraps from --initial-cluster only"},
+    {"discovery-srv-name", "", kWarn, "bootstraps from --initial-cluster only"},
+    {"discovery-fallback", "proxy", kWarn, "bootstraps from --initial-cluster only"},
+    {"discovery-proxy", "", kWarn, "bootstraps from --initial-cluster only"},
+    {"proxy", "off", kRefuse, "is never a v2 proxy"},
+    {"proxy-failure-wait", "5000", kWarn, "is never a v2 proxy"},
+    {"proxy-refresh-interval", "30000", kWarn, "is never a v2 proxy"},
+    {"proxy-dial-timeout", "1000", kWarn, "is never a v2 proxy"},
+    {"proxy-write-timeout", "5000", kWarn, "is never a v2 proxy"},
+    {"proxy-read-timeout", "0", kWarn, "is never a v2 proxy"},
+    // Tuning and features whose absence is harmless or shows at once.
+    {"max-snapshots", "5", kWarn, "keeps its newest two snapshot files"},
+    {"max-wals", "5", kWarn, "deletes log segments once a snapshot covers them"},
+    {"initial-election-tick-advance", "true", kWarn, "has no such setting"},
+    {"backend-batch-interval", "0|0s", kWarn, "has no bbolt backend"},
+    {"backend-batch-limit", "0", kWarn, "has no bbolt backend"},
+    {"experimental-backend-bbolt-freelist-type", "array", kWarn, "has no bbolt backend"},
+    {"unsafe-no-fsync", "false", kWarn, "always syncs its log"},
+    {"max-concurrent-streams", "4294967295|math.MaxUint32", kWarn, "has no such limit"},
+    {"grpc-keepalive-min-time", "5s|5000000000", kWarn, "uses gRPC's keep-alive defaults"},
+    {"grpc-keepalive-interval", "2h|7200000000000", kWarn, "uses gRPC's keep-alive defaults"},
+    {"grpc-keepalive-timeout", "20s|20000000000", kWarn, "uses gRPC's keep-alive defaults"},
+    {"strict-reconfig-check", "true", kWarn, "has no membership changes yet"},
+    {"pre-vote", "false|true", kWarn, "always runs pre-vote"},
+    {"enable-v2", "false", kWarn, "serves the v3 API only"},
+    {"experimental-enable-v2v3", "", kWarn, "serves the v3 API only"},
+    {"enable-grpc-gateway", "true", kWarn, "always serves the JSON gateway"},
+    {"cors", "*", kWarn, "has no CORS setting"},
+    {"host-whitelist", "*", kWarn, "has no host whitelist"},
+    {"bcrypt-cost", "10", kWarn, "has no Auth API yet"},
+    {"auth-token-ttl", "300", kWarn, "has no Auth API yet"},
+    {"enable-pprof", "false", kWarn, "has no pprof endpoints"},
+    {"metrics", "basic", kWarn, "serves one set of metrics"},
+    {"debug", "false", kWarn, "takes --log-level debug instead"},
+    {"log-package-levels", "", kWarn, "has one log level for the whole member"},
+    {"log-outputs", "default|stderr", kWarn, "logs to stderr only (journald takes it from there)"},
+    {"log-output", "default|stderr", kWarn, "logs to stderr only (journald takes it from there)"},
+    {"experimental-enable-lease-checkpoint", "false|true", kWarn,
+     "always checkpoints leases (see --experimental-lease-checkpoint-interval)"},
+    {"experimental-enable-lease-checkpoint-persist", "false|true", kWarn,
+     "always checkpoints leases"},
+    {"experimental-compaction-batch-limit", "1000", kWarn, "compacts in one pass"},
+    {"experimental-warning-apply-duration", "100ms|100000000", kWarn, "has no such warning"},
+    {"client-transport-security", "", kRefuse, "has no TLS yet"},
+    {"peer-transport-security", "", kRefuse, "has no TLS yet"},
+};
+
+}  // namespace
+
+const EtcdOnlyOption* find_etcd_only(std::string_view name) {
+  for (const EtcdOnlyOption& o : kOptions) {
+    if (o.name == name) return &o;
+  }
+  return nullptr;
+}
+
+bool is_etcd_default(const EtcdOnlyOption& option, std::string_view value) {
+  if (value.empty()) return true;
+  std::string_view rest = option.defaults;
+  while (true) {
+    const size_t bar = rest.find('|');
+    if (rest.substr(0, bar) == value) return true;
+    if (bar == std::string_view::npos) return false;
+    rest.remove_prefix(bar + 1);
+  }
+}
+
+std::string unsupported_message(const EtcdOnlyOption& option, std::string_view where,
+                                std::string_view value) {
+  if (option.when_set == Unsupported::kRefuse) {
+    return fmt::format(
+        "{}: \"{}\" is refused: etcd's {} is not implemented (Regent {}); remove it or set it "
+        "to etcd's default",
+        where, value, option.name, option.why);
+  }
+  return fmt::format("{}: \"{}\" ignored: etcd's {} is not implemented (Regent {})", where, value,
+                     option.name, option.why);
+}
+
+}  // namespace regent::regentd
