@@ -16,10 +16,10 @@
 #include "server/backup_restore.h"
 #include "server/bootstrapped_check.h"
 #include "server/election/candidate_queue.h"
-#include "server/host/handler_tap.h"
 #include "server/host/leader_change_log.h"
 #include "server/host/peer_prober.h"
 #include "server/host/raft_node.h"
+#include "server/host/transport_taps.h"
 #include "server/http/http_face.h"
 #include "server/http/listener.h"
 #include "server/lease/lease_forwarder.h"
@@ -64,11 +64,13 @@ class Member final : public Server {
   StateMachine machine_;
   std::unique_ptr<RaftNode> node_;
   // The leader changes and their causes (the status page, /metrics): told of leaders by the
-  // loop, and of messages and dead peers by the transport through tap_ on their way to node_.
+  // loop, of messages and dead peers through tap_ on their way to node_, and of what node_
+  // sends through sent_tap_.
   std::unique_ptr<LeaderChangeLog> leaders_;
   std::unique_ptr<HandlerTap> tap_;  // Outlives transport_, which reports to it.
   std::unique_ptr<transport::Transport> transport_;
-  std::unique_ptr<PeerProber> prober_;  // etcd_network_peer_round_trip_time_seconds
+  std::unique_ptr<TransportTap> sent_tap_;  // What node_ sends, through transport_.
+  std::unique_ptr<PeerProber> prober_;      // etcd_network_peer_round_trip_time_seconds
   ServiceContext context_;
   std::unique_ptr<KvService> kv_;
   std::unique_ptr<MaintenanceService> maintenance_;
@@ -185,7 +187,8 @@ Expected<void, std::string> Member::start() {
     node->propose(std::move(request), [](Expected<WriteResponse, Failure>) {});
   });
   node_->add_observer(*lessor_);
-  if (auto started = node_->start(*transport_); !started) return started;
+  sent_tap_ = std::make_unique<TransportTap>(*transport_, *leaders_);
+  if (auto started = node_->start(*sent_tap_); !started) return started;
   watch_hub_->start();
 
   context_.cluster_id = cluster_.cluster_id;

@@ -167,6 +167,44 @@ class StatusPageTest(unittest.TestCase):
                 self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
             self.assertGreater(os.path.getsize(shot), 10_000)
 
+    def test_a_silent_leader_and_a_transfer_are_named_as_such(self):
+        with Cluster(3) as c:
+            ids = {i: "%x" % int(c.status(i)["header"]["member_id"]) for i in range(3)}
+            leader = c.leader_index()
+            others = [i for i in range(3) if i != leader]
+            wait_until(lambda: all(status(c, i)["leader"] == ids[leader] for i in range(3)),
+                       timeout=20, what="every member to know the leader")
+
+            def newest_change(i, led_by):
+                changes = status(c, i)["leader_changes"]
+                return changes[-1] if changes and changes[-1]["leader"] == ids[led_by] else None
+            # SIGSTOP: the leader's connections stay open, so no member hears it is gone; each
+            # follower finds it silent for an election timeout (its own timer, or a pre-vote it
+            # granted, which Raft grants only then).
+            c.pause(leader)
+            try:
+                new_leader = c.wait_leader(timeout=30, members=others, exclude=(leader,))
+                for i in others:
+                    change = wait_until(lambda: newest_change(i, new_leader), timeout=20,
+                                        what="member %d to record the new leader" % i)
+                    self.assertEqual(change["cause"], "election_timeout", change)
+                    self.assertTrue(change["detail"].startswith(
+                        "election timeout: no heartbeat from the leader"), change)
+                    self.assertEqual(change["previous"], ids[leader], change)
+            finally:
+                c.resume(leader)
+            # A transfer (etcdctl move-leader): every member, the old leader included, says so.
+            target = next(i for i in others if i != new_leader)
+            wait_until(lambda: c.leader_index() == new_leader and
+                       newest_change(leader, new_leader), timeout=20,
+                       what="the resumed member to follow the new leader")
+            c.etcdctl("move-leader", ids[target], endpoint=new_leader)
+            for i in range(3):
+                change = wait_until(lambda: newest_change(i, target), timeout=20,
+                                    what="member %d to record the transfer" % i)
+                self.assertEqual((change["cause"], change["detail"]),
+                                 ("transfer", "leadership transfer"), change)
+
     def check_holders(self, c, leader):
         """The election and the lock etcdctl holds, on the leader's page: holder, fencing token
         (the holder key's create revision, as the store has it) and TTL left."""

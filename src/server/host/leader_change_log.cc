@@ -86,10 +86,14 @@ LeaderChangeLog::Cause LeaderChangeLog::classify(raft::Term term) const {
   if (term == known_term_) {
     return {"election_timeout", "election timeout: no heartbeat from the leader"};
   }
+  if (granted_pre_vote_) {
+    return {"election_timeout",
+            "election timeout: no heartbeat from the leader (a pre-vote granted" + caller + ")"};
+  }
   return {"unknown", "unknown" + (caller.empty() ? std::string() : " (" + caller.substr(2) + ")")};
 }
 
-void LeaderChangeLog::note_messages(const std::vector<raft::Message>& messages) {
+void LeaderChangeLog::note_received(const std::vector<raft::Message>& messages) {
   bool relevant = false;
   for (const raft::Message& m : messages) relevant = relevant || concerns_leadership(m);
   if (!relevant) return;
@@ -103,6 +107,16 @@ void LeaderChangeLog::note_messages(const std::vector<raft::Message>& messages) 
       caller_ = std::pair(m.from, m.term);
     }
   }
+}
+
+void LeaderChangeLog::note_sent(const std::vector<raft::Message>& messages) {
+  bool granted = false;
+  for (const raft::Message& m : messages) {
+    granted = granted || (m.type == raft::MessageType::kPreVoteResponse && !m.reject);
+  }
+  if (!granted) return;
+  std::lock_guard lock(mu_);
+  if (known_leader_ != raft::kNone && known_leader_ != self_) granted_pre_vote_ = true;
 }
 
 void LeaderChangeLog::note_peer_down(raft::NodeId peer) {
@@ -146,6 +160,7 @@ void LeaderChangeLog::forget_evidence() {
   transfer_ = false;
   down_.clear();
   caller_.reset();
+  granted_pre_vote_ = false;
 }
 
 }  // namespace regent::server

@@ -12,7 +12,9 @@
 //    way Raft's core leaves leadership without a higher term: raft_leader.cc);
 //  - "election_timeout": this member followed and lost its leader in the same term, with no
 //    report of the leader's process gone: its own election timer fired (with pre-vote, a
-//    follower drops its leader without changing term only then);
+//    follower drops its leader without changing term only then); or it granted another
+//    member's pre-vote while following (Raft grants one only once its leader has been silent
+//    for an election timeout, or was reported gone) and then lost its leader to that election;
 //  - "unknown": anything else, with what is known (a member that called an election in a
 //    higher term, whose reason for doing so this member cannot see).
 //
@@ -57,7 +59,9 @@ class LeaderChangeLog final : public NodeObserver {
   // NodeObserver; the loop thread.
   void on_leader(raft::NodeId leader, bool is_self, raft::Term term) override;
   // Raft messages as they arrive, before the core sees them; any thread.
-  void note_messages(const std::vector<raft::Message>& messages);
+  void note_received(const std::vector<raft::Message>& messages);
+  // Raft messages this member sends; any thread.
+  void note_sent(const std::vector<raft::Message>& messages);
   // The transport's report that `peer`'s process is gone; any thread.
   void note_peer_down(raft::NodeId peer);
 
@@ -94,6 +98,7 @@ class LeaderChangeLog final : public NodeObserver {
   bool transfer_ = false;
   std::set<raft::NodeId> down_;
   std::optional<std::pair<raft::NodeId, raft::Term>> caller_;  // A vote request, higher term.
+  bool granted_pre_vote_ = false;  // While following a leader: its silence, as Raft judged it.
   std::deque<Change> history_;
   std::map<std::string, std::unique_ptr<LatencyHistogram>> gaps_;
 };

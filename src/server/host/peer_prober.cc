@@ -47,6 +47,10 @@ std::vector<PeerProber::Peer> PeerProber::peers() const {
 void PeerProber::run() {
   while (true) {
     for (const auto& t : targets_) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
       // A probe on a channel not yet connected would time the connection's setup too: it only
       // connects, and the next one is measured.
       const bool connected = t->channel->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY;

@@ -43,28 +43,41 @@ TEST(LeaderChangeLogTest, EachCauseFromItsEvidenceAndTheGapUnderIt) {
        "lost quorum"},
       {"transfer target", kOther,
        [](LeaderChangeLog& l) {
-         l.note_messages({message(raft::MessageType::kTimeoutNow, kOther, 2)});
+         l.note_received({message(raft::MessageType::kTimeoutNow, kOther, 2)});
        },
        3, "transfer", "transfer"},
       {"a transfer's campaign", kOther,
        [](LeaderChangeLog& l) {
-         l.note_messages(
+         l.note_received(
              {message(raft::MessageType::kVote, kThird, 3, std::string(raft::kCampaignTransfer))});
        },
        3, "transfer", "transfer"},
       {"a transfer outranks a dead peer", kOther,
        [](LeaderChangeLog& l) {
          l.note_peer_down(kOther);
-         l.note_messages(
+         l.note_received(
              {message(raft::MessageType::kVote, kThird, 3, std::string(raft::kCampaignTransfer))});
        },
        3, "transfer", "transfer"},
       {"someone else's election", kOther,
-       [](LeaderChangeLog& l) { l.note_messages({message(raft::MessageType::kVote, kThird, 3)}); },
+       [](LeaderChangeLog& l) { l.note_received({message(raft::MessageType::kVote, kThird, 3)}); },
        3, "unknown", "member 3 called an election in term 3"},
       {"a deposed leader", kSelf,
-       [](LeaderChangeLog& l) { l.note_messages({message(raft::MessageType::kVote, kThird, 3)}); },
+       [](LeaderChangeLog& l) { l.note_received({message(raft::MessageType::kVote, kThird, 3)}); },
        3, "unknown", "higher term"},
+      {"a pre-vote granted while following", kOther,
+       [](LeaderChangeLog& l) {
+         l.note_sent({message(raft::MessageType::kPreVoteResponse, kSelf, 3)});
+         l.note_received({message(raft::MessageType::kVote, kThird, 3)});
+       },
+       3, "election_timeout", "pre-vote granted: member 3 called an election in term 3"},
+      {"a pre-vote refused is no evidence", kOther,
+       [](LeaderChangeLog& l) {
+         raft::Message refused = message(raft::MessageType::kPreVoteResponse, kSelf, 3);
+         refused.reject = true;
+         l.note_sent({refused});
+       },
+       3, "unknown", "unknown"},
       {"nothing known", kOther, [](LeaderChangeLog&) {}, 3, "unknown", "unknown"},
   };
   for (const Case& c : cases) {
@@ -100,7 +113,7 @@ TEST(LeaderChangeLogTest, EachCauseFromItsEvidenceAndTheGapUnderIt) {
 TEST(LeaderChangeLogTest, EvidenceIsForgottenOnceANewLeaderIsKnown) {
   LeaderChangeLog log(kSelf);
   log.on_leader_at(kOther, 2, kT0);
-  log.note_messages({message(raft::MessageType::kTimeoutNow, kOther, 2)});
+  log.note_received({message(raft::MessageType::kTimeoutNow, kOther, 2)});
   log.note_peer_down(kThird);
   log.on_leader_at(kThird, 3, kT0 + 1s);  // Replaced without a leaderless moment here.
   log.on_leader_at(raft::kNone, 3, kT0 + 2s);
@@ -115,7 +128,7 @@ TEST(LeaderChangeLogTest, EvidenceIsForgottenOnceANewLeaderIsKnown) {
 TEST(LeaderChangeLogTest, ALateReportOfTheLeadersDeathNamesTheCause) {
   LeaderChangeLog log(kSelf);
   log.on_leader_at(kOther, 2, kT0);
-  log.note_messages({message(raft::MessageType::kVote, kThird, 3)});
+  log.note_received({message(raft::MessageType::kVote, kThird, 3)});
   log.on_leader_at(raft::kNone, 3, kT0 + 1s);
   EXPECT_EQ(log.history().back().cause, "unknown");
   log.note_peer_down(kOther);
