@@ -16,7 +16,10 @@
 #include "server/backup_restore.h"
 #include "server/bootstrapped_check.h"
 #include "server/election/candidate_queue.h"
+#include "server/host/leader_change_log.h"
+#include "server/host/peer_prober.h"
 #include "server/host/raft_node.h"
+#include "server/host/transport_taps.h"
 #include "server/http/http_face.h"
 #include "server/http/listener.h"
 #include "server/lease/lease_forwarder.h"
@@ -60,7 +63,14 @@ class Member final : public Server {
   std::unique_ptr<storage::DiskStorage> storage_;
   StateMachine machine_;
   std::unique_ptr<RaftNode> node_;
+  // The leader changes and their causes (the status page, /metrics): told of leaders by the
+  // loop, of messages and dead peers through tap_ on their way to node_, and of what node_
+  // sends through sent_tap_.
+  std::unique_ptr<LeaderChangeLog> leaders_;
+  std::unique_ptr<HandlerTap> tap_;  // Outlives transport_, which reports to it.
   std::unique_ptr<transport::Transport> transport_;
+  std::unique_ptr<TransportTap> sent_tap_;  // What node_ sends, through transport_.
+  std::unique_ptr<PeerProber> prober_;      // etcd_network_peer_round_trip_time_seconds
   ServiceContext context_;
   std::unique_ptr<KvService> kv_;
   std::unique_ptr<MaintenanceService> maintenance_;
@@ -148,9 +158,14 @@ Expected<void, std::string> Member::start() {
     if (!snapshot) return unexpected(snapshot.error().message);
     return std::move(snapshot->data);
   };
-  auto transport = transport::Transport::start(to, *node_, logger_);
+  leaders_ = std::make_unique<LeaderChangeLog>(cluster_.self_id);
+  node_->add_observer(*leaders_);
+  tap_ = std::make_unique<HandlerTap>(*node_, *leaders_);
+  auto transport = transport::Transport::start(to, *tap_, logger_);
   if (!transport) return unexpected("peer listener: " + transport.error());
   transport_ = std::move(*transport);
+  prober_ = std::make_unique<PeerProber>(to.peers);
+  prober_->start();
   queues_ = std::make_unique<CandidateQueues>(machine_);
   node_->add_observer(*queues_);
   WatchOptions wo;
@@ -172,7 +187,8 @@ Expected<void, std::string> Member::start() {
     node->propose(std::move(request), [](Expected<WriteResponse, Failure>) {});
   });
   node_->add_observer(*lessor_);
-  if (auto started = node_->start(*transport_); !started) return started;
+  sent_tap_ = std::make_unique<TransportTap>(*transport_, *leaders_);
+  if (auto started = node_->start(*sent_tap_); !started) return started;
   watch_hub_->start();
 
   context_.cluster_id = cluster_.cluster_id;
@@ -243,8 +259,14 @@ Expected<void, std::string> Member::start() {
   // member would accept over gRPC must not be refused over HTTP, so the limit has the same margin
   // as gRPC's, on a third more than --max-request-bytes. The services check the request itself.
   ho.max_body_bytes = options_.max_request_bytes * 4 / 3 + kGrpcOverheadBytes;
-  const http::MemberView view{
-      .node = node_.get(), .machine = &machine_, .data_dir = options_.data_dir, .calls = &calls_};
+  const http::MemberView view{.node = node_.get(),
+                              .machine = &machine_,
+                              .data_dir = options_.data_dir,
+                              .calls = &calls_,
+                              .leaders = leaders_.get(),
+                              .prober = prober_.get(),
+                              .watches = watch_hub_.get(),
+                              .queues = queues_.get()};
   const std::shared_ptr<grpc::Channel> in_process = grpc_->InProcessChannel(ca);
   http_ = std::make_unique<http::HttpFace>(ho, view, in_process);
   listener_->start([server = grpc_.get()](int fd) { grpc::AddInsecureChannelFromFd(server, fd); },
@@ -331,6 +353,7 @@ void Member::shutdown() {
   if (listener_) listener_->stop();
   if (metrics_listener_) metrics_listener_->stop();
   if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (prober_) prober_->stop();
   if (transport_) transport_->stop();
   if (storage_ && !storage_->failure()) {
     if (auto synced = storage_->sync(); !synced) logger_.error("{}", synced.error().message);

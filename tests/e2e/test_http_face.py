@@ -9,14 +9,17 @@ Run: cd tests/e2e && REGENTD=/path/to/regentd /usr/bin/python3 -m unittest -v te
 import base64
 import http.client
 import json
+import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import threading
 import time
 import unittest
 
-from regent_cluster import Cluster, ClusterTestCase, free_ports, wait_until
+from regent_cluster import ETCDCTL, Cluster, ClusterTestCase, free_ports, wait_until
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 
@@ -235,6 +238,86 @@ class HttpFaceTest(ClusterTestCase, unittest.TestCase):
         self.post(0, "/v3/kv/put", {"key": b64("hf/metric"), "value": b64("w")})
         after = self.metrics(0)[1]["etcd_server_proposals_applied_total"]
         self.assertGreater(after, before)
+
+    def background_etcdctl(self, i, *args):
+        """etcdctl against member i, left running; the caller stops it by pid."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ETCDCTL_")}
+        env["ETCDCTL_API"] = "3"
+        return subprocess.Popen([ETCDCTL, "--endpoints=" + self.cluster.members[i].client_url]
+                                + list(args), env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    def wait_gauge(self, i, name, want, what):
+        wait_until(lambda: self.metrics(i)[1].get(name) == want, timeout=20, interval=0.2,
+                   what="%s (%s == %s on member %d)" % (what, name, want, i))
+
+    def test_elections_locks_and_watchers_are_counted_as_they_come_and_go(self):
+        # etcdctl's recipes hold them: a lock's key is empty, an election's holds the proposal.
+        _, m = self.metrics(1)
+        base = {k: m[k] for k in ("regent_locks_held", "regent_elections_held",
+                                  "regent_watchers", "regent_watch_streams")}
+        for args, gauge in ((("lock", "hf-gauge-lock"), "regent_locks_held"),
+                            (("elect", "hf-gauge-election", "p1"), "regent_elections_held")):
+            holder = self.background_etcdctl(0, *args)
+            try:
+                # Counted from the store: member 1 sees what member 0's client holds.
+                self.wait_gauge(1, gauge, base[gauge] + 1, "etcdctl %s to hold" % args[0])
+                other = ({"regent_locks_held", "regent_elections_held"} - {gauge}).pop()
+                self.assertEqual(self.metrics(1)[1][other], base[other])
+                raw, _ = self.metrics(1)
+                check = subprocess.run([PROMTOOL, "check", "metrics"], input=raw,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       timeout=30)
+                self.assertEqual(check.returncode, 0, "promtool: %s" % check.stdout.decode())
+                # SIGINT: etcdctl releases (closes its session, revoking the lease) and exits.
+                holder.send_signal(signal.SIGINT)
+                holder.wait(timeout=15)
+                self.wait_gauge(1, gauge, base[gauge], "etcdctl %s to release" % args[0])
+            finally:
+                if holder.poll() is None:
+                    holder.kill()
+                    holder.wait(timeout=10)
+        # Watchers are the member's own: member 1 counts a watch opened on it.
+        watcher = self.background_etcdctl(1, "watch", "hf-gauge-watch")
+        try:
+            self.wait_gauge(1, "regent_watchers", base["regent_watchers"] + 1, "a watch")
+            self.assertEqual(self.metrics(1)[1]["regent_watch_streams"],
+                             base["regent_watch_streams"] + 1)
+        finally:
+            watcher.kill()
+            watcher.wait(timeout=10)
+        self.wait_gauge(1, "regent_watchers", base["regent_watchers"], "the watch to end")
+
+    def test_peer_round_trips_are_measured_per_peer(self):
+        ids = ["%x" % int(self.cluster.status(i)["header"]["member_id"]) for i in range(3)]
+
+        def counts():
+            out = {}
+            for name, value in self.metrics(0)[1].items():
+                match = re.match(r'etcd_network_peer_round_trip_time_seconds_count\{To="(\w+)"\}$',
+                                 name)
+                if match:
+                    out[match.group(1)] = value
+            return out
+        first = counts()
+        # One series per other member, labelled with its id as etcd labels them.
+        self.assertEqual(sorted(first), sorted(ids[1:]))
+        # Probed every few seconds: each count grows, and each round trip on this host is far
+        # under a second.
+        wait_until(lambda: all(counts()[p] > first[p] for p in first), timeout=20, interval=0.5,
+                   what="every peer to be probed again")
+        _, m = self.metrics(0)
+        for p in first:
+            label = '{To="%s"}' % p
+            total = m["etcd_network_peer_round_trip_time_seconds_count" + label]
+            self.assertEqual(
+                m['etcd_network_peer_round_trip_time_seconds_bucket{To="%s",le="+Inf"}' % p],
+                total)
+            self.assertLess(m["etcd_network_peer_round_trip_time_seconds_sum" + label] / total,
+                            0.5)
+            # etcd's buckets for this histogram: 0.1 ms doubling.
+            self.assertIn('etcd_network_peer_round_trip_time_seconds_bucket{To="%s",le="0.0001"}'
+                          % p, m)
 
     # ------------------------------------------------------------ bad input
     def test_bad_input_gets_etcds_status_codes(self):

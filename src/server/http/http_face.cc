@@ -50,7 +50,10 @@ bool idle_until_readable(int fd, std::chrono::milliseconds timeout) {
 
 HttpFace::HttpFace(const HttpFaceOptions& options, MemberView member,
                    std::shared_ptr<grpc::Channel> channel)
-    : options_(options), member_(std::move(member)), gateway_(std::move(channel)) {
+    : options_(options),
+      member_(std::move(member)),
+      channel_(channel),
+      gateway_(std::move(channel)) {
   set_payload_max_length(options_.max_body_bytes);
   set_keep_alive_max_count(options_.max_requests_per_connection);
   set_keep_alive_timeout(
@@ -138,7 +141,7 @@ void HttpFace::route(const httplib::Request& request, httplib::Response& respons
   if (path == "/regent/status") {
     if (!get) return method_not_allowed(response, "GET");
     response.status = 200;
-    return response.set_content(status_json(member_), kJson);
+    return response.set_content(status_json(member_, *channel_), kJson);
   }
   if (const std::string_view suffix = gateway_suffix(path); !suffix.empty()) {
     return gateway(suffix, request, response);

@@ -50,6 +50,7 @@ class HttpFace final : private httplib::Server {
 
   const HttpFaceOptions options_;
   const MemberView member_;
+  const std::shared_ptr<grpc::Channel> channel_;  // The status page asks its member through it.
   Gateway gateway_;
 };
 

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "server/disk_usage.h"
+#include "server/http/held_candidacies.h"
 
 namespace regent::server::http {
 
@@ -22,17 +23,27 @@ class Exposition {
     fmt::format_to(std::back_inserter(out_), "{} {}\n", name, value);
   }
   void histogram(std::string_view name, std::string_view help, const LatencyHistogram& h) {
+    histograms(name, help, {{"", &h}});
+  }
+  // One histogram family: each entry is its labels (`a="x",b="y"`, or empty) and its histogram.
+  void histograms(std::string_view name, std::string_view help,
+                  const std::vector<std::pair<std::string, const LatencyHistogram*>>& series) {
     family(name, help, "histogram");
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < LatencyHistogram::kBuckets; ++i) {
-      cumulative += h.bucket(i);
-      fmt::format_to(std::back_inserter(out_), "{}_bucket{{le=\"{}\"}} {}\n", name, h.bounds()[i],
-                     cumulative);
+    for (const auto& [labels, h] : series) {
+      const std::string sep = labels.empty() ? "" : ",";
+      const std::string own = labels.empty() ? "" : "{" + labels + "}";
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < LatencyHistogram::kBuckets; ++i) {
+        cumulative += h->bucket(i);
+        fmt::format_to(std::back_inserter(out_), "{}_bucket{{{}{}le=\"{}\"}} {}\n", name, labels,
+                       sep, h->bounds()[i], cumulative);
+      }
+      cumulative += h->bucket(LatencyHistogram::kBuckets);
+      fmt::format_to(std::back_inserter(out_), "{}_bucket{{{}{}le=\"+Inf\"}} {}\n", name, labels,
+                     sep, cumulative);
+      fmt::format_to(std::back_inserter(out_), "{}_sum{} {}\n{}_count{} {}\n", name, own,
+                     h->sum_seconds(), name, own, cumulative);
     }
-    cumulative += h.bucket(LatencyHistogram::kBuckets);
-    fmt::format_to(std::back_inserter(out_), "{}_bucket{{le=\"+Inf\"}} {}\n", name, cumulative);
-    fmt::format_to(std::back_inserter(out_), "{}_sum {}\n{}_count {}\n", name, h.sum_seconds(),
-                   name, cumulative);
   }
   // One family with labels: each entry is `{labels}` and its value.
   void labeled(std::string_view name, std::string_view help, std::string_view type,
@@ -59,6 +70,53 @@ double resident_bytes() {
   uint64_t resident_pages = 0;
   if (!(statm >> size_pages >> resident_pages)) return 0;
   return static_cast<double>(resident_pages) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+}
+
+// What Regent's own watchers of the member report: leader changes by cause, peer round trips,
+// watchers, elections and locks.
+void write_watched(Exposition& e, const MemberView& member) {
+  if (member.leaders != nullptr) {
+    std::vector<std::pair<std::string, const LatencyHistogram*>> gaps;
+    for (const auto& [cause, h] : member.leaders->gaps()) {
+      gaps.emplace_back(fmt::format("cause=\"{}\"", cause), h);
+    }
+    e.histograms("regent_leader_gap_seconds",
+                 "From this member losing its leader to its knowing the next one, by the cause of "
+                 "the loss as this member saw it (transfer, leader_process_gone, lost_quorum, "
+                 "election_timeout, unknown).",
+                 gaps);
+  }
+  if (member.prober != nullptr) {
+    std::vector<std::pair<std::string, const LatencyHistogram*>> rtts;
+    for (const PeerProber::Peer& p : member.prober->peers()) {
+      rtts.emplace_back(fmt::format("To=\"{:x}\"", p.id), p.round_trips);
+    }
+    e.histograms("etcd_network_peer_round_trip_time_seconds",
+                 "Round-Trip-Time histogram between peers (a small request on the open "
+                 "connection to each peer's port, every few seconds).",
+                 rtts);
+  }
+  if (member.watches != nullptr) {
+    const WatchHub::Stats w = member.watches->stats();
+    e.gauge("regent_watchers",
+            "Watchers on this member's watch streams (etcd's etcd_debugging_mvcc_watcher_total).",
+            static_cast<double>(w.watchers));
+    e.gauge("regent_watch_streams",
+            "Open watch streams on this member (etcd's etcd_debugging_mvcc_watch_stream_total).",
+            static_cast<double>(w.streams));
+  }
+  if (member.queues != nullptr) {
+    size_t locks = 0;
+    size_t elections = 0;
+    for (const Candidacy& c : held_candidacies(*member.machine, *member.queues)) {
+      ++(c.is_lock ? locks : elections);
+    }
+    e.gauge("regent_elections_held",
+            "Elections with a leader in the store (a key <name>/<lease hex> with a value).",
+            static_cast<double>(elections));
+    e.gauge("regent_locks_held", "Locks held in the store (a key <name>/<lease hex>, empty).",
+            static_cast<double>(locks));
+  }
 }
 
 }  // namespace
@@ -124,9 +182,7 @@ std::string render_metrics(const MemberView& member) {
               "for).",
               node.wal_fsync_seconds());
   e.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", resident_bytes());
-  e.histogram("regent_leader_gap_seconds",
-              "From this member losing its leader to its knowing the next one, each time.",
-              node.leader_gaps());
+  write_watched(e, member);
   if (member.calls != nullptr) {
     std::vector<std::pair<std::string, double>> series;
     for (const CallCounters::Count& c : member.calls->counts()) {

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "common/json.h"
+#include "server/http/held_candidacies.h"
+#include "server/http/member_calls.h"
 
 namespace regent::server::http {
 
@@ -30,8 +32,15 @@ revision <span id="revision">…</span> · leases <span id="leases">…</span>
 <h2>Members</h2>
 <table id="members"><thead><tr><th>id</th><th>name</th><th>role</th><th>client URLs</th>
 <th>lag (entries)</th><th>answering</th></tr></thead><tbody></tbody></table>
+<h2>Elections and locks held</h2>
+<table id="held"><thead><tr><th>kind</th><th>name</th><th>holder key</th><th>value</th>
+<th>fencing token</th><th>lease</th><th>TTL left (s)</th><th>candidates</th></tr></thead>
+<tbody></tbody></table>
+<h2>Alarms</h2>
+<div id="alarms">…</div>
 <h2>Leader changes seen by this member</h2>
-<table id="history"><thead><tr><th>when (UTC)</th><th>term</th><th>leader</th></tr></thead>
+<table id="history"><thead><tr><th>when (UTC)</th><th>term</th><th>leader</th>
+<th>previous</th><th>cause</th><th>elected after</th></tr></thead>
 <tbody></tbody></table>
 <p class="muted">Updated <span id="updated">never</span>; refreshed every second.</p>
 <script>
@@ -64,10 +73,26 @@ async function refresh() {
       cell(row, m.id === s.leader ? '' : (f ? (f.active ? 'yes' : 'no') : '?'),
            f && !f.active ? 'bad' : '');
     }
+    const held = document.querySelector('#held tbody'); held.textContent = '';
+    for (const c of s.held) {
+      const row = held.insertRow(); row.id = 'held-' + c.name;
+      cell(row, c.kind); cell(row, c.name); cell(row, c.holder_key); cell(row, c.holder_value);
+      cell(row, c.fencing_token); cell(row, c.lease);
+      cell(row, c.ttl_left === null ? 'unknown' : String(c.ttl_left));
+      cell(row, String(c.candidates));
+    }
+    const alarms = document.getElementById('alarms');
+    alarms.textContent = s.alarms_error ? 'cannot list: ' + s.alarms_error
+        : (s.alarms.length ? s.alarms.map(a => a.alarm + ' on ' + a.member_id).join('; ')
+                           : 'none');
+    alarms.className = s.alarms.length || s.alarms_error ? 'bad' : '';
     const hist = document.querySelector('#history tbody'); hist.textContent = '';
     for (const h of s.leader_changes.slice().reverse()) {
       const row = hist.insertRow(); cell(row, h.at); cell(row, h.term);
-      cell(row, h.leader || 'lost', h.leader ? '' : 'bad');
+      cell(row, h.leader || 'lost', h.leader ? '' : 'bad'); cell(row, h.previous || '');
+      cell(row, h.detail).dataset.cause = h.cause;
+      cell(row, h.elected_after_seconds === undefined ? ''
+                : (h.elected_after_seconds * 1000).toFixed(0) + ' ms');
     }
     document.getElementById('updated').textContent = new Date().toISOString();
   } catch (e) {
@@ -78,11 +103,62 @@ refresh(); setInterval(refresh, 1000);
 </script></body></html>
 )HTML";
 
+void write_leader_changes(Json& j, const MemberView& member) {
+  j.key("leader_changes").begin_array();
+  if (member.leaders != nullptr) {
+    for (const LeaderChangeLog::Change& c : member.leaders->history()) {
+      j.begin_object().key("at").string(fmt::format(
+          "{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(std::chrono::system_clock::to_time_t(c.at))));
+      j.key("term").unsigned_number(c.term);
+      j.key("leader").string(c.leader != raft::kNone ? hex_id(c.leader) : "");
+      j.key("previous").string(c.previous != raft::kNone ? hex_id(c.previous) : "");
+      j.key("cause").string(c.cause).key("detail").string(c.detail);
+      if (c.elected_after_seconds) {
+        j.key("elected_after_seconds").fixed(*c.elected_after_seconds, 3);
+      }
+      j.end_object();
+    }
+  }
+  j.end_array();
+}
+
+// Each holder's TTL is asked of the leader's lessor (member_calls.h): one call per holder.
+void write_held(Json& j, const MemberView& member, grpc::Channel& channel) {
+  j.key("held").begin_array();
+  if (member.queues != nullptr) {
+    for (const Candidacy& c : held_candidacies(*member.machine, *member.queues)) {
+      j.begin_object().key("kind").string(c.is_lock ? "lock" : "election");
+      j.key("name").string(c.name).key("holder_key").string(c.holder_key);
+      j.key("holder_value").string(c.holder_value);
+      j.key("fencing_token").number(c.fencing_token);
+      j.key("lease").string(fmt::format("{:x}", c.lease)).key("granted_ttl").number(c.granted_ttl);
+      j.key("ttl_left");
+      const std::optional<int64_t> left = lease_ttl_left(channel, c.lease);
+      left ? j.number(*left) : j.null();
+      j.key("candidates").unsigned_number(c.candidates).end_object();
+    }
+  }
+  j.end_array();
+}
+
+void write_alarms(Json& j, grpc::Channel& channel) {
+  const auto alarms = list_alarms(channel);
+  j.key("alarms").begin_array();
+  if (alarms) {
+    for (const Alarm& a : *alarms) {
+      j.begin_object().key("member_id").string(a.member_id).key("alarm").string(a.alarm);
+      j.end_object();
+    }
+  }
+  j.end_array();
+  if (!alarms) j.key("alarms_error").string(alarms.error());
+}
+
 }  // namespace
 
 std::string_view status_page_html() { return kPage; }
 
-std::string status_json(const MemberView& member) {
+std::string status_json(const MemberView& member, grpc::Channel& channel) {
   const NodeStatus s = member.node->status();
   Json j;
   j.begin_object().key("id").string(hex_id(s.id));
@@ -126,15 +202,9 @@ std::string status_json(const MemberView& member) {
     j.end_object();
   }
   j.end_array();
-  j.key("leader_changes").begin_array();
-  for (const RaftNode::LeaderChange& c : member.node->leader_history()) {
-    j.begin_object().key("at").string(fmt::format(
-        "{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(std::chrono::system_clock::to_time_t(c.at))));
-    j.key("term").unsigned_number(c.term).key("leader").string(
-        c.leader != raft::kNone ? hex_id(c.leader) : "");
-    j.end_object();
-  }
-  j.end_array();
+  write_leader_changes(j, member);
+  write_held(j, member, channel);
+  write_alarms(j, channel);
   return j.end_object().str();
 }
 
