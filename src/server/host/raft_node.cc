@@ -277,11 +277,6 @@ bool RaftNode::perform() {
   }
 }
 
-std::vector<RaftNode::LeaderChange> RaftNode::leader_history() const {
-  std::lock_guard lock(mu_);
-  return {leader_history_.begin(), leader_history_.end()};
-}
-
 void RaftNode::publish_status() {
   NodeStatus s = core_.status();
   std::optional<Failure> refusal = core_.read_refusal();
@@ -289,19 +284,8 @@ void RaftNode::publish_status() {
   if (s.leader != raft::kNone && s.leader != last_leader_) {
     leader_changes_.fetch_add(1, std::memory_order_relaxed);
   }
-  const bool changed = s.leader != last_leader_;
-  if (changed && s.leader == raft::kNone && last_leader_ != raft::kNone) {
-    leaderless_since_ = std::chrono::steady_clock::now();
-  } else if (changed && s.leader != raft::kNone && leaderless_since_) {
-    leader_gaps_.record(std::chrono::steady_clock::now() - *leaderless_since_);
-    leaderless_since_.reset();
-  }
   last_leader_ = s.leader;
   std::lock_guard lock(mu_);
-  if (changed) {
-    leader_history_.push_back(LeaderChange{std::chrono::system_clock::now(), s.term, s.leader});
-    if (leader_history_.size() > kLeaderHistory) leader_history_.pop_front();
-  }
   status_ = std::move(s);
   refusing_.store(refusal.has_value(), std::memory_order_release);
   refusal_ = std::move(refusal);

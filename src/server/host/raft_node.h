@@ -24,7 +24,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -89,17 +88,6 @@ class RaftNode final : public transport::Handler {
   uint64_t proposals_failed() const { return proposals_failed_.load(std::memory_order_relaxed); }
   // Times this member saw a new leader (etcd_server_leader_changes_seen_total).
   uint64_t leader_changes() const { return leader_changes_.load(std::memory_order_relaxed); }
-  // The last leader changes this member saw, oldest first (at most kLeaderHistory): when, in
-  // which term, and who became leader (kNone: the leader was lost).
-  struct LeaderChange {
-    std::chrono::system_clock::time_point at;
-    raft::Term term = 0;
-    raft::NodeId leader = raft::kNone;
-  };
-  static constexpr size_t kLeaderHistory = 20;
-  std::vector<LeaderChange> leader_history() const;
-  // From losing the leader to knowing the next one, each time (regent_leader_gap_seconds).
-  const LatencyHistogram& leader_gaps() const { return leader_gaps_; }
   // Each fdatasync of the log (etcd_disk_wal_fsync_duration_seconds).
   const LatencyHistogram& wal_fsync_seconds() const { return wal_fsync_; }
 
@@ -172,7 +160,7 @@ class RaftNode final : public transport::Handler {
   transport::Transport* transport_ = nullptr;
   NodeCore core_;  // Loop thread only, once started.
 
-  mutable std::mutex mu_;  // Guards inbox_, stopping_, status_, refusal_, leader_history_.
+  mutable std::mutex mu_;  // Guards inbox_, stopping_, status_, refusal_.
   std::condition_variable wake_;
   Inbox inbox_;
   bool stopping_ = false;
@@ -187,10 +175,6 @@ class RaftNode final : public transport::Handler {
   std::atomic<uint64_t> leader_changes_{0};
   raft::NodeId last_leader_ = raft::kNone;  // Loop thread only: the leader last published.
   raft::Index cleaned_up_to_ = 0;           // Loop thread only: the snapshot last cleaned up after.
-  std::deque<LeaderChange> leader_history_;  // Under mu_.
-  // Loop thread only: when this member last saw the cluster without a leader (it had one).
-  std::optional<std::chrono::steady_clock::time_point> leaderless_since_;
-  LatencyHistogram leader_gaps_;
   LatencyHistogram wal_fsync_;
   std::thread loop_;
   std::thread image_thread_;    // At most one image at a time (the core asks for one at a time).
