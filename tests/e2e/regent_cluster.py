@@ -148,10 +148,11 @@ class Cluster:
     """A cluster of `size` members started with etcd-style flags.
 
     Extra keyword flags become command-line flags: snapshot_count=100 -> --snapshot-count 100.
+    `binary` overrides $REGENTD (a test that runs etcd 3.4 beside Regent).
     """
 
-    def __init__(self, size=3, **flags):
-        self.binary = regentd_binary()
+    def __init__(self, size=3, binary=None, **flags):
+        self.binary = os.path.abspath(binary) if binary else regentd_binary()
         self.is_etcd = os.path.basename(self.binary) == "etcd"
         self.size = size
         self.flags = {"heartbeat_interval": 100, "election_timeout": 1000}
