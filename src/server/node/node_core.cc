@@ -342,9 +342,12 @@ void NodeCore::apply_ready(const raft::Ready& rd) {
     for (NodeObserver* o : observers_) o->on_applied(applied_, machine_.revision());
   }
   for (const raft::ReadState& rs : rd.read_states) {
-    auto it = reads_.find(std::strtoull(rs.context.c_str(), nullptr, 10));
+    const uint64_t context = std::strtoull(rs.context.c_str(), nullptr, 10);
+    auto it = reads_.find(context);
     if (it != reads_.end()) it->second.index = rs.index;
+    if (confirming_ == context) confirming_.reset();
   }
+  if (!confirming_) issue_held_reads(now_);
   answer_reads();
 }
 
@@ -400,6 +403,7 @@ void NodeCore::answer_reads() {
 
 void NodeCore::do_tick(Time now) {
   raw_->tick();
+  if (confirming_ && now >= confirming_until_) issue_held_reads(now);
   expire(now);
   maybe_publish(now);
   for (NodeObserver* o : observers_) o->on_tick(now);
@@ -437,6 +441,22 @@ void NodeCore::do_propose(std::vector<std::pair<regentpb::InternalRequest, Write
 }
 
 void NodeCore::do_read(std::vector<Done> reads, Time now) {
+  if (confirming_ && now < confirming_until_) {
+    if (held_reads_.empty()) held_since_ = now;
+    for (Done& d : reads) held_reads_.push_back(std::move(d));
+    return;
+  }
+  issue_read(std::move(reads), now);
+}
+
+void NodeCore::issue_held_reads(Time now) {
+  if (held_reads_.empty()) return;
+  std::vector<Done> reads = std::exchange(held_reads_, {});
+  // The batch's deadline counts from when its oldest read arrived.
+  issue_read(std::move(reads), held_since_ < now ? held_since_ : now);
+}
+
+void NodeCore::issue_read(std::vector<Done> reads, Time now) {
   const uint64_t context = next_id();
   const raft::Error e = raw_->read_index(std::to_string(context));
   if (e != raft::Error::kOk) {
@@ -445,6 +465,8 @@ void NodeCore::do_read(std::vector<Done> reads, Time now) {
     return;
   }
   reads_.emplace(context, ReadBatch{std::move(reads), now + options_.request_timeout, 0});
+  confirming_ = context;
+  confirming_until_ = now_ + options_.tick;
 }
 
 void NodeCore::do_transfer(Transfer t) {
@@ -565,6 +587,11 @@ void NodeCore::expire(Time now) {
     }
     it = reads_.erase(it);
   }
+  if (!held_reads_.empty() && held_since_ + options_.request_timeout <= now) {
+    for (Done& d : std::exchange(held_reads_, {})) {
+      actions_.answers.push_back([d = std::move(d)] { d(unexpected(request_timeout())); });
+    }
+  }
 }
 
 void NodeCore::fail_waiting(const Failure& f) {
@@ -577,6 +604,11 @@ void NodeCore::fail_waiting(const Failure& f) {
       actions_.answers.push_back([d = std::move(d), f] { d(unexpected(f)); });
   }
   reads_.clear();
+  for (Done& d : held_reads_) {
+    actions_.answers.push_back([d = std::move(d), f] { d(unexpected(f)); });
+  }
+  held_reads_.clear();
+  confirming_.reset();
 }
 
 void NodeCore::fatal(std::string message) {

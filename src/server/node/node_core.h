@@ -32,8 +32,9 @@
 //  - applied <= commit; the state machine has applied exactly the entries up to applied().
 //  - The term and vote storage holds durably equal the Raft core's once no round is outstanding.
 //  - Every waiting client is answered exactly once: by its entry, its read, an error, a timeout,
-//    or the failure stop() is given. A client is answered for an entry only with what applying it
-//    gave, and a read only once applied >= its read index.
+//    or the failure stop() is given (reads held for the next confirmation round included). A client
+//    is answered for an entry only with what applying it gave, and a read only once applied >= its
+//    read index.
 //  - At most one snapshot image is outstanding, taken at the index it claims.
 #pragma once
 
@@ -253,6 +254,10 @@ class NodeCore {
   void do_tick(Time now);
   void do_propose(std::vector<std::pair<regentpb::InternalRequest, WriteDone>>& writes, Time now);
   void do_read(std::vector<Done> reads, Time now);
+  // Asks the Raft core for one read index for all of `reads` (one confirmation round).
+  void issue_read(std::vector<Done> reads, Time now);
+  // The reads held while a confirmation round was out, issued as one batch.
+  void issue_held_reads(Time now);
   void do_transfer(Transfer t);
   void start_round();
   // Writes the rounds queued (unless a sync is outstanding) and asks for one sync of them all.
@@ -287,6 +292,14 @@ class NodeCore {
 
   std::map<uint64_t, Waiter> waiters_;   // By request id; ids grow with time, so by deadline.
   std::map<uint64_t, ReadBatch> reads_;  // By read context.
+  // One confirmation round at a time (etcd's read loop does the same): reads that arrive while
+  // one is out wait here and ride the next together, so a burst of reads costs one heartbeat
+  // round rather than one per arrival. The round out: its context, and when a next one may go
+  // regardless (a round lost with a dropped message must not hold reads up to their timeout).
+  std::vector<Done> held_reads_;
+  Time held_since_{};
+  std::optional<uint64_t> confirming_;
+  Time confirming_until_{};
   std::optional<Transfer> transfer_;
   raft::ConfState conf_state_;
   raft::Index snapshot_index_ = 0;

@@ -146,6 +146,129 @@ TEST_F(NodeCoreTest, StopAnswersEveryWaitingClient) {
   EXPECT_EQ(failures, 3);
 }
 
+// A leader of three (node 1), its peers played by hand: what it sends is collected.
+class ThreeMemberLeaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = storage::DiskStorage::open(fs_, "/data", {}, logger_);
+    ASSERT_TRUE(opened.has_value());
+    storage_ = std::move(*opened);
+    raft::Snapshot boot;
+    boot.metadata = {.conf_state = {.voters = {1, 2, 3}}, .index = 1, .term = 1};
+    boot.data = StateMachine().image();
+    ASSERT_TRUE(storage_->save({}, raft::HardState{.term = 1, .commit = 1}, boot).has_value());
+    NodeOptions o;
+    o.id = 1;
+    o.snapshot_count = 0;
+    o.seed = 7;
+    core_ = std::make_unique<NodeCore>(o, *storage_, machine_, logger_);
+    ASSERT_TRUE(core_->start().has_value());
+    // Node 2 grants the pre-vote and the vote, and acknowledges the new leader's no-op.
+    for (int i = 0; i < 40 && !core_->status().is_leader; ++i) {
+      core_->tick(now_ += milliseconds(100));
+      for (const raft::Message& m : settle()) {
+        if (m.to != 2) continue;
+        if (m.type == raft::MessageType::kPreVote || m.type == raft::MessageType::kVote) {
+          const auto reply = m.type == raft::MessageType::kPreVote
+                                 ? raft::MessageType::kPreVoteResponse
+                                 : raft::MessageType::kVoteResponse;
+          core_->step({raft::Message{.type = reply, .to = 1, .from = 2, .term = m.term}});
+        }
+      }
+    }
+    ASSERT_TRUE(core_->status().is_leader);
+    core_->step({raft::Message{.type = raft::MessageType::kAppendResponse,
+                               .to = 1,
+                               .from = 2,
+                               .term = core_->status().term,
+                               .index = core_->status().last_index}});
+    settle();
+    ASSERT_EQ(core_->status().commit, core_->status().last_index);
+  }
+
+  // Does what the core asks, syncing at once; returns the messages it sent.
+  std::vector<raft::Message> settle() {
+    std::vector<raft::Message> sent;
+    for (int i = 0; i < 100; ++i) {
+      NodeActions a = core_->take_actions();
+      for (raft::Message& m : a.messages) sent.push_back(std::move(m));
+      for (Answer& answer : a.answers) answer();
+      if (!a.sync_round) return sent;
+      EXPECT_TRUE(storage_->sync().has_value());
+      core_->synced(*a.sync_round);
+    }
+    ADD_FAILURE() << "the core kept asking for more";
+    return sent;
+  }
+
+  static std::vector<raft::Message> heartbeats_to(const std::vector<raft::Message>& sent,
+                                                  raft::NodeId peer) {
+    std::vector<raft::Message> out;
+    for (const raft::Message& m : sent) {
+      if (m.type == raft::MessageType::kHeartbeat && m.to == peer && !m.context.empty()) {
+        out.push_back(m);
+      }
+    }
+    return out;
+  }
+
+  void read(int* answered) {
+    std::vector<Done> one;
+    one.push_back([answered](Expected<void, Failure> r) { *answered += r.has_value() ? 1 : 0; });
+    core_->read_index(std::move(one), now_);
+  }
+
+  sim::SimFs fs_;
+  NullLogger logger_;
+  std::unique_ptr<storage::DiskStorage> storage_;
+  StateMachine machine_;
+  std::unique_ptr<NodeCore> core_;
+  Time now_{};
+};
+
+TEST_F(ThreeMemberLeaderTest, ReadsArrivingWhileAConfirmationRoundIsOutRideTheNextOneTogether) {
+  int answered = 0;
+  read(&answered);
+  const auto first = heartbeats_to(settle(), 2);
+  ASSERT_EQ(first.size(), 1u) << "the first read asks for one confirmation round";
+
+  // Three more reads, one at a time, while that round is out: no round of their own.
+  for (int i = 0; i < 3; ++i) {
+    read(&answered);
+    EXPECT_TRUE(heartbeats_to(settle(), 2).empty()) << "read " << i + 2 << " sent its own round";
+  }
+  EXPECT_EQ(answered, 0);
+
+  // Node 2 confirms the first round: its read is answered, and the three held go out as one.
+  core_->step({raft::Message{.type = raft::MessageType::kHeartbeatResponse,
+                             .to = 1,
+                             .from = 2,
+                             .term = first[0].term,
+                             .context = first[0].context}});
+  const auto second = heartbeats_to(settle(), 2);
+  EXPECT_EQ(answered, 1);
+  ASSERT_EQ(second.size(), 1u) << "the held reads share one round";
+  EXPECT_NE(second[0].context, first[0].context);
+  core_->step({raft::Message{.type = raft::MessageType::kHeartbeatResponse,
+                             .to = 1,
+                             .from = 2,
+                             .term = second[0].term,
+                             .context = second[0].context}});
+  settle();
+  EXPECT_EQ(answered, 4);
+}
+
+TEST_F(ThreeMemberLeaderTest, AConfirmationRoundLostHoldsTheNextReadsOnlyOneTick) {
+  int answered = 0;
+  read(&answered);
+  ASSERT_EQ(heartbeats_to(settle(), 2).size(), 1u);
+  read(&answered);
+  EXPECT_TRUE(heartbeats_to(settle(), 2).empty());
+  // No answer comes (the heartbeat was lost); at the next tick the held read goes out anew.
+  core_->tick(now_ += milliseconds(100));
+  EXPECT_FALSE(heartbeats_to(settle(), 2).empty()) << "the held read waits for its timeout";
+}
+
 TEST(NodeCoreImageTest, AnImageIsTakenAtTheIndexItClaimsBeforeAnythingElseIsApplied) {
   sim::SimFs fs;
   NullLogger logger;
