@@ -29,6 +29,7 @@
 #include "server/lease/lessor.h"
 #include "server/member_identity.h"
 #include "server/node/state_machine.h"
+#include "server/removed_check.h"
 #include "server/watch/watch_hub.h"
 #include "storage/disk_storage.h"
 #include "storage/posix_fs.h"
@@ -65,6 +66,7 @@ class Member final : public Server {
   Expected<void, std::string> find_existing_identity(bool fresh);
   Expected<void, std::string> refuse_if_removed();
   void on_removed(raft::Index index);
+  void mark_removed(const std::string& why);
   void hand_over_leadership();
 
   ServerOptions options_;
@@ -139,6 +141,16 @@ Expected<void, std::string> Member::start() {
   // leader has caught it up (raft.h, "Lost log").
   const bool lost_everything = *recorded && storage_->recovery().fresh;
   if (auto booted = bootstrap_if_fresh(*recorded); !booted) return booted;
+  if (!storage_->recovery().fresh) {
+    auto ask = [](const std::string& address) {
+      return transport::query_members(address, kBootstrapCheckTimeout);
+    };
+    if (auto kept = check_not_removed(cluster_, options_.data_dir, ask, logger_); !kept) {
+      // Marked, so that the next start refuses at once, peers up or not.
+      mark_removed(kept.error());
+      return kept;
+    }
+  }
   if (lost_everything) {
     logger_.warn(
         "{} holds this member's identity but no log: it lost what it had; it will not "
@@ -385,14 +397,18 @@ Expected<void, std::string> Member::find_existing_identity(bool fresh) {
   return {};
 }
 
-void Member::on_removed(raft::Index index) {
-  // On the loop thread: the marker is written before main() is told, so no restart can miss it.
-  const std::string text = fmt::format("member {:x} of cluster {:x} removed at log index {}\n",
-                                       cluster_.self_id, cluster_.cluster_id, index);
-  if (auto written = storage::write_file_atomically(fs_, options_.data_dir, kRemovedFileName, text);
+void Member::mark_removed(const std::string& why) {
+  if (auto written =
+          storage::write_file_atomically(fs_, options_.data_dir, kRemovedFileName, why + "\n");
       !written) {
     logger_.error("cannot mark {} as removed: {}", options_.data_dir, written.error().message());
   }
+}
+
+void Member::on_removed(raft::Index index) {
+  // On the loop thread: the marker is written before main() is told, so no restart can miss it.
+  mark_removed(fmt::format("member {:x} of cluster {:x} removed at log index {}", cluster_.self_id,
+                           cluster_.cluster_id, index));
   logger_.warn(
       "this member ({:x}) was removed from cluster {:x} at log index {}: stopping. Its data "
       "directory {} is marked removed and will not start again",

@@ -124,6 +124,17 @@ class MembershipTest(unittest.TestCase):
             self.assertEqual(sorted(m.get("name") for m in listed.values()), ["n1", "n2", "n4"])
             self.assertEqual(c.etcdctl("endpoint", "health", endpoint=[0, 1, new]).returncode, 0)
             self.check_converged(c, w, [0, 1, new])
+            # The dead machine comes back on its old data directory: its peers no longer list
+            # it, so it refuses to start, and its data directory remembers that.
+            rc, log = c.run_until_exit(dead, timeout=REFUSAL_TIMEOUT)
+            self.assertIsNotNone(rc, log)
+            self.assertNotEqual(rc, 0, log)
+            self.assertIn("was removed from cluster", log)
+            rc, log = c.run_until_exit(dead, timeout=REFUSAL_TIMEOUT)
+            self.assertNotEqual(rc, 0, log)
+            self.assertIn("this member was removed from its cluster", log)
+            self.assertEqual(len(self.member_list(c)), 3)
+            progress("the removed member refuses to come back")
 
     # ------------------------------------------------------------ 3 -> 5 -> 3
     def test_b_grow_to_five_and_shrink_to_three(self):
