@@ -44,6 +44,8 @@ Options Options::from_seed(uint64_t seed, size_t members) {
   o.campaign_on_leader_down = o.pre_vote && o.check_quorum && prng.chance(1, 2);
   o.damage_percent =
       static_cast<uint32_t>(!o.churn && prng.chance(1, 3) ? prng.between(10, 50) : 0);
+  o.churn_with_records = o.churn && prng.chance(1, 2);
+  o.strict_reconfig_check = o.churn_with_records && prng.chance(1, 2);
   return o;
 }
 
@@ -68,13 +70,14 @@ std::string Options::describe() const {
       "delay={}-{}us sync={}-{}us torn={}% skew={}% nemesis_every={}us crashes={} "
       "partitions={} asymmetric={} bridges={} transfers={} churn={} flap_leaders={} clients={} "
       "keys={} wal_segment={}B wal_preallocate={} crash_in_sync={}% padding={}B snapshot_every={} "
-      "catch_up={} campaign_on_leader_down={} damage={}% node_fault={}",
+      "catch_up={} campaign_on_leader_down={} damage={}% node_fault={} churn_with_records={} "
+      "strict_reconfig_check={}",
       seed, members, spares, steps, pre_vote, check_quorum, max_msg_bytes, loss_percent,
       duplicate_percent, delay_min_us, delay_max_us, sync_min_us, sync_max_us, torn_percent,
       max_skew_percent, nemesis_interval_us, crashes, partitions, asymmetric, bridges, transfers,
       churn, flap_leaders, clients, keys, wal_segment_bytes, wal_preallocate, crash_in_sync_percent,
       command_padding_bytes, snapshot_every, snapshot_catch_up, campaign_on_leader_down,
-      damage_percent, server::to_string(node_fault));
+      damage_percent, server::to_string(node_fault), churn_with_records, strict_reconfig_check);
 }
 
 }  // namespace regent::sim

@@ -68,6 +68,11 @@ struct Options {
   bool bridges = false;
   bool transfers = false;
   bool churn = false;
+  // Churn as the Cluster API makes it (NodeCore::propose_member_change: the member's record in
+  // the entry, the member table changed with the configuration, the leader's checks), rather
+  // than bare configuration changes; with etcd's --strict-reconfig-check or without.
+  bool churn_with_records = false;
+  bool strict_reconfig_check = false;
   // Cut every new leader off within flap_delay_max_us of its election, before its entries reach
   // a majority: terms pile up with divergent minority logs, the ground figure 8 grows on.
   bool flap_leaders = false;

@@ -62,7 +62,15 @@ void World::boot(NodeId id, const raft::ConfState& cs) {
   // a membership change adds it.
   raft::Snapshot boot;
   boot.metadata = {.conf_state = cs, .index = 1, .term = 1};
-  boot.data = server::StateMachine().image();
+  // The member table lists the configuration's members, as a bootstrapped cluster's does.
+  std::vector<regentpb::Member> members;
+  for (NodeId member : cs.voters) {
+    regentpb::Member m;
+    m.set_id(member);
+    m.add_peer_urls(fmt::format("http://sim-{}:2380", member));
+    members.push_back(std::move(m));
+  }
+  boot.data = server::StateMachine(std::move(members)).image();
   const raft::HardState hs{.term = 1, .vote = raft::kNone, .commit = 1};
   if (auto saved = node.storage->save({}, hs, boot); !saved) {
     host_failure(node, fmt::format("bootstrap failed on node {}: {}", id, saved.error().message));
@@ -118,6 +126,7 @@ void World::restart(Node& n) {
   o.request_timeout = std::chrono::milliseconds(opt_.op_timeout_us / 1000);
   o.pre_vote = opt_.pre_vote;
   o.check_quorum = opt_.check_quorum;
+  o.strict_reconfig_check = opt_.strict_reconfig_check;
   o.campaign_on_leader_down = opt_.campaign_on_leader_down;
   o.max_msg_bytes = opt_.max_msg_bytes;
   o.seed = opt_.seed * 1000003 + n.id * 7919 + n.incarnation;
@@ -472,6 +481,7 @@ RunResult World::run() {
   }
   result.events = events_;
   result.operations = completed_ok_;
+  result.member_changes = member_changes_applied_;
   result.sim_time_us = now_;
   return result;
 }

@@ -82,7 +82,8 @@ struct RunResult {
   std::string violation;  // "" when ok.
   std::string trace;      // The last events before the violation, one per line.
   uint64_t events = 0;
-  uint64_t operations = 0;  // Client operations that completed ok.
+  uint64_t operations = 0;      // Client operations that completed ok.
+  uint64_t member_changes = 0;  // Cluster API membership changes applied (churn_with_records).
   Time sim_time_us = 0;
   StorageCoverage storage;
 };
@@ -216,6 +217,8 @@ class World {
   void partition();
   void isolate(raft::NodeId id);
   void churn();
+  void churn_with_records(Node& leader, const raft::ConfState& cs,
+                          const std::vector<raft::NodeId>& outside);
   void heal_everything();
   std::optional<raft::NodeId> leader() const;
 
@@ -239,6 +242,7 @@ class World {
   std::map<uint64_t, PendingOp> pending_;
   uint64_t next_request_ = 1;
   uint64_t completed_ok_ = 0;
+  uint64_t member_changes_applied_ = 0;  // Through churn_with_records.
   uint64_t completed_writes_ = 0;  // Puts and cas that completed ok: they went through the log.
   uint64_t events_ = 0;
 

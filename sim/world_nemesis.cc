@@ -124,6 +124,7 @@ void World::churn() {
   for (const auto& [id, n] : nodes_) {
     if (!cs.voters.contains(id) && !cs.voters_outgoing.contains(id)) outside.push_back(id);
   }
+  if (opt_.churn_with_records) return churn_with_records(l, cs, outside);
   raft::ConfChange cc;
   if (!outside.empty() && (cs.voters.size() <= 3 || prng_.chance(1, 2))) {
     cc.changes.push_back({raft::ConfChangeType::kAddNode, outside[prng_.uniform(outside.size())]});
@@ -137,6 +138,34 @@ void World::churn() {
   trace(fmt::format("conf change {} {} on {}: {}",
                     cc.changes[0].type == raft::ConfChangeType::kAddNode ? "add" : "remove",
                     cc.changes[0].node_id, l.id, raft::to_string(err)));
+  perform(l);
+}
+
+void World::churn_with_records(Node& l, const raft::ConfState& cs,
+                               const std::vector<NodeId>& outside) {
+  regentpb::MemberChange change;
+  if (!outside.empty() && (cs.voters.size() <= 3 || prng_.chance(1, 2))) {
+    const NodeId id = outside[prng_.uniform(outside.size())];
+    change.set_kind(regentpb::MemberChange::ADD);
+    change.mutable_member()->set_id(id);
+    change.mutable_member()->add_peer_urls(fmt::format("http://sim-{}:2380", id));
+  } else if (cs.voters.size() > 3) {
+    std::vector<NodeId> voters(cs.voters.begin(), cs.voters.end());
+    change.set_kind(regentpb::MemberChange::REMOVE);
+    change.mutable_member()->set_id(voters[prng_.uniform(voters.size())]);
+  } else {
+    return;
+  }
+  const bool add = change.kind() == regentpb::MemberChange::ADD;
+  const NodeId id = change.member().id();
+  l.core->propose_member_change(
+      std::move(change),
+      [this, add, id, leader = l.id](Expected<server::WriteResponse, server::Failure> done) {
+        if (done) ++member_changes_applied_;
+        trace(fmt::format("member {} {} through {}: {}", add ? "add" : "remove", id, leader,
+                          done ? std::string("applied") : done.error().message));
+      },
+      host_time());
   perform(l);
 }
 

@@ -54,8 +54,8 @@ Expected<void, std::string> check_not_bootstrapped(const ClusterConfig& cluster,
         "URLs {}, but its data directory {} is empty. A member that lost its data must not start "
         "again as a new one (it would vote with none of the cluster's data). Restore the data "
         "directory, or replace the member: remove it from the cluster (member remove {:x}), add "
-        "it again (member add) and start it with --initial-cluster-state existing (Regent does "
-        "not serve member remove/add yet)",
+        "it again (member add) and start it with --initial-cluster-state existing on an empty "
+        "data directory",
         cluster.self_id, name_of(cluster, peer_id), address, cluster.cluster_id,
         fmt::join(self->client_urls(), ","), data_dir, cluster.self_id));
   }

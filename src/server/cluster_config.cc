@@ -40,6 +40,11 @@ uint64_t member_id(std::vector<std::string> peer_urls, std::string_view token) {
   return h == 0 ? 1 : h;  // 0 means "nobody" in Raft.
 }
 
+uint64_t new_member_id(std::vector<std::string> peer_urls, std::string_view token,
+                       int64_t unix_seconds) {
+  return member_id(std::move(peer_urls), fmt::format("{},{}", token, unix_seconds));
+}
+
 uint64_t cluster_id(std::vector<uint64_t> member_ids, std::string_view token) {
   std::sort(member_ids.begin(), member_ids.end());
   uint64_t h = 0xcbf29ce484222325ull;

@@ -47,6 +47,12 @@ Expected<ClusterConfig, std::string> resolve_cluster(const ClusterFlags& flags);
 Expected<std::string, std::string> url_to_address(std::string_view url);
 
 uint64_t member_id(std::vector<std::string> peer_urls, std::string_view token);
+// The id of a member added to a running cluster (MemberAdd): from its peer URLs, the cluster
+// token and the time of the request, as etcd derives it (etcd hashes them with SHA-1; the hash
+// here is the FNV-1a of member_id), so that a member removed and added again with the same URLs
+// gets a new id and its old data directory cannot pass for the new member.
+uint64_t new_member_id(std::vector<std::string> peer_urls, std::string_view token,
+                       int64_t unix_seconds);
 uint64_t cluster_id(std::vector<uint64_t> member_ids, std::string_view token);
 
 }  // namespace regent::server

@@ -7,6 +7,7 @@
 #include <future>
 
 #include "server/api/call_counters.h"
+#include "server/api/cluster_service.h"
 #include "server/api/election_service.h"
 #include "server/api/kv_service.h"
 #include "server/api/lease_service.h"
@@ -17,15 +18,18 @@
 #include "server/bootstrapped_check.h"
 #include "server/election/candidate_queue.h"
 #include "server/host/leader_change_log.h"
+#include "server/host/peer_directory.h"
 #include "server/host/peer_prober.h"
 #include "server/host/raft_node.h"
 #include "server/host/transport_taps.h"
 #include "server/http/http_face.h"
 #include "server/http/listener.h"
+#include "server/join_cluster.h"
 #include "server/lease/lease_forwarder.h"
 #include "server/lease/lessor.h"
 #include "server/member_identity.h"
 #include "server/node/state_machine.h"
+#include "server/removed_check.h"
 #include "server/watch/watch_hub.h"
 #include "storage/disk_storage.h"
 #include "storage/posix_fs.h"
@@ -41,6 +45,10 @@ namespace {
 constexpr uint64_t kGrpcOverheadBytes = 512 * 1024;
 // How long a member about to bootstrap waits for each peer's answer (etcd's bootstrap timeout).
 constexpr std::chrono::milliseconds kBootstrapCheckTimeout{1000};
+// Written into the data directory when this member's removal from the cluster is applied: a
+// removed member must never run again with its old identity (the cluster no longer counts it,
+// and its votes and acknowledgements would count for a member that is not there).
+constexpr const char* kRemovedFileName = "REMOVED";
 
 class Member final : public Server {
  public:
@@ -49,11 +57,16 @@ class Member final : public Server {
 
   Expected<void, std::string> start();
   void shutdown() override;
-  bool failed() const override { return node_ && node_->failed(); }
+  bool failed() const override { return (node_ && node_->failed()) || removed_.load(); }
 
  private:
   MemberIdentity identity() const;
   Expected<void, std::string> bootstrap_if_fresh(bool identity_recorded);
+  // --initial-cluster-state existing: the identity recorded, else the cluster's answer.
+  Expected<void, std::string> find_existing_identity(bool fresh);
+  Expected<void, std::string> refuse_if_removed();
+  void on_removed(raft::Index index);
+  void mark_removed(const std::string& why);
   void hand_over_leadership();
 
   ServerOptions options_;
@@ -71,6 +84,8 @@ class Member final : public Server {
   std::unique_ptr<transport::Transport> transport_;
   std::unique_ptr<TransportTap> sent_tap_;  // What node_ sends, through transport_.
   std::unique_ptr<PeerProber> prober_;      // etcd_network_peer_round_trip_time_seconds
+  std::unique_ptr<PeerDirectory> peers_;    // The transport's peers follow the member table.
+  std::atomic<bool> removed_{false};        // This member's removal applied: main() stops it.
   ServiceContext context_;
   std::unique_ptr<KvService> kv_;
   std::unique_ptr<MaintenanceService> maintenance_;
@@ -113,6 +128,10 @@ Expected<void, std::string> Member::start() {
   auto opened = storage::DiskStorage::open(fs_, options_.data_dir, so, logger_);
   if (!opened) return unexpected(opened.error().message);
   storage_ = std::move(*opened);
+  if (auto refused = refuse_if_removed(); !refused) return refused;
+  if (options_.cluster.initial_cluster_state == "existing") {
+    if (auto found = find_existing_identity(storage_->recovery().fresh); !found) return found;
+  }
   auto recorded =
       establish_identity(fs_, options_.data_dir, identity(), !storage_->recovery().fresh,
                          storage_->initial_state().second.voters, logger_);
@@ -122,6 +141,16 @@ Expected<void, std::string> Member::start() {
   // leader has caught it up (raft.h, "Lost log").
   const bool lost_everything = *recorded && storage_->recovery().fresh;
   if (auto booted = bootstrap_if_fresh(*recorded); !booted) return booted;
+  if (!storage_->recovery().fresh) {
+    auto ask = [](const std::string& address) {
+      return transport::query_members(address, kBootstrapCheckTimeout);
+    };
+    if (auto kept = check_not_removed(cluster_, options_.data_dir, ask, logger_); !kept) {
+      // Marked, so that the next start refuses at once, peers up or not.
+      mark_removed(kept.error());
+      return kept;
+    }
+  }
   if (lost_everything) {
     logger_.warn(
         "{} holds this member's identity but no log: it lost what it had; it will not "
@@ -135,11 +164,13 @@ Expected<void, std::string> Member::start() {
   no.election_ticks = static_cast<int>(options_.election_timeout / options_.heartbeat_interval);
   no.snapshot_count = options_.snapshot_count;
   no.campaign_on_leader_down = options_.campaign_on_leader_down;
+  no.strict_reconfig_check = options_.strict_reconfig_check;
   no.lost_entries_up_to = lost_everything ? 1 : 0;
   // etcd's request timeout: 5 s plus twice the election timeout.
   no.request_timeout = std::chrono::milliseconds(5000) + 2 * options_.election_timeout;
   regentpb::Member self;
   self.set_id(cluster_.self_id);
+  self.set_name(options_.cluster.name);  // A member added by MemberAdd has none until now.
   for (const std::string& url : cluster_.advertise_client_urls) self.add_client_urls(url);
   no.publish = self;
   node_ = std::make_unique<RaftNode>(no, *storage_, machine_, logger_);
@@ -165,6 +196,9 @@ Expected<void, std::string> Member::start() {
   if (!transport) return unexpected("peer listener: " + transport.error());
   transport_ = std::move(*transport);
   prober_ = std::make_unique<PeerProber>(to.peers);
+  peers_ = std::make_unique<PeerDirectory>(
+      cluster_.self_id, *transport_, [this](raft::Index index) { on_removed(index); }, logger_);
+  node_->add_observer(*peers_);
   prober_->start();
   queues_ = std::make_unique<CandidateQueues>(machine_);
   node_->add_observer(*queues_);
@@ -198,9 +232,10 @@ Expected<void, std::string> Member::start() {
   context_.max_request_bytes = options_.max_request_bytes;
   context_.max_txn_ops = options_.max_txn_ops;
   context_.data_dir = options_.data_dir;
+  context_.cluster_token = options_.cluster.initial_cluster_token;
   kv_ = std::make_unique<KvService>(context_);
   maintenance_ = std::make_unique<MaintenanceService>(context_, logger_);
-  cluster_service_ = std::make_unique<ClusterService>(context_);
+  cluster_service_ = std::make_unique<ClusterService>(context_, no.request_timeout);
   lease_forwarder_ =
       std::make_unique<LeaseForwarder>(*node_, machine_, cluster_.self_id, no.request_timeout);
   lease_ =
@@ -293,10 +328,15 @@ MemberIdentity Member::identity() const {
 Expected<void, std::string> Member::bootstrap_if_fresh(bool identity_recorded) {
   if (!storage_->recovery().fresh) return {};
   if (options_.cluster.initial_cluster_state == "existing") {
-    return unexpected(fmt::format(
-        "{} holds no data and --initial-cluster-state is existing: adding a member to a running "
-        "cluster is not supported yet",
-        options_.data_dir));
+    // Joined (find_existing_identity): no first snapshot; the leader's brings everything.
+    if (!identity_recorded) {
+      if (auto written = write_identity(fs_, options_.data_dir, identity()); !written) {
+        return unexpected(written.error());
+      }
+    }
+    logger_.info("joining cluster {:x} as member {:x}: waiting for the leader's snapshot",
+                 cluster_.cluster_id, cluster_.self_id);
+    return {};
   }
   auto ask = [](const std::string& address) {
     return transport::query_members(address, kBootstrapCheckTimeout);
@@ -318,6 +358,62 @@ Expected<void, std::string> Member::bootstrap_if_fresh(bool identity_recorded) {
   }
   logger_.info("bootstrapped a new cluster of {} members", cluster_.members.size());
   return {};
+}
+
+Expected<void, std::string> Member::refuse_if_removed() {
+  const std::string path = options_.data_dir + "/" + kRemovedFileName;
+  auto present = fs_.exists(path);
+  if (!present)
+    return unexpected(fmt::format("cannot read {}: {}", path, present.error().message()));
+  if (!*present) return {};
+  auto text = fs_.read_file(path);
+  return unexpected(fmt::format(
+      "this member was removed from its cluster ({}: {}); a removed member cannot run again with "
+      "its old identity. To bring the machine back, move the data directory aside, add it again "
+      "(etcdctl member add) and start it on an empty data directory with "
+      "--initial-cluster-state existing",
+      path, text ? *text : std::string("unreadable")));
+}
+
+Expected<void, std::string> Member::find_existing_identity(bool fresh) {
+  auto recorded = read_identity(fs_, options_.data_dir);
+  if (!recorded) return unexpected(recorded.error());
+  if (*recorded) {
+    // A member that joined (or any member, restarted): its ids are the recorded ones, not the
+    // flags' (etcd ignores --initial-cluster once a member has data). The name must still agree.
+    if ((*recorded)->name == options_.cluster.name) {
+      cluster_.self_id = (*recorded)->member_id;
+      cluster_.cluster_id = (*recorded)->cluster_id;
+    }
+    return {};
+  }
+  if (!fresh) return {};  // Data made before identity files: the flags' ids, checked as ever.
+  auto ask = [](const std::string& address) {
+    return transport::query_members(address, kBootstrapCheckTimeout);
+  };
+  auto joined = find_cluster_to_join(cluster_, options_.cluster.name, ask, logger_);
+  if (!joined) return unexpected(joined.error());
+  cluster_ = joined_config(std::move(cluster_), *joined);
+  return {};
+}
+
+void Member::mark_removed(const std::string& why) {
+  if (auto written =
+          storage::write_file_atomically(fs_, options_.data_dir, kRemovedFileName, why + "\n");
+      !written) {
+    logger_.error("cannot mark {} as removed: {}", options_.data_dir, written.error().message());
+  }
+}
+
+void Member::on_removed(raft::Index index) {
+  // On the loop thread: the marker is written before main() is told, so no restart can miss it.
+  mark_removed(fmt::format("member {:x} of cluster {:x} removed at log index {}", cluster_.self_id,
+                           cluster_.cluster_id, index));
+  logger_.warn(
+      "this member ({:x}) was removed from cluster {:x} at log index {}: stopping. Its data "
+      "directory {} is marked removed and will not start again",
+      cluster_.self_id, cluster_.cluster_id, index, options_.data_dir);
+  removed_ = true;
 }
 
 void Member::hand_over_leadership() {

@@ -34,6 +34,8 @@ struct ServerOptions {
   std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
   // See NodeOptions::campaign_on_leader_down.
   bool campaign_on_leader_down = true;
+  // etcd's --strict-reconfig-check (server/node/reconfig_checks.h).
+  bool strict_reconfig_check = true;
   // etcd's --listen-metrics-urls: more ports serving /metrics and /health alone (http:// only).
   std::vector<std::string> listen_metrics_urls;
 };

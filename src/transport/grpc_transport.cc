@@ -71,6 +71,7 @@ Expected<std::unique_ptr<Transport>, std::string> GrpcTransport::start(const Opt
 
 GrpcTransport::GrpcTransport(const Options& options, Handler& handler, Logger& logger)
     : options_(options),
+      handler_(handler),
       logger_(logger),
       receiver_(options.cluster_id, options.self, handler, logger) {
   for (const PeerAddress& peer : options_.peers) {
@@ -112,6 +113,7 @@ Expected<void, std::string> GrpcTransport::listen() {
 }
 
 void GrpcTransport::send(std::vector<raft::Message> messages) {
+  std::shared_lock senders_lock(senders_mu_);
   for (raft::Message& message : messages) {
     auto it = senders_.find(message.to);
     if (it != senders_.end()) {
@@ -130,7 +132,41 @@ void GrpcTransport::send(std::vector<raft::Message> messages) {
   }
 }
 
+void GrpcTransport::update_peers(const std::vector<PeerAddress>& peers) {
+  std::lock_guard stop_lock(stop_mu_);
+  if (stopped_) return;
+  std::unique_lock lock(senders_mu_);
+  std::map<raft::NodeId, const PeerAddress*> wanted;
+  for (const PeerAddress& peer : peers) {
+    if (peer.id != options_.self && peer.id != raft::kNone && !peer.address.empty()) {
+      wanted[peer.id] = &peer;
+    }
+  }
+  for (auto it = senders_.begin(); it != senders_.end();) {
+    auto w = wanted.find(it->first);
+    if (w != wanted.end() && w->second->address == it->second->address()) {
+      ++it;
+      continue;
+    }
+    logger_.info("transport: {} peer {:x} at {}", w == wanted.end() ? "forgetting" : "moving",
+                 it->first, it->second->address());
+    it->second->request_stop();
+    retired_.push_back(std::move(it->second));
+    it = senders_.erase(it);
+  }
+  for (const auto& [id, peer] : wanted) {
+    if (senders_.contains(id)) continue;
+    logger_.info("transport: new peer {:x} at {}", id, peer->address);
+    auto sender = std::make_unique<PeerSender>(options_, *peer, handler_, logger_);
+    sender->start();
+    senders_.emplace(id, std::move(sender));
+    std::lock_guard unknown_lock(unknown_mu_);
+    unknown_peers_logged_.erase(id);
+  }
+}
+
 bool GrpcTransport::connected(raft::NodeId peer) const {
+  std::shared_lock lock(senders_mu_);
   auto it = senders_.find(peer);
   return it != senders_.end() && it->second->connected();
 }
@@ -140,6 +176,7 @@ void GrpcTransport::stop() {
   if (stopped_) return;
   stopped_ = true;
   // Every sender starts stopping at once, so stop() takes as long as the slowest, not the sum.
+  std::unique_lock senders_lock(senders_mu_);
   for (auto& [id, sender] : senders_) sender->request_stop();
   const bool was_serving = server_ != nullptr;
   if (server_) {
@@ -149,6 +186,7 @@ void GrpcTransport::stop() {
   }
   receiver_.close();
   for (auto& [id, sender] : senders_) sender->join();
+  for (auto& sender : retired_) sender->join();
   if (was_serving) logger_.info("transport: member {:x} stopped", options_.self);
 }
 

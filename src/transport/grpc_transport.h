@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,7 @@ class GrpcTransport final : public Transport {
 
   void send(std::vector<raft::Message> messages) override;
   void stop() override;
+  void update_peers(const std::vector<PeerAddress>& peers) override;
   int bound_port() const override { return port_; }
   bool connected(raft::NodeId peer) const override;
 
@@ -38,12 +40,18 @@ class GrpcTransport final : public Transport {
   Expected<void, std::string> listen();
 
   const Options options_;  // PeerSenders keep a reference: declared before them.
+  Handler& handler_;
   Logger& logger_;
   PeerReceiver receiver_;
   std::unique_ptr<MembersService> members_service_;  // Only if options.members is set.
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
-  std::map<raft::NodeId, std::unique_ptr<PeerSender>> senders_;  // Fixed once started.
+  // Changed only by update_peers(), under senders_mu_ (send() takes it shared).
+  mutable std::shared_mutex senders_mu_;
+  std::map<raft::NodeId, std::unique_ptr<PeerSender>> senders_;
+  // Senders of peers forgotten or moved: asked to stop, joined by stop() (joining on the caller's
+  // thread could hold it up for a stream's deadline).
+  std::vector<std::unique_ptr<PeerSender>> retired_;
 
   std::mutex stop_mu_;  // Held through stop(), so a second caller returns only when it is done.
   bool stopped_ = false;

@@ -44,6 +44,7 @@ class PeerSender {
   void join();
 
   bool connected() const { return connected_.load(std::memory_order_relaxed); }
+  const std::string& address() const { return peer_.address; }
 
  private:
   // What came of waiting on a stream.

@@ -84,6 +84,10 @@ class Transport {
   // Stops accepting, closes every stream and joins every thread. Idempotent; the destructor
   // calls it. No Handler call happens after it returns.
   virtual void stop() = 0;
+  // The peers as the member table now has them (every member but this one): a sender starts for
+  // each new one, one whose address changed is restarted there, and one no longer listed is
+  // stopped (its queued messages dropped). Returns at once; thread-safe.
+  virtual void update_peers(const std::vector<PeerAddress>& peers) = 0;
 
   virtual int bound_port() const = 0;
   // Whether a stream to `peer` is currently established (for status output and tests).

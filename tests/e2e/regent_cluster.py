@@ -131,6 +131,9 @@ class Member:
         self.proc = None
         self.paused = False
         self.member_id = None  # learnt from Maintenance Status (stable across restarts)
+        # A member added to the running cluster (Cluster.add_member): started with
+        # --initial-cluster-state existing and this --initial-cluster.
+        self.joins_with = None
 
     @property
     def client_url(self):
@@ -180,9 +183,9 @@ class Cluster:
                "--advertise-client-urls", m.client_url,
                "--listen-peer-urls", m.peer_url,
                "--initial-advertise-peer-urls", m.peer_url,
-               "--initial-cluster", self.initial_cluster,
+               "--initial-cluster", m.joins_with or self.initial_cluster,
                "--initial-cluster-token", self.token,
-               "--initial-cluster-state", "new"]
+               "--initial-cluster-state", "existing" if m.joins_with else "new"]
         for k, v in sorted(self.flags.items()):
             cmd += ["--" + k.replace("_", "-"), str(v)]
         return cmd
@@ -217,6 +220,23 @@ class Cluster:
             self._spawn(i)
         self.wait_healthy(timeout=timeout)
         return self
+
+    def add_member(self, initial_cluster_members=None):
+        """A new member slot (fresh ports and data directory), not started: its --initial-cluster
+        names `initial_cluster_members` (indexes; default every member whose process runs) and
+        itself, as etcd's `member add` prints it. Returns its index."""
+        i = len(self.members)
+        client_port, peer_port = free_ports(2)
+        mdir = os.path.join(self.dir, "n%d" % (i + 1))
+        os.makedirs(mdir)
+        m = Member(i, "n%d" % (i + 1), client_port, peer_port, os.path.join(mdir, "data"),
+                   os.path.join(mdir, "log.txt"))
+        if initial_cluster_members is None:
+            initial_cluster_members = [x.index for x in self.members if x.running()]
+        others = [self.members[j] for j in initial_cluster_members]
+        m.joins_with = ",".join("%s=%s" % (x.name, x.peer_url) for x in others + [m])
+        self.members.append(m)
+        return i
 
     def spawn(self, i):
         """Start member i with the current flags, without waiting for anything."""

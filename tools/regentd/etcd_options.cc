@@ -63,7 +63,6 @@ constexpr EtcdOnlyOption kOptions[] = {
     {"grpc-keepalive-min-time", "5s|5000000000", kWarn, "uses gRPC's keep-alive defaults"},
     {"grpc-keepalive-interval", "2h|7200000000000", kWarn, "uses gRPC's keep-alive defaults"},
     {"grpc-keepalive-timeout", "20s|20000000000", kWarn, "uses gRPC's keep-alive defaults"},
-    {"strict-reconfig-check", "true", kWarn, "has no membership changes yet"},
     {"pre-vote", "false|true", kWarn, "always runs pre-vote"},
     {"enable-v2", "false", kWarn, "serves the v3 API only"},
     {"experimental-enable-v2v3", "", kWarn, "serves the v3 API only"},

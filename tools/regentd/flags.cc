@@ -91,6 +91,10 @@ void add_tuning_flags(CLI::App& app, Settings& s) {
                  "before the leader records it through the log (Go duration; 0: never)")
       ->capture_default_str()
       ->check(duration_at_least(std::chrono::nanoseconds(0), ""));
+  app.add_option("--strict-reconfig-check", o.strict_reconfig_check,
+                 "Refuse a membership change that could cost the cluster its quorum (adding a "
+                 "voter or removing one while too few members are active), as etcd")
+      ->capture_default_str();
   app.add_option("--campaign-on-leader-down", o.campaign_on_leader_down,
                  "Campaign as soon as the leader's process is seen gone (its peer connection "
                  "broke and it refuses new ones) rather than after the election timeout; a "
@@ -118,7 +122,7 @@ void add_operator_flags(CLI::App& app, Settings& s) {
 }
 
 // etcd 3.4's flags that regentd has with the same meaning (etcd --help).
-constexpr std::array<std::string_view, 19> kSharedWithEtcd = {
+constexpr std::array<std::string_view, 20> kSharedWithEtcd = {
     "name",
     "data-dir",
     "listen-client-urls",
@@ -134,6 +138,7 @@ constexpr std::array<std::string_view, 19> kSharedWithEtcd = {
     "snapshot-count",
     "max-request-bytes",
     "max-txn-ops",
+    "strict-reconfig-check",
     "experimental-watch-progress-notify-interval",
     "log-level",
     "logger",

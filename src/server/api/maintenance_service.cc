@@ -83,20 +83,6 @@ grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* ClusterService::MemberList(grpc::CallbackServerContext* call,
-                                                     const etcdserverpb::MemberListRequest*,
-                                                     etcdserverpb::MemberListResponse* response) {
-  ctx_.fill(response->mutable_header());
-  for (const regentpb::Member& m : ctx_.machine->members()) {
-    etcdserverpb::Member* out = response->add_members();
-    out->set_id(m.id());
-    out->set_name(m.name());
-    for (const std::string& url : m.peer_urls()) out->add_peerurls(url);
-    for (const std::string& url : m.client_urls()) out->add_clienturls(url);
-  }
-  return finish_now(call, grpc::Status::OK);
-}
-
 grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse>* MaintenanceService::Snapshot(
     grpc::CallbackServerContext* /*call*/, const etcdserverpb::SnapshotRequest* /*request*/) {
   return new SnapshotStream(ctx_, logger_);  // Deletes itself when done.

@@ -1,5 +1,5 @@
-// etcdserverpb.Maintenance and etcdserverpb.Cluster: what operators and etcdctl's `endpoint` and
-// `member` commands ask a member about itself and the cluster.
+// etcdserverpb.Maintenance: what operators and etcdctl's `endpoint` commands ask a member about
+// itself (the Cluster service is in cluster_service.h).
 #pragma once
 
 #include "common/logger.h"
@@ -38,18 +38,6 @@ class MaintenanceService final : public etcdserverpb::Maintenance::CallbackServi
  private:
   const ServiceContext& ctx_;
   Logger& logger_;
-};
-
-class ClusterService final : public etcdserverpb::Cluster::CallbackService {
- public:
-  explicit ClusterService(const ServiceContext& context) : ctx_(context) {}
-
-  grpc::ServerUnaryReactor* MemberList(grpc::CallbackServerContext* call,
-                                       const etcdserverpb::MemberListRequest* request,
-                                       etcdserverpb::MemberListResponse* response) override;
-
- private:
-  const ServiceContext& ctx_;
 };
 
 }  // namespace regent::server

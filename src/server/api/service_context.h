@@ -26,6 +26,7 @@ struct ServiceContext {
   uint64_t max_request_bytes = 1536 * 1024;  // --max-request-bytes
   int max_txn_ops = 128;                     // --max-txn-ops
   std::string data_dir;
+  std::string cluster_token;  // --initial-cluster-token: new members' ids
 
   // Fills a response header; revision 0 means the store's current one.
   void fill(etcdserverpb::ResponseHeader* header, int64_t revision = 0) const {

@@ -112,6 +112,16 @@ void RaftNode::transfer_leadership(raft::NodeId target, Done done) {
   wake_.notify_one();
 }
 
+void RaftNode::propose_member_change(regentpb::MemberChange change, WriteDone done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return done(unexpected(stopped()));
+    ++pending_;
+    inbox_.member_changes.emplace_back(std::move(change), counted(std::move(done)));
+  }
+  wake_.notify_one();
+}
+
 void RaftNode::begin_backup(BackupHandler handed) {
   {
     std::lock_guard lock(mu_);
@@ -192,6 +202,7 @@ void RaftNode::run() {
   for (auto& [request, done] : left.proposals) done(unexpected(f));
   for (Done& d : left.reads) d(unexpected(f));
   for (Transfer& t : left.transfers) t.done(unexpected(f));
+  for (auto& [change, done] : left.member_changes) done(unexpected(f));
   for (BackupHandler& handed : left.backups) handed(unexpected(f));
   core_.stop(f);
   NodeActions last = core_.take_actions();
@@ -214,6 +225,9 @@ bool RaftNode::feed(Inbox& in, Time now) {
   if (!in.proposals.empty()) core_.propose_batch(std::move(in.proposals), now);
   if (!in.reads.empty()) core_.read_index(std::move(in.reads), now);
   for (Transfer& t : in.transfers) core_.transfer_leadership(t.target, std::move(t.done), now);
+  for (auto& [change, done] : in.member_changes) {
+    core_.propose_member_change(std::move(change), std::move(done), now);
+  }
   // Between two applies: the previous round is done and the next has not begun.
   for (BackupHandler& handed : in.backups) handed(machine_.begin_image());
   for (auto& [index, image] : in.images) {

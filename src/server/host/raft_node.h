@@ -66,6 +66,9 @@ class RaftNode final : public transport::Handler {
   void read_index(Done done);
   // target kNone: the most up-to-date follower. Completes when the target leads.
   void transfer_leadership(raft::NodeId target, Done done);
+  // A Cluster API membership change (NodeCore::propose_member_change); answered once applied,
+  // or with "not leader" on a follower (the caller forwards it to the leader).
+  void propose_member_change(regentpb::MemberChange change, WriteDone done);
   // The state machine's image as it stands between two applies, for a backup: `handed` gets the
   // job on the loop thread and must only take it (run it on a thread of its own) or drop it.
   using BackupHandler = std::function<void(Expected<ImageJob, Failure>)>;
@@ -121,6 +124,7 @@ class RaftNode final : public transport::Handler {
     std::vector<std::pair<regentpb::InternalRequest, WriteDone>> proposals;
     std::vector<Done> reads;
     std::vector<Transfer> transfers;
+    std::vector<std::pair<regentpb::MemberChange, WriteDone>> member_changes;
     std::vector<BackupHandler> backups;
     // From the image thread: the size of the image written at an index, or why there is none.
     std::vector<std::pair<raft::Index, Expected<uint64_t, std::string>>> images;
@@ -129,7 +133,7 @@ class RaftNode final : public transport::Handler {
     bool empty() const {
       return messages.empty() && unreachable.empty() && down.empty() && snapshot_reports.empty() &&
              proposals.empty() && reads.empty() && transfers.empty() && backups.empty() &&
-             images.empty() && synced.empty();
+             member_changes.empty() && images.empty() && synced.empty();
     }
   };
 

@@ -40,6 +40,9 @@ class TransportTap final : public transport::Transport {
     transport_.send(std::move(messages));
   }
   void stop() override { transport_.stop(); }
+  void update_peers(const std::vector<transport::PeerAddress>& peers) override {
+    transport_.update_peers(peers);
+  }
   int bound_port() const override { return transport_.bound_port(); }
   bool connected(raft::NodeId peer) const override { return transport_.connected(peer); }
 

@@ -53,12 +53,19 @@ Expected<void, std::string> NodeCore::start() {
   if (options_.fault != NodeFault::kNone && !node_fault_points_built()) {
     return unexpected(std::string("fault points are built only into the test variant"));
   }
-  auto snapshot = storage_.take_snapshot();
+  // A member that joined a running cluster starts with no snapshot and no log: the leader's
+  // snapshot brings the state machine, member table included (node_core_members.cc).
+  const bool nothing_yet = storage_.last_index() == 0 && storage_.first_index() <= 1 &&
+                           storage_.initial_state().second.voters.empty();
+  auto snapshot = nothing_yet ? Expected<raft::Snapshot, storage::Failure>(raft::Snapshot{})
+                              : storage_.take_snapshot();
   if (!snapshot) {
     return unexpected(
         fmt::format("cannot read the data directory's snapshot: {}", snapshot.error().message));
   }
-  if (auto restored = machine_.restore(snapshot->data); !restored) {
+  if (auto restored =
+          nothing_yet ? Expected<void, std::string>() : machine_.restore(snapshot->data);
+      !restored) {
     return unexpected(fmt::format("cannot restore the snapshot at index {}: {}",
                                   snapshot->metadata.index, restored.error()));
   }
@@ -87,6 +94,7 @@ Expected<void, std::string> NodeCore::start() {
   }
   awaiting_leader_after_torn_tail_ = storage_.recovery().torn_tail.has_value();
   update_read_barrier();
+  announce_members();
   return {};
 }
 
@@ -326,6 +334,7 @@ void NodeCore::finish_round(Round& round) {
     }
     if (image_wanted_) image_abandoned_ = std::exchange(image_wanted_, std::nullopt);
     for (NodeObserver* o : observers_) o->on_snapshot_installed(snapshot_index_);
+    announce_members();
     logger_.info("installed snapshot at index {} (term {}) from the leader",
                  rd.snapshot->metadata.index, rd.snapshot->metadata.term);
   }
@@ -357,13 +366,7 @@ void NodeCore::apply(const std::vector<raft::Entry>& entries) {
     applied_ = e.index;
     for (NodeObserver* o : observers_) o->on_entry(e);
     if (e.type == raft::EntryType::kConfChange) {
-      auto cc = raft::decode_conf_change(e.data);
-      if (!cc) {
-        logger_.error("committed membership change at index {} cannot be decoded", e.index);
-        continue;
-      }
-      conf_state_ = raw_->apply_conf_change(*cc);
-      config_changed_at_ = e.index;
+      apply_conf_entry(e);
       continue;
     }
     if (e.data.empty()) continue;  // A new leader's no-op.
@@ -372,6 +375,10 @@ void NodeCore::apply(const std::vector<raft::Entry>& entries) {
       // Every member fails to decode the same bytes, so skipping keeps them equal; but it means
       // a bug or a corrupted proposal, so it is loud.
       logger_.error("committed entry at index {} is not a request; skipped", e.index);
+      continue;
+    }
+    if (request.has_member_change()) {
+      apply_member_change(request, e.index, nullptr);
       continue;
     }
     WriteResult result = machine_.apply(request);
@@ -404,6 +411,7 @@ void NodeCore::answer_reads() {
 void NodeCore::do_tick(Time now) {
   raw_->tick();
   if (confirming_ && now >= confirming_until_) issue_held_reads(now);
+  note_active(now);
   expire(now);
   maybe_publish(now);
   for (NodeObserver* o : observers_) o->on_tick(now);

@@ -97,6 +97,8 @@ struct NodeOptions {
   // The Raft core's pre-vote and check-quorum (on in every real member; the simulator varies them).
   bool pre_vote = true;
   bool check_quorum = true;
+  // --strict-reconfig-check (reconfig_checks.h).
+  bool strict_reconfig_check = true;
   // Test builds only (fault_points.h): an ordering deliberately broken, to prove it is caught.
   NodeFault fault = NodeFault::kNone;
 };
@@ -140,6 +142,12 @@ class NodeObserver {
   virtual void on_entry(const raft::Entry& /*entry*/) {}
   // A leader's snapshot replaced the state machine (before on_applied reports it).
   virtual void on_snapshot_installed(raft::Index /*index*/) {}
+  // The member table as it stands after start(), a membership change applied, or a snapshot
+  // installed (the transport follows it: peers added, moved, forgotten).
+  virtual void on_members(const std::vector<regentpb::Member>& /*members*/) {}
+  // This member's own removal was applied: it must stop (and never run again with this
+  // identity). Called once.
+  virtual void on_removed(raft::Index /*index*/) {}
 };
 
 using WriteDone = std::function<void(Expected<WriteResponse, Failure>)>;
@@ -193,8 +201,12 @@ class NodeCore {
   void read_index(std::vector<Done> reads, Time now);
   // target kNone: the most up-to-date follower. Completes when the target leads.
   void transfer_leadership(raft::NodeId target, Done done, Time now);
-  // A membership change (issue 15 gives it an API); kOk when proposed or held for the next round.
+  // A membership change without a member record (the simulator's churn); kOk when proposed.
   raft::Error propose_conf_change(const raft::ConfChange& cc);
+  // A membership change of the Cluster API (node_core_members.cc): checked here on the leader
+  // (member_table.h, reconfig_checks.h), then one log entry that changes the member table and
+  // the Raft configuration together where it applies; answered once applied, with the table.
+  void propose_member_change(regentpb::MemberChange change, WriteDone done, Time now);
   void step(std::vector<raft::Message> messages);
   void report_unreachable(raft::NodeId peer);
   void report_peer_down(raft::NodeId peer);
@@ -269,6 +281,12 @@ class NodeCore {
   void commit_image(raft::Index index, uint64_t image_bytes);
   void apply_ready(const raft::Ready& rd);
   void apply(const std::vector<raft::Entry>& entries);
+  // node_core_members.cc: a kConfChange entry, and a membership change however it came.
+  void apply_conf_entry(const raft::Entry& e);
+  void apply_member_change(const regentpb::InternalRequest& request, raft::Index index,
+                           const raft::ConfChange* cc);
+  void note_active(Time now);
+  void announce_members();
   void answer_reads();
   void maybe_request_image();
   void forget_abandoned_image(raft::Index index);
@@ -305,6 +323,9 @@ class NodeCore {
   raft::Index snapshot_index_ = 0;
   raft::Index applied_ = 0;
   raft::Index config_changed_at_ = 0;  // The last membership change applied.
+  // Leader only: when each follower was last seen recently active (reconfig_checks.h).
+  std::map<raft::NodeId, Time> last_active_;
+  bool removed_ = false;  // This member's removal was applied.
   raft::NodeId leader_ = raft::kNone;
   bool published_ = false;
   Time next_publish_{};

@@ -5,6 +5,7 @@
 
 #include "server/node/kv_convert.h"
 #include "server/node/lease_convert.h"
+#include "server/node/member_table.h"
 
 namespace regent::server {
 
@@ -58,17 +59,43 @@ WriteResult StateMachine::apply_locked(const regentpb::InternalRequest& request)
       return lift(store_.lease_revoke(from_proto(request.lease_revoke())));
     case R::kLeaseCheckpoint:
       return lift(store_.lease_checkpoint(from_proto(request.lease_checkpoint())));
+    case R::kMemberChange:
+      // Answered with etcd's membership errors, which are not the store's: the node core calls
+      // apply_member_change() for these.
+      return unexpected(kv::invalid_argument("etcdserver: membership change outside its path"));
     case R::REQUEST_NOT_SET:
       break;
   }
   return unexpected(kv::invalid_argument("etcdserver: empty request"));
 }
 
+Expected<MemberChangeResponse, Failure> StateMachine::apply_member_change(
+    const regentpb::MemberChange& change) {
+  std::unique_lock lock(mu_);
+  if (auto allowed = check_member_change(members_, change); !allowed) {
+    return unexpected(allowed.error());
+  }
+  MemberChangeResponse out;
+  out.member = change.member();
+  for (const regentpb::Member& m : members_) {
+    if (m.id() == change.member().id()) out.member = m;
+  }
+  apply_member_change_to(members_, change);
+  if (change.kind() == regentpb::MemberChange::PROMOTE) out.member.set_is_learner(false);
+  if (change.kind() == regentpb::MemberChange::UPDATE) {
+    *out.member.mutable_peer_urls() = change.member().peer_urls();
+  }
+  out.members = members_;
+  return out;
+}
+
 void StateMachine::publish_locked(const regentpb::Member& m) {
-  // Only client URLs are published: names and peer URLs are fixed by the cluster's bootstrap.
+  // Client URLs, and the name of a member added by MemberAdd (which has none until it runs);
+  // peer URLs change only through MemberUpdate, and a name once known stays.
   for (regentpb::Member& known : members_) {
     if (known.id() == m.id()) {
       *known.mutable_client_urls() = m.client_urls();
+      if (known.name().empty()) known.set_name(m.name());
       return;
     }
   }

@@ -19,15 +19,23 @@
 #include "common/expected.h"
 #include "kv/store.h"
 #include "regentpb/request.pb.h"
+#include "server/node/failure.h"
 #include "server/node/image_job.h"
 
 namespace regent::server {
+
+// What an applied membership change answers: the member it concerned (as the table had it) and
+// the table after it, as etcd's Member* responses list them.
+struct MemberChangeResponse {
+  regentpb::Member member;
+  std::vector<regentpb::Member> members;
+};
 
 // What an applied write answers its client.
 using WriteResponse =
     std::variant<kv::PutResponse, kv::DeleteRangeResponse, kv::TxnResponse, kv::CompactionResponse,
                  std::monostate /* publish */, kv::LeaseGrantResponse, kv::LeaseRevokeResponse,
-                 kv::LeaseCheckpointResponse>;
+                 kv::LeaseCheckpointResponse, MemberChangeResponse>;
 using WriteResult = Expected<WriteResponse, kv::Error>;
 
 class StateMachine {
@@ -35,6 +43,9 @@ class StateMachine {
   explicit StateMachine(std::vector<regentpb::Member> members = {});
 
   WriteResult apply(const regentpb::InternalRequest& request);
+  // A membership change (member_table.h): checked against the table and applied, or refused
+  // with etcd's error, changing nothing; the same on every member.
+  Expected<MemberChangeResponse, Failure> apply_member_change(const regentpb::MemberChange& change);
 
   // Runs f(const kv::Store&) with applies held off.
   template <class F>

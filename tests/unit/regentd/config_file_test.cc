@@ -77,7 +77,6 @@ quota-backend-bytes: 0
 max-snapshots: 5
 max-wals: 5
 discovery-fallback: 'proxy'
-strict-reconfig-check: true
 enable-v2: false
 proxy: 'off'
 auto-compaction-retention: "0"

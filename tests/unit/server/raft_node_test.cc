@@ -40,6 +40,7 @@ class Network {
       }
     }
     void stop() override {}
+    void update_peers(const std::vector<transport::PeerAddress>&) override {}
     int bound_port() const override { return 0; }
     bool connected(raft::NodeId peer) const override { return net_.linked(self_, peer); }
 

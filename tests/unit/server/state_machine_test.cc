@@ -74,3 +74,38 @@ TEST(StateMachine, GarbageIsRefusedAndLeavesTheStateAlone) {
 
 }  // namespace
 }  // namespace regent::server
+
+namespace regent::server {
+namespace {
+
+TEST(StateMachine, MembershipChangesAreInTheImageAndAnAddedMemberPublishesItsName) {
+  StateMachine sm(testing::members());
+  regentpb::MemberChange add;
+  add.set_kind(regentpb::MemberChange::ADD);
+  add.mutable_member()->set_id(9);
+  add.mutable_member()->add_peer_urls("http://127.0.0.1:2390");
+  add.mutable_member()->set_is_learner(true);
+  auto added = sm.apply_member_change(add);
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  EXPECT_EQ(added->members.size(), 2u);
+  EXPECT_FALSE(sm.apply_member_change(add).has_value()) << "the same add twice";
+  regentpb::InternalRequest p = testing::publish(9, "http://127.0.0.1:2391");
+  p.mutable_publish()->set_name("n9");
+  ASSERT_TRUE(sm.apply(p).has_value());
+  StateMachine copy;
+  ASSERT_TRUE(copy.restore(sm.image()).has_value());
+  const auto members = copy.members();
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[1].id(), 9u);
+  EXPECT_TRUE(members[1].is_learner());
+  EXPECT_EQ(members[1].name(), "n9");
+  EXPECT_EQ(members[1].client_urls(0), "http://127.0.0.1:2391");
+  // A name once known stays.
+  regentpb::InternalRequest renamed = testing::publish(7, "http://x:1");
+  renamed.mutable_publish()->set_name("other");
+  ASSERT_TRUE(sm.apply(renamed).has_value());
+  EXPECT_EQ(sm.members()[0].name(), "a");
+}
+
+}  // namespace
+}  // namespace regent::server

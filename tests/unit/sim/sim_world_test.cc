@@ -31,6 +31,22 @@ TEST(SimWorld, SameSeedReplaysTheSameRun) {
   }
 }
 
+TEST(SimWorld, MembershipChurnThroughTheClusterApiApplies) {
+  // Worlds whose churn goes through NodeCore::propose_member_change (member records in the
+  // entries, the leader's checks) change their membership and pass every check.
+  uint64_t changes = 0;
+  int worlds = 0;
+  for (uint64_t seed = 1; seed <= 200 && worlds < 4; ++seed) {
+    if (!Options::from_seed(seed).churn_with_records) continue;
+    ++worlds;
+    const RunResult r = run(seed);
+    ASSERT_TRUE(r.ok) << "seed " << seed << ": " << r.violation << "\n" << r.trace;
+    changes += r.member_changes;
+  }
+  EXPECT_EQ(worlds, 4);
+  EXPECT_GT(changes, 0u);
+}
+
 TEST(SimWorld, DifferentSeedsBuildDifferentWorlds) {
   EXPECT_NE(Options::from_seed(1).describe(), Options::from_seed(2).describe());
   EXPECT_NE(run(1).sim_time_us, run(2).sim_time_us);

@@ -203,5 +203,27 @@ TEST(TransportExchangeTest, SendToAnUnknownPeerIsDroppedAndLoggedOnce) {
   EXPECT_EQ(a.logger.count("unknown peer 9", LogLevel::kWarning), 1) << a.logger.dump();
 }
 
+TEST(TransportExchangeTest, PeersFollowTheMemberTable) {
+  // 1 starts knowing nobody; 2 and 3 know 1. A membership change tells 1 of 2, then of 3 in
+  // place of 2: messages reach whom the table names, and a forgotten peer gets none.
+  Member a, b, c;
+  ReservedPort pa, pb, pc;
+  start_member(a, member_options(1, pa.address(), {}));
+  start_member(b, member_options(2, pb.address(), {{1, pa.address()}}));
+  start_member(c, member_options(3, pc.address(), {{1, pa.address()}}));
+  a.transport->update_peers({{2, pb.address()}});
+  a.transport->send({numbered(1, 2, 1)});
+  ASSERT_TRUE(eventually([&] { return b.handler.message_count() >= 1; })) << a.logger.dump();
+  a.transport->update_peers({{1, pa.address()}, {3, pc.address()}});  // Itself is skipped.
+  a.transport->send({numbered(1, 3, 1), numbered(1, 2, 2)});
+  ASSERT_TRUE(eventually([&] { return c.handler.message_count() >= 1; })) << a.logger.dump();
+  EXPECT_EQ(b.handler.message_count(), 1u) << "a forgotten peer still got messages";
+  EXPECT_FALSE(a.transport->connected(2));
+  EXPECT_EQ(a.logger.count("forgetting peer 2"), 1) << a.logger.dump();
+  a.transport->update_peers({{3, pc.address()}});  // Unchanged: the sender stays.
+  EXPECT_EQ(a.logger.count("new peer 3"), 1) << a.logger.dump();
+  a.transport->stop();
+}
+
 }  // namespace
 }  // namespace regent::transport::testing
