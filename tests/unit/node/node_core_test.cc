@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <set>
 #include <variant>
 
 #include "common/logger.h"
@@ -30,25 +31,40 @@ uint64_t write_image(storage::DiskStorage& storage, StateMachine& machine,
   return snapshot.data.size();
 }
 
-class NodeCoreTest : public ::testing::Test {
+// Node 1's core over the real storage on a simulated disk, bootstrapped with `voters`.
+class CoreUnderTest : public ::testing::Test {
  protected:
-  void SetUp() override { boot(); }
-
-  void boot(uint64_t snapshot_count = 0) {
+  void start_core(std::set<raft::NodeId> voters, NodeOptions o) {
     auto opened = storage::DiskStorage::open(fs_, "/data", {}, logger_);
     ASSERT_TRUE(opened.has_value());
     storage_ = std::move(*opened);
     raft::Snapshot boot;
-    boot.metadata = {.conf_state = {.voters = {1}}, .index = 1, .term = 1};
+    boot.metadata = {.conf_state = {.voters = std::move(voters)}, .index = 1, .term = 1};
     boot.data = StateMachine().image();
     ASSERT_TRUE(storage_->save({}, raft::HardState{.term = 1, .commit = 1}, boot).has_value());
-    NodeOptions o;
     o.id = 1;
-    o.snapshot_count = snapshot_count;
-    o.request_timeout = milliseconds(500);
     o.seed = 7;
     core_ = std::make_unique<NodeCore>(o, *storage_, machine_, logger_);
     ASSERT_TRUE(core_->start().has_value());
+  }
+
+  sim::SimFs fs_;
+  NullLogger logger_;
+  std::unique_ptr<storage::DiskStorage> storage_;
+  StateMachine machine_;
+  std::unique_ptr<NodeCore> core_;
+  Time now_{};
+};
+
+class NodeCoreTest : public CoreUnderTest {
+ protected:
+  void SetUp() override { boot(); }
+
+  void boot(uint64_t snapshot_count = 0) {
+    NodeOptions o;
+    o.snapshot_count = snapshot_count;
+    o.request_timeout = milliseconds(500);
+    start_core({1}, o);
     // Campaign and win (one voter), syncing every round the core asks for.
     for (int i = 0; i < 40 && !core_->status().is_leader; ++i) {
       core_->tick(advance(milliseconds(100)));
@@ -81,13 +97,6 @@ class NodeCoreTest : public ::testing::Test {
     ADD_FAILURE() << "the core kept asking for more";
     return answered;
   }
-
-  sim::SimFs fs_;
-  NullLogger logger_;
-  std::unique_ptr<storage::DiskStorage> storage_;
-  StateMachine machine_;
-  std::unique_ptr<NodeCore> core_;
-  Time now_{};
 };
 
 TEST_F(NodeCoreTest, AWriteIsAnsweredOnlyOnceItsRoundIsSyncedAndTheNextIsPipelinedBehindIt) {
@@ -147,22 +156,12 @@ TEST_F(NodeCoreTest, StopAnswersEveryWaitingClient) {
 }
 
 // A leader of three (node 1), its peers played by hand: what it sends is collected.
-class ThreeMemberLeaderTest : public ::testing::Test {
+class ThreeMemberLeaderTest : public CoreUnderTest {
  protected:
   void SetUp() override {
-    auto opened = storage::DiskStorage::open(fs_, "/data", {}, logger_);
-    ASSERT_TRUE(opened.has_value());
-    storage_ = std::move(*opened);
-    raft::Snapshot boot;
-    boot.metadata = {.conf_state = {.voters = {1, 2, 3}}, .index = 1, .term = 1};
-    boot.data = StateMachine().image();
-    ASSERT_TRUE(storage_->save({}, raft::HardState{.term = 1, .commit = 1}, boot).has_value());
     NodeOptions o;
-    o.id = 1;
     o.snapshot_count = 0;
-    o.seed = 7;
-    core_ = std::make_unique<NodeCore>(o, *storage_, machine_, logger_);
-    ASSERT_TRUE(core_->start().has_value());
+    start_core({1, 2, 3}, o);
     // Node 2 grants the pre-vote and the vote, and acknowledges the new leader's no-op.
     for (int i = 0; i < 40 && !core_->status().is_leader; ++i) {
       core_->tick(now_ += milliseconds(100));
@@ -217,13 +216,6 @@ class ThreeMemberLeaderTest : public ::testing::Test {
     one.push_back([answered](Expected<void, Failure> r) { *answered += r.has_value() ? 1 : 0; });
     core_->read_index(std::move(one), now_);
   }
-
-  sim::SimFs fs_;
-  NullLogger logger_;
-  std::unique_ptr<storage::DiskStorage> storage_;
-  StateMachine machine_;
-  std::unique_ptr<NodeCore> core_;
-  Time now_{};
 };
 
 TEST_F(ThreeMemberLeaderTest, ReadsArrivingWhileAConfirmationRoundIsOutRideTheNextOneTogether) {
