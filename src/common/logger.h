@@ -1,7 +1,8 @@
 // The logging interface that deterministic layers (raft/, kv/) write through.
 //
 // Those layers may not own a sink (a file, stderr, a clock for timestamps): the process that hosts
-// them decides. The server plugs in spdlog; tests plug in a capturing or silent logger.
+// them decides. regentd plugs in its member logger (tools/regentd/member_logger.h: text or etcd's
+// zap JSON); tests plug in a capturing or silent logger.
 #pragma once
 
 #include <fmt/format.h>
