@@ -25,17 +25,26 @@ const regentpb::Member* find_member(const regentpb::MembersResponse& answer, uin
 
 }  // namespace
 
+std::vector<Expected<regentpb::MembersResponse, std::string>> ask_every_peer(
+    const ClusterConfig& cluster, const AskPeer& ask) {
+  std::vector<std::future<Expected<regentpb::MembersResponse, std::string>>> pending;
+  for (const auto& [id, address] : cluster.peer_addresses) {
+    pending.push_back(std::async(std::launch::async, ask, address));
+  }
+  std::vector<Expected<regentpb::MembersResponse, std::string>> answers;
+  answers.reserve(pending.size());
+  for (auto& p : pending) answers.push_back(p.get());
+  return answers;
+}
+
 Expected<void, std::string> check_not_bootstrapped(const ClusterConfig& cluster,
                                                    std::string_view data_dir, const AskPeer& ask,
                                                    Logger& logger) {
-  std::vector<std::future<Expected<regentpb::MembersResponse, std::string>>> answers;
-  for (const auto& [id, address] : cluster.peer_addresses) {
-    answers.push_back(std::async(std::launch::async, ask, address));
-  }
+  const auto answers = ask_every_peer(cluster, ask);
   size_t answered = 0;
   for (size_t i = 0; i < answers.size(); ++i) {
     const auto& [peer_id, address] = cluster.peer_addresses[i];
-    const auto answer = answers[i].get();
+    const auto& answer = answers[i];
     if (!answer) {
       logger.debug("bootstrap check: no answer from {}: {}", name_of(cluster, peer_id),
                    answer.error());

@@ -16,6 +16,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/expected.h"
 #include "common/logger.h"
@@ -27,6 +28,11 @@ namespace regent::server {
 // Asks the peer listening at address (host:port) for its member table.
 using AskPeer =
     std::function<Expected<regentpb::MembersResponse, std::string>(const std::string& address)>;
+
+// Asks every peer of `cluster.peer_addresses` at once (each bounded by `ask`); the answers in
+// the same order. The bootstrap, join and removed checks all ask this way.
+std::vector<Expected<regentpb::MembersResponse, std::string>> ask_every_peer(
+    const ClusterConfig& cluster, const AskPeer& ask);
 
 Expected<void, std::string> check_not_bootstrapped(const ClusterConfig& cluster,
                                                    std::string_view data_dir, const AskPeer& ask,

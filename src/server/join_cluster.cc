@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <future>
 #include <optional>
 
 namespace regent::server {
@@ -33,16 +32,13 @@ Expected<JoinedCluster, std::string> find_cluster_to_join(const ClusterConfig& f
                                                           const std::string& name,
                                                           const AskPeer& ask, Logger& logger) {
   const std::vector<std::string> urls = own_peer_urls(flags_cluster);
-  std::vector<std::future<Expected<regentpb::MembersResponse, std::string>>> answers;
-  for (const auto& [id, address] : flags_cluster.peer_addresses) {
-    answers.push_back(std::async(std::launch::async, ask, address));
-  }
+  auto answers = ask_every_peer(flags_cluster, ask);
   std::optional<JoinedCluster> found;
   std::vector<std::string> heard;
   std::string problem;
   for (size_t i = 0; i < answers.size(); ++i) {
     const std::string& address = flags_cluster.peer_addresses[i].second;
-    auto answer = answers[i].get();
+    auto& answer = answers[i];
     if (!answer) {
       logger.info("joining: no answer from {}: {}", address, answer.error());
       continue;

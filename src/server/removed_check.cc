@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <future>
 #include <vector>
 
 namespace regent::server {
@@ -11,14 +10,11 @@ namespace regent::server {
 Expected<void, std::string> check_not_removed(const ClusterConfig& cluster,
                                               std::string_view data_dir, const AskPeer& ask,
                                               Logger& logger) {
-  std::vector<std::future<Expected<regentpb::MembersResponse, std::string>>> answers;
-  for (const auto& [id, address] : cluster.peer_addresses) {
-    answers.push_back(std::async(std::launch::async, ask, address));
-  }
+  const auto answers = ask_every_peer(cluster, ask);
   size_t without_me = 0;
   std::vector<std::string> who;
   for (size_t i = 0; i < answers.size(); ++i) {
-    auto answer = answers[i].get();
+    const auto& answer = answers[i];
     if (!answer || answer->cluster_id() != cluster.cluster_id) continue;
     const bool listed =
         std::any_of(answer->members().begin(), answer->members().end(),

@@ -200,9 +200,7 @@ raft::Index DiskStorage::next_index() const {
 }
 
 Expected<void, Failure> DiskStorage::sync() {
-  if (failure_) return unexpected(*failure_);
-  if (!wal_->unsynced()) return finish_sync({});
-  return finish_sync(wal_->sync_file());
+  return finish_sync(wal_->unsynced() ? wal_->sync_file() : IoStatus{});
 }
 
 Expected<void, Failure> DiskStorage::finish_sync(const IoStatus& synced) {

@@ -187,7 +187,9 @@ void NodeCore::image_taken(raft::Index index, uint64_t image_bytes) {
 }
 
 void NodeCore::commit_image(raft::Index index, uint64_t image_bytes) {
-  if (!image_wanted_ || image_wanted_->index != index) return forget_abandoned_image(index);
+  // image_taken() checked it; an install meanwhile drops image_to_commit_ with image_wanted_.
+  REGENT_ASSERT(image_wanted_ && image_wanted_->index == index, "image {} committed unasked",
+                index);
   const raft::SnapshotMetadata metadata = image_wanted_->metadata;
   image_wanted_.reset();
   const raft::Index claimed = metadata.index;
