@@ -28,6 +28,10 @@ Error lease_ttl_too_large() {
   return Error{ErrorCode::kTtlTooLarge, std::string(kLeaseTtlTooLargeMessage)};
 }
 
+Error no_space() { return Error{ErrorCode::kNoSpace, std::string(kNoSpaceMessage)}; }
+
+Error corrupt() { return Error{ErrorCode::kCorrupt, std::string(kCorruptMessage)}; }
+
 std::string_view to_string(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument:
@@ -46,6 +50,10 @@ std::string_view to_string(ErrorCode code) {
       return "lease exists";
     case ErrorCode::kTtlTooLarge:
       return "lease TTL too large";
+    case ErrorCode::kNoSpace:
+      return "no space";
+    case ErrorCode::kCorrupt:
+      return "corrupt";
   }
   return "unknown error";  // Only through a cast of an out-of-range value.
 }

@@ -17,6 +17,10 @@ enum class ErrorCode {
   kLeaseNotFound,    // A revoke, or a put attaching a key, names a lease that does not exist.
   kLeaseExists,      // A grant names the ID of a lease that exists.
   kTtlTooLarge,      // A lease grant's TTL is beyond kMaxLeaseTtl (lease_table.h).
+  // Refused by the member's state machine while an alarm is raised (server/node/alarm_gate.h),
+  // not by the store; here because a write's outcome is the store's error type.
+  kNoSpace,  // NOSPACE: the space quota was exceeded.
+  kCorrupt,  // CORRUPT: a member's state was found to differ from the others'.
 };
 
 struct Error {
@@ -41,6 +45,8 @@ inline constexpr std::string_view kCompactedMessage = "mvcc: required revision h
 inline constexpr std::string_view kLeaseNotFoundMessage = "etcdserver: requested lease not found";
 inline constexpr std::string_view kLeaseExistsMessage = "etcdserver: lease already exists";
 inline constexpr std::string_view kLeaseTtlTooLargeMessage = "etcdserver: too large lease TTL";
+inline constexpr std::string_view kNoSpaceMessage = "etcdserver: mvcc: database space exceeded";
+inline constexpr std::string_view kCorruptMessage = "etcdserver: corrupt cluster";
 
 Error invalid_argument(std::string_view message);
 Error key_not_found();
@@ -50,6 +56,8 @@ Error corrupt_image(std::string_view what);  // "kv: corrupt image: <what>"
 Error lease_not_found();
 Error lease_exists();
 Error lease_ttl_too_large();
+Error no_space();
+Error corrupt();
 
 std::string_view to_string(ErrorCode code);
 

@@ -39,12 +39,16 @@ void Store::finish(const Write& w) {
 void Store::record_put(KeyIndex& index, const std::string& key, Write& w, std::string value,
                        int64_t lease) {
   const Revision rev = w.next();
+  if (index.records().empty()) kept_bytes_ += kKeyWeight + key.size();
+  kept_bytes_ += kRecordWeight + value.size();
   index.put(rev, std::move(value), lease);
   revisions_.add(rev, key);
 }
 
 void Store::record_tombstone(KeyIndex& index, const std::string& key, Write& w) {
   const Revision rev = w.next();
+  if (index.records().empty()) kept_bytes_ += kKeyWeight + key.size();
+  kept_bytes_ += kRecordWeight;
   index.tombstone(rev);
   revisions_.add(rev, key);
 }
@@ -135,7 +139,9 @@ Expected<CompactionResponse, Error> Store::compact(const CompactionRequest& r) {
   std::vector<Record> dropped;
   for (auto it = keys_.begin(); it != keys_.end();) {
     dropped.clear();
+    const uint64_t before = weigh_key(it->first, it->second);
     const bool emptied = it->second.compact(r.revision, jobs.empty() ? nullptr : &dropped);
+    kept_bytes_ -= before - (emptied ? 0 : weigh_key(it->first, it->second));
     ImageHolds::keep_dropped(jobs, it->first, dropped);
     it = emptied ? keys_.erase(it) : std::next(it);
   }
@@ -184,6 +190,9 @@ std::string Store::find_problem() const {
   }
   std::string problem = check_revisions(std::move(revs), compact_revision_, revision_);
   if (problem.empty()) problem = revisions_.check(keys_, compact_revision_);
+  if (problem.empty() && kept_bytes_ != weigh_keys(keys_)) {
+    problem = fmt::format("bytes in use counted {}, weighed {}", kept_bytes_, weigh_keys(keys_));
+  }
   return problem.empty() ? find_lease_problem() : problem;
 }
 

@@ -22,6 +22,8 @@
 //   5. The leases satisfy lease_table.h's invariants against the keys as they stand.
 //   6. The revision index (revision_index.h) holds exactly the kept changes at or after the
 //      compacted revision: every change goes through record_put() or record_tombstone().
+//   7. bytes_in_use() is the weight (store_weight.h) of exactly what is kept: it moves with every
+//      change and compaction, never by a pass over the store.
 //
 // Leases (lease_ops.cc): a grant and a checkpoint change no revision; a revoke deletes every
 // key attached to the lease in one write (one revision, subs in key order), or changes no
@@ -48,6 +50,7 @@
 #include "kv/lease_table.h"
 #include "kv/lease_types.h"
 #include "kv/revision_index.h"
+#include "kv/store_weight.h"
 #include "kv/types.h"
 
 namespace regent::kv {
@@ -105,6 +108,9 @@ class Store {
   // of kept versions (puts and tombstones): what compaction shrinks.
   size_t key_count() const { return keys_.size(); }
   size_t version_count() const;
+  // About the bytes the kept state takes in an image (store_weight.h): what etcd calls the
+  // database's size in use, and what --quota-backend-bytes is measured against.
+  uint64_t bytes_in_use() const { return kept_bytes_ + leases_.size() * kLeaseWeight; }
 
   // Aborts if an invariant above is broken. Costs a pass over the whole store.
   void check_invariants() const;
@@ -156,12 +162,14 @@ class Store {
       : revision_(revision),
         compact_revision_(compact_revision),
         keys_(std::move(keys)),
-        revisions_(RevisionIndex::rebuild(keys_, compact_revision_)) {}
+        revisions_(RevisionIndex::rebuild(keys_, compact_revision_)),
+        kept_bytes_(weigh_keys(keys_)) {}
 
   int64_t revision_ = 1;
   int64_t compact_revision_ = 0;  // 0: never compacted.
   KeyMap keys_;                   // Only keys with a non-empty history.
   RevisionIndex revisions_;       // Derived from keys_ (invariant 6); not in the image.
+  uint64_t kept_bytes_ = 0;       // weigh_keys(keys_), kept up to date (invariant 7).
   LeaseTable leases_;
   ImageHolds image_holds_;  // The running image jobs; not copied with the store, not in the image.
 };

@@ -17,6 +17,7 @@
 #include "server/backup_restore.h"
 #include "server/bootstrapped_check.h"
 #include "server/election/candidate_queue.h"
+#include "server/host/corruption_check.h"
 #include "server/host/leader_change_log.h"
 #include "server/host/peer_directory.h"
 #include "server/host/peer_prober.h"
@@ -28,6 +29,7 @@
 #include "server/lease/lease_forwarder.h"
 #include "server/lease/lessor.h"
 #include "server/member_identity.h"
+#include "server/node/space_quota.h"
 #include "server/node/state_machine.h"
 #include "server/removed_check.h"
 #include "server/watch/watch_hub.h"
@@ -83,9 +85,10 @@ class Member final : public Server {
   std::unique_ptr<HandlerTap> tap_;  // Outlives transport_, which reports to it.
   std::unique_ptr<transport::Transport> transport_;
   std::unique_ptr<TransportTap> sent_tap_;  // What node_ sends, through transport_.
-  std::unique_ptr<PeerProber> prober_;      // etcd_network_peer_round_trip_time_seconds
-  std::unique_ptr<PeerDirectory> peers_;    // The transport's peers follow the member table.
-  std::atomic<bool> removed_{false};        // This member's removal applied: main() stops it.
+  std::unique_ptr<CorruptionChecker> corruption_;
+  std::unique_ptr<PeerProber> prober_;    // etcd_network_peer_round_trip_time_seconds
+  std::unique_ptr<PeerDirectory> peers_;  // The transport's peers follow the member table.
+  std::atomic<bool> removed_{false};      // This member's removal applied: main() stops it.
   ServiceContext context_;
   std::unique_ptr<KvService> kv_;
   std::unique_ptr<MaintenanceService> maintenance_;
@@ -165,6 +168,7 @@ Expected<void, std::string> Member::start() {
   no.snapshot_count = options_.snapshot_count;
   no.campaign_on_leader_down = options_.campaign_on_leader_down;
   no.strict_reconfig_check = options_.strict_reconfig_check;
+  no.quota_bytes = quota_from_flag(options_.quota_backend_bytes);
   no.lost_entries_up_to = lost_everything ? 1 : 0;
   // etcd's request timeout: 5 s plus twice the election timeout.
   no.request_timeout = std::chrono::milliseconds(5000) + 2 * options_.election_timeout;
@@ -224,6 +228,13 @@ Expected<void, std::string> Member::start() {
   sent_tap_ = std::make_unique<TransportTap>(*transport_, *leaders_);
   if (auto started = node_->start(*sent_tap_); !started) return started;
   watch_hub_->start();
+  corruption_ = std::make_unique<CorruptionChecker>(cluster_.self_id, *node_, machine_, logger_);
+  if (options_.initial_corrupt_check) {
+    if (auto clean = corruption_->initial_check(5 * options_.election_timeout); !clean) {
+      return unexpected(clean.error());
+    }
+  }
+  corruption_->start(options_.corrupt_check_interval);
 
   context_.cluster_id = cluster_.cluster_id;
   context_.member_id = cluster_.self_id;
@@ -297,6 +308,7 @@ Expected<void, std::string> Member::start() {
   const http::MemberView view{.node = node_.get(),
                               .machine = &machine_,
                               .data_dir = options_.data_dir,
+                              .quota_bytes = quota_from_flag(options_.quota_backend_bytes),
                               .calls = &calls_,
                               .leaders = leaders_.get(),
                               .prober = prober_.get(),
@@ -438,6 +450,7 @@ void Member::shutdown() {
   if (stopped_) return;
   stopped_ = true;
   hand_over_leadership();
+  if (corruption_) corruption_->stop();
   // The loop stops first, answering every waiting client, so the gRPC server has no call left
   // that could hold up its own shutdown.
   if (node_) node_->stop();

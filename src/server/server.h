@@ -36,6 +36,12 @@ struct ServerOptions {
   bool campaign_on_leader_down = true;
   // etcd's --strict-reconfig-check (server/node/reconfig_checks.h).
   bool strict_reconfig_check = true;
+  // etcd's --quota-backend-bytes (server/node/space_quota.h: 0 the default, negative none).
+  int64_t quota_backend_bytes = 0;
+  // etcd's --experimental-initial-corrupt-check and --experimental-corrupt-check-time
+  // (server/host/corruption_check.h); an interval of 0 checks never.
+  bool initial_corrupt_check = false;
+  std::chrono::milliseconds corrupt_check_interval{0};
   // etcd's --listen-metrics-urls: more ports serving /metrics and /health alone (http:// only).
   std::vector<std::string> listen_metrics_urls;
 };

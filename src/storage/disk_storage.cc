@@ -296,6 +296,22 @@ Expected<void, Failure> DiskStorage::commit_snapshot(const raft::SnapshotMetadat
   return purge(&files_to_remove_);
 }
 
+Expected<void, Failure> DiskStorage::drop_history() {
+  if (failure_) return unexpected(*failure_);
+  if (!pending_.empty()) {
+    return unexpected(invalid("storage: drop_history with unsynced writes; sync() first"));
+  }
+  if (auto rolled = wal_->start_segment(preamble(next_index())); !rolled) {
+    return fail(rolled.error());
+  }
+  auto kept = snapshots_->remove_old(1, &files_to_remove_);
+  if (!kept) return fail(kept.error());
+  if (auto removed = wal_->remove_before(newest_mark_.index, &files_to_remove_); !removed) {
+    return fail(removed.error());
+  }
+  return {};
+}
+
 Expected<void, Failure> DiskStorage::purge(std::vector<std::string>* later) {
   auto oldest_kept = snapshots_->remove_old(options_.keep_snapshots, later);
   if (!oldest_kept) return fail(oldest_kept.error());
@@ -326,6 +342,8 @@ Stats DiskStorage::stats() const {
                .segments_created = wal_->segments_created(),
                .segments_removed = wal_->segments_removed()};
 }
+
+uint64_t DiskStorage::reserved_bytes() const { return wal_ ? wal_->reserved_bytes() : 0; }
 
 std::pair<raft::HardState, raft::ConfState> DiskStorage::initial_state() const {
   return cache_.initial_state();

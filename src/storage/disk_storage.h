@@ -151,12 +151,20 @@ class DiskStorage final : public raft::LogStorage {
   // takes tens of milliseconds): take_files_to_remove() hands them over, and remove_files()
   // removes them from any thread. Left behind by a crash, they are found and removed again.
   Expected<void, Failure> commit_snapshot(const raft::SnapshotMetadata& metadata);
+  // Maintenance.Defragment, after a snapshot at the last entry: the log goes on in a new segment,
+  // and every older snapshot file and every segment with nothing after the newest snapshot goes
+  // too (through take_files_to_remove()), keeping no catch-up tail and no older snapshot to fall
+  // back on. On an operator's request only: followers far behind then need the snapshot.
+  Expected<void, Failure> drop_history();
   std::vector<std::string> take_files_to_remove() { return std::exchange(files_to_remove_, {}); }
   void remove_files(const std::vector<std::string>& paths) const;
   void discard_snapshot_file(const raft::SnapshotMetadata& metadata) const;
 
   const RecoveryReport& recovery() const { return recovery_; }
   Stats stats() const;
+  // Bytes on disk that hold nothing yet (the newest segment's preallocation): what a report of
+  // the state's size on disk leaves out.
+  uint64_t reserved_bytes() const;
   const std::string& dir() const { return dir_; }
   // Set once a write or sync failed; every later call returns it.
   const std::optional<Failure>& failure() const { return failure_; }

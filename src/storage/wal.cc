@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "storage/file_names.h"
 
 namespace regent::storage {
@@ -193,6 +195,9 @@ Expected<void, Failure> Wal::recover_segment(const Segment& segment, bool is_las
   if (!opened) return unexpected(io_failure(opened.error()));
   file_ = std::move(*opened);
   offset_ = decoded.end_offset;
+  auto size = file_->size();
+  if (!size) return unexpected(io_failure(size.error()));
+  file_bytes_ = std::max(*size, offset_);
   preamble_end_ = decoded.records.size() > 1 ? decoded.records[1].offset + kRecordHeaderBytes +
                                                    decoded.records[1].payload.size()
                                              : offset_;
@@ -268,6 +273,8 @@ Expected<void, Failure> Wal::roll(const SegmentPreamble& preamble) {
   if (auto recorded = record_newest(seq); !recorded) return recorded;
   file_ = std::move(f);
   offset_ = head.size();
+  file_bytes_ =
+      options_.preallocate ? std::max<uint64_t>(options_.segment_bytes, offset_) : offset_;
   preamble_end_ = offset_;
   unsynced_ = false;
   return {};
@@ -296,6 +303,7 @@ Expected<void, Failure> Wal::write(std::string_view batch, raft::Index max_index
   }
   if (auto w = file_->write_at(offset_, batch); !w) return unexpected(io_failure(w.error()));
   offset_ += batch.size();
+  file_bytes_ = std::max(file_bytes_, offset_);
   unsynced_ = true;
   segments_.back().max_index = std::max(segments_.back().max_index, max_index);
   return {};

@@ -14,6 +14,7 @@
 //    was cut off), so a torn write can only ever mix new bytes with zeros.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -85,10 +86,16 @@ class Wal {
   // Deletes the oldest segments while every entry in them is at or before index (the newest
   // segment always stays).
   // `later`: as SnapshotStore::remove_old (the paths oldest first, to be removed in that order).
+  // Rolls to a new segment now (the current one synced and trimmed first), so that what was
+  // written so far can be removed once nothing needs it.
+  Expected<void, Failure> start_segment(const SegmentPreamble& preamble) { return roll(preamble); }
   Expected<void, Failure> remove_before(raft::Index index,
                                         std::vector<std::string>* later = nullptr);
 
   size_t segment_count() const { return segments_.size(); }
+  // Bytes the newest segment holds beyond what was written (preallocated zeros): on disk, but
+  // not the member's state.
+  uint64_t reserved_bytes() const { return file_bytes_ - std::min(file_bytes_, offset_); }
   std::vector<std::string> segment_names() const;
   uint64_t wal_syncs() const { return wal_syncs_; }
   uint64_t other_syncs() const { return other_syncs_; }
@@ -125,6 +132,7 @@ class Wal {
   std::vector<WalRecord> recovered_;
   std::unique_ptr<File> file_;  // The newest segment.
   uint64_t offset_ = 0;         // Where its next record goes.
+  uint64_t file_bytes_ = 0;     // Its size on disk (preallocation included), as far as known.
   uint64_t preamble_end_ = 0;   // Where its preamble ends.
   bool unsynced_ = false;
   bool fresh_ = false;

@@ -32,12 +32,9 @@ constexpr EtcdOnlyOption kOptions[] = {
     {"auth-token", "simple", kRefuse, "has no Auth API yet"},
     // Where data lives and how much of it: ignoring these changes what is on disk.
     {"wal-dir", "", kRefuse, "keeps its log in <data-dir>/wal and has no --wal-dir"},
-    {"quota-backend-bytes", "0", kRefuse, "has no space quota yet"},
     {"auto-compaction-retention", "0|0s", kRefuse,
      "does not compact automatically yet; compact with `etcdctl compact`"},
     {"auto-compaction-mode", "periodic", kRefuse, "does not compact automatically yet"},
-    {"experimental-initial-corrupt-check", "false", kRefuse, "has no corruption check yet"},
-    {"experimental-corrupt-check-time", "0|0s", kRefuse, "has no corruption check yet"},
     {"force-new-cluster", "false", kRefuse, "cannot force a new cluster yet"},
     // Bootstrap by other means than --initial-cluster: the member would not find its cluster.
     {"discovery", "", kRefuse, "bootstraps from --initial-cluster only"},

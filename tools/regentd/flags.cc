@@ -91,6 +91,19 @@ void add_tuning_flags(CLI::App& app, Settings& s) {
                  "before the leader records it through the log (Go duration; 0: never)")
       ->capture_default_str()
       ->check(duration_at_least(std::chrono::nanoseconds(0), ""));
+  app.add_option("--quota-backend-bytes", o.quota_backend_bytes,
+                 "Raise a NOSPACE alarm and refuse writes that need space once the store's size "
+                 "in use would pass this (0: etcd's default, 2 GiB; negative: no quota)")
+      ->capture_default_str();
+  app.add_option("--experimental-initial-corrupt-check", o.initial_corrupt_check,
+                 "Before serving, compare this member's store hash with its peers' at the same "
+                 "revision, and refuse to start on a mismatch")
+      ->capture_default_str();
+  app.add_option("--experimental-corrupt-check-time", s.corrupt_check_time,
+                 "How often the leader compares the members' store hashes; a mismatch raises a "
+                 "CORRUPT alarm (Go duration; 0: never)")
+      ->capture_default_str()
+      ->check(duration_at_least(std::chrono::nanoseconds(0), ""));
   app.add_option("--strict-reconfig-check", o.strict_reconfig_check,
                  "Refuse a membership change that could cost the cluster its quorum (adding a "
                  "voter or removing one while too few members are active), as etcd")
@@ -122,7 +135,7 @@ void add_operator_flags(CLI::App& app, Settings& s) {
 }
 
 // etcd 3.4's flags that regentd has with the same meaning (etcd --help).
-constexpr std::array<std::string_view, 20> kSharedWithEtcd = {
+constexpr std::array<std::string_view, 23> kSharedWithEtcd = {
     "name",
     "data-dir",
     "listen-client-urls",
@@ -139,6 +152,9 @@ constexpr std::array<std::string_view, 20> kSharedWithEtcd = {
     "max-request-bytes",
     "max-txn-ops",
     "strict-reconfig-check",
+    "quota-backend-bytes",
+    "experimental-initial-corrupt-check",
+    "experimental-corrupt-check-time",
     "experimental-watch-progress-notify-interval",
     "log-level",
     "logger",
@@ -185,6 +201,8 @@ void finish_settings(Settings& s) {
       *server::parse_duration(s.progress_interval));
   o.lease_checkpoint_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
       *server::parse_duration(s.lease_checkpoint_interval));
+  o.corrupt_check_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
+      *server::parse_duration(s.corrupt_check_time));
 }
 
 }  // namespace regent::regentd

@@ -21,6 +21,7 @@ struct Settings {
   int64_t election_ms = 1000;
   std::string progress_interval = "10m";
   std::string lease_checkpoint_interval = "5s";
+  std::string corrupt_check_time = "0s";
   std::string log_level = "info";
   // etcd 3.4's names: "capnslog" (its default) selects Regent's human-readable lines, "zap"
   // JSON lines as etcd's zap logger writes them.

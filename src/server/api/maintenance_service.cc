@@ -3,6 +3,7 @@
 #include "server/api/snapshot_stream.h"
 #include "server/disk_usage.h"
 #include "server/grpc_status.h"
+#include "server/node/alarm_set.h"
 #include "server/node/kv_convert.h"
 
 namespace regent::server {
@@ -10,14 +11,26 @@ namespace regent::server {
 grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext* call,
                                                     const etcdserverpb::AlarmRequest* request,
                                                     etcdserverpb::AlarmResponse* response) {
-  if (request->action() != etcdserverpb::AlarmRequest::GET) {
-    // Regent raises no alarms (no space quota, no corruption check yet), so there is nothing
-    // to activate or clear.
-    return finish_now(call, grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                                         "regent: alarms can be listed, not activated or cleared"));
+  if (request->action() == etcdserverpb::AlarmRequest::GET) {
+    for (const etcdserverpb::AlarmMember& a : ctx_.machine->alarms()) *response->add_alarms() = a;
+    ctx_.fill(response->mutable_header());
+    return finish_now(call, grpc::Status::OK);
   }
-  ctx_.fill(response->mutable_header());
-  return finish_now(call, grpc::Status::OK);
+  // Raised and cleared through the log: every member refuses the same writes from the same
+  // index (node/alarm_set.h).
+  regentpb::InternalRequest proposal;
+  *proposal.mutable_alarm() = *request;
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  ctx_.node->propose(
+      std::move(proposal), [this, reactor, response](Expected<WriteResponse, Failure> outcome) {
+        if (!outcome) return reactor->Finish(to_grpc(outcome.error()));
+        for (const etcdserverpb::AlarmMember& a : std::get<AlarmChange>(*outcome).alarms) {
+          *response->add_alarms() = a;
+        }
+        ctx_.fill(response->mutable_header());
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext* call,
@@ -27,23 +40,34 @@ grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext
   ctx_.fill(response->mutable_header());
   response->mutable_header()->set_raft_term(s.term);
   response->set_version(kApiVersion);
-  const int64_t bytes = directory_bytes(ctx_.data_dir);
-  response->set_dbsize(bytes);
-  response->set_dbsizeinuse(bytes);
+  response->set_dbsize(state_disk_bytes(ctx_.data_dir, s.reserved_disk_bytes));
+  response->set_dbsizeinuse(static_cast<int64_t>(ctx_.machine->bytes_in_use()));
   response->set_leader(s.leader);
   response->set_raftindex(s.commit);
   response->set_raftterm(s.term);
   response->set_raftappliedindex(s.applied);
   for (const std::string& e : s.errors) response->add_errors(e);
+  for (const etcdserverpb::AlarmMember& a : ctx_.machine->alarms()) {
+    response->add_errors(describe(a));
+  }
   return finish_now(call, grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* MaintenanceService::Defragment(
     grpc::CallbackServerContext* call, const etcdserverpb::DefragmentRequest*,
     etcdserverpb::DefragmentResponse* response) {
-  // Log segments are deleted whole and snapshots rewritten whole: nothing fragments.
-  ctx_.fill(response->mutable_header());
-  return finish_now(call, grpc::Status::OK);
+  // A member's state on disk is its log and snapshots: written compactly again by a snapshot of
+  // everything applied, after which the log before it and older snapshot files go.
+  const int64_t before = state_disk_bytes(ctx_.data_dir, ctx_.node->status().reserved_disk_bytes);
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  ctx_.node->defragment([this, reactor, response, before](Expected<void, Failure> done) {
+    if (!done) return reactor->Finish(to_grpc(done.error()));
+    const int64_t after = state_disk_bytes(ctx_.data_dir, ctx_.node->status().reserved_disk_bytes);
+    logger_.info("defragmented: the state on disk went from {} to {} bytes", before, after);
+    ctx_.fill(response->mutable_header());
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* MaintenanceService::Hash(grpc::CallbackServerContext* call,

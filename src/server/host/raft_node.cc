@@ -112,6 +112,15 @@ void RaftNode::transfer_leadership(raft::NodeId target, Done done) {
   wake_.notify_one();
 }
 
+void RaftNode::defragment(Done done) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return done(unexpected(stopped()));
+    inbox_.defragments.push_back(std::move(done));
+  }
+  wake_.notify_one();
+}
+
 void RaftNode::propose_member_change(regentpb::MemberChange change, WriteDone done) {
   {
     std::lock_guard lock(mu_);
@@ -202,6 +211,8 @@ void RaftNode::run() {
   for (auto& [request, done] : left.proposals) done(unexpected(f));
   for (Done& d : left.reads) d(unexpected(f));
   for (Transfer& t : left.transfers) t.done(unexpected(f));
+  for (Done& d : left.defragments) d(unexpected(f));
+  for (auto& [done, outcome] : left.defragmented) done(std::move(outcome));
   for (auto& [change, done] : left.member_changes) done(unexpected(f));
   for (BackupHandler& handed : left.backups) handed(unexpected(f));
   core_.stop(f);
@@ -225,6 +236,25 @@ bool RaftNode::feed(Inbox& in, Time now) {
   if (!in.proposals.empty()) core_.propose_batch(std::move(in.proposals), now);
   if (!in.reads.empty()) core_.read_index(std::move(in.reads), now);
   for (Transfer& t : in.transfers) core_.transfer_leadership(t.target, std::move(t.done), now);
+  for (auto& [done, outcome] : in.defragmented) {
+    --defragmenting_;
+    done(std::move(outcome));
+  }
+  for (Done& d : in.defragments) {
+    ++defragmenting_;
+    core_.defragment(
+        [this, d = std::move(d)](Expected<void, Failure> outcome) mutable {
+          std::unique_lock lock(mu_);
+          if (stopping_) {  // No loop left to hand it back to.
+            lock.unlock();
+            return d(std::move(outcome));
+          }
+          inbox_.defragmented.emplace_back(std::move(d), std::move(outcome));
+          lock.unlock();
+          wake_.notify_one();
+        },
+        now);
+  }
   for (auto& [change, done] : in.member_changes) {
     core_.propose_member_change(std::move(change), std::move(done), now);
   }
@@ -243,6 +273,11 @@ bool RaftNode::feed(Inbox& in, Time now) {
 void RaftNode::clean_up_after_snapshot() {
   // Snapshots are thousands of entries apart: the previous cleanup is long done.
   if (cleanup_thread_.joinable()) cleanup_thread_.join();
+  if (defragmenting_ > 0) {
+    // An operator asked for the space back and waits for it: removed before the answer.
+    storage_.remove_files(storage_.take_files_to_remove());
+    return;
+  }
   cleanup_thread_ = std::thread([this, doomed = storage_.take_files_to_remove()] {
     lower_this_threads_priority();
     const Time began = Clock::now();

@@ -66,6 +66,8 @@ class RaftNode final : public transport::Handler {
   void read_index(Done done);
   // target kNone: the most up-to-date follower. Completes when the target leads.
   void transfer_leadership(raft::NodeId target, Done done);
+  // NodeCore::defragment.
+  void defragment(Done done);
   // A Cluster API membership change (NodeCore::propose_member_change); answered once applied,
   // or with "not leader" on a follower (the caller forwards it to the leader).
   void propose_member_change(regentpb::MemberChange change, WriteDone done);
@@ -124,6 +126,10 @@ class RaftNode final : public transport::Handler {
     std::vector<std::pair<regentpb::InternalRequest, WriteDone>> proposals;
     std::vector<Done> reads;
     std::vector<Transfer> transfers;
+    std::vector<Done> defragments;
+    // The core's answers to them, held back until the loop has removed what the snapshot made
+    // obsolete, so that the caller sees the space come back.
+    std::vector<std::pair<Done, Expected<void, Failure>>> defragmented;
     std::vector<std::pair<regentpb::MemberChange, WriteDone>> member_changes;
     std::vector<BackupHandler> backups;
     // From the image thread: the size of the image written at an index, or why there is none.
@@ -132,8 +138,9 @@ class RaftNode final : public transport::Handler {
     std::vector<std::pair<uint64_t, storage::IoStatus>> synced;
     bool empty() const {
       return messages.empty() && unreachable.empty() && down.empty() && snapshot_reports.empty() &&
-             proposals.empty() && reads.empty() && transfers.empty() && backups.empty() &&
-             member_changes.empty() && images.empty() && synced.empty();
+             proposals.empty() && reads.empty() && transfers.empty() && defragments.empty() &&
+             defragmented.empty() && backups.empty() && member_changes.empty() && images.empty() &&
+             synced.empty();
     }
   };
 
@@ -178,7 +185,8 @@ class RaftNode final : public transport::Handler {
   std::atomic<uint64_t> proposals_failed_{0};
   std::atomic<uint64_t> leader_changes_{0};
   raft::NodeId last_leader_ = raft::kNone;  // Loop thread only: the leader last published.
-  raft::Index cleaned_up_to_ = 0;           // Loop thread only: the snapshot last cleaned up after.
+  size_t defragmenting_ = 0;       // Loop thread only: defragments given to the core, not answered.
+  raft::Index cleaned_up_to_ = 0;  // Loop thread only: the snapshot last cleaned up after.
   LatencyHistogram wal_fsync_;
   std::thread loop_;
   std::thread image_thread_;    // At most one image at a time (the core asks for one at a time).

@@ -28,9 +28,12 @@ bool read_completes(RaftNode& node) {
 
 Reply health(const MemberView& member, bool serializable) {
   const NodeStatus s = member.node->status();
-  // Regent raises no alarm yet (no space quota, no corruption check); a member that stopped
-  // after a disk failure is as unhealthy as one with an alarm.
-  if (s.leader == raft::kNone || !s.errors.empty() || member.node->failed()) return answer(false);
+  // As etcd's: any alarm raised in the cluster makes every member unhealthy; so does a member
+  // that stopped after a disk failure.
+  if (s.leader == raft::kNone || !s.errors.empty() || member.node->failed() ||
+      !member.machine->alarms().empty()) {
+    return answer(false);
+  }
   if (serializable) return answer(true);
   return answer(read_completes(*member.node));
 }

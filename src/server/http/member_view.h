@@ -20,6 +20,7 @@ struct MemberView {
   RaftNode* node = nullptr;
   StateMachine* machine = nullptr;
   std::string data_dir;
+  uint64_t quota_bytes = 0;             // --quota-backend-bytes as applied; 0: no quota.
   const CallCounters* calls = nullptr;  // Unset: no grpc_server_handled_total.
   const LeaderChangeLog* leaders = nullptr;
   const PeerProber* prober = nullptr;

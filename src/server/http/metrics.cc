@@ -174,9 +174,15 @@ std::string render_metrics(const MemberView& member) {
   e.gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.",
           static_cast<double>(member.machine->revision()));
   e.gauge("etcd_mvcc_db_total_size_in_bytes",
-          "Approximate: bytes of the member's data directory (log segments and snapshots), "
-          "Regent's counterpart of etcd's database file.",
-          static_cast<double>(directory_bytes(member.data_dir)));
+          "Bytes of the member's data directory (log segments and snapshots, less the log's "
+          "preallocated tail), Regent's counterpart of etcd's database file.",
+          static_cast<double>(state_disk_bytes(member.data_dir, s.reserved_disk_bytes)));
+  e.gauge("etcd_mvcc_db_total_size_in_use_in_bytes",
+          "The store's size in use: about what its kept keys, versions and leases take in a "
+          "snapshot; what the space quota is checked against.",
+          static_cast<double>(member.machine->bytes_in_use()));
+  e.gauge("etcd_server_quota_backend_bytes", "Current backend storage quota size in bytes.",
+          static_cast<double>(member.quota_bytes));
   e.histogram("etcd_disk_wal_fsync_duration_seconds",
               "The latency distributions of fsync called by WAL (each sync the Raft loop waits "
               "for).",

@@ -59,6 +59,10 @@ Failure from_kv(const kv::Error& e) {
       return make(StatusCode::FAILED_PRECONDITION, e.message);
     case kv::ErrorCode::kTtlTooLarge:  // rpctypes.ErrGRPCLeaseTTLTooLarge
       return make(StatusCode::OUT_OF_RANGE, e.message);
+    case kv::ErrorCode::kNoSpace:  // rpctypes.ErrGRPCNoSpace
+      return make(StatusCode::RESOURCE_EXHAUSTED, e.message);
+    case kv::ErrorCode::kCorrupt:  // rpctypes.ErrGRPCCorrupt
+      return make(StatusCode::DATA_LOSS, e.message);
     case kv::ErrorCode::kCorruptImage:
       break;
   }

@@ -6,7 +6,7 @@
 // Contract:
 //   - begin_image() is called on the thread that applies, between two applies. It takes the
 //     state machine's lock exclusively for O(members + leases) work, not O(keys): it records
-//     the revision R and copies the member table and the lease table's bytes.
+//     the revision R and copies the member table, the alarms and the lease table's bytes.
 //   - run() is called once, on any thread (a background one). It takes the state machine's
 //     shared lock one chunk at a time, a chunk bounded by kv::ImageChunk, never by the store's
 //     size, so an apply waits for at most one chunk. It returns exactly the bytes image()
@@ -46,12 +46,17 @@ class ImageJob {
 
  private:
   friend class StateMachine;
-  ImageJob(const StateMachine& machine, kv::ImageJob job, std::vector<regentpb::Member> members)
-      : machine_(&machine), job_(std::move(job)), members_(std::move(members)) {}
+  ImageJob(const StateMachine& machine, kv::ImageJob job, std::vector<regentpb::Member> members,
+           std::vector<etcdserverpb::AlarmMember> alarms)
+      : machine_(&machine),
+        job_(std::move(job)),
+        members_(std::move(members)),
+        alarms_(std::move(alarms)) {}
 
   const StateMachine* machine_;
   kv::ImageJob job_;
-  std::vector<regentpb::Member> members_;  // At R.
+  std::vector<regentpb::Member> members_;          // At R.
+  std::vector<etcdserverpb::AlarmMember> alarms_;  // At R.
 };
 
 }  // namespace regent::server

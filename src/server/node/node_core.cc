@@ -4,6 +4,7 @@
 
 #include "common/assert.h"
 #include "raft/conf_change.h"
+#include "server/node/space_quota.h"
 
 namespace regent::server {
 
@@ -127,6 +128,24 @@ void NodeCore::transfer_leadership(raft::NodeId target, Done done, Time now) {
   do_transfer(std::move(t));
 }
 
+void NodeCore::defragment(Done done, Time now) {
+  if (stopped_) return;
+  now_ = now;
+  defrag_waiters_.push_back(std::move(done));
+  defrag_index_ = applied_;
+  maybe_request_image();
+}
+
+void NodeCore::settle_defragment(const std::optional<Failure>& failed) {
+  if (defrag_waiters_.empty() || (!failed && snapshot_index_ < defrag_index_)) return;
+  for (Done& d : std::exchange(defrag_waiters_, {})) {
+    actions_.answers.push_back([d = std::move(d), failed] {
+      if (failed) return d(unexpected(*failed));
+      d({});
+    });
+  }
+}
+
 raft::Error NodeCore::propose_conf_change(const raft::ConfChange& cc) {
   if (stopped_) return raft::Error::kNoLeader;
   return raw_->propose_conf_change(cc);
@@ -200,10 +219,17 @@ void NodeCore::commit_image(raft::Index index, uint64_t image_bytes) {
   if (auto made = storage_.commit_snapshot(metadata); !made) {
     if (storage_.failure()) return fatal(storage_.failure()->message);
     logger_.warn("snapshot at index {} not taken: {}", claimed, made.error().message);
-    return;
+    return settle_defragment(Failure{StatusCode::INTERNAL, made.error().message});
   }
   snapshot_index_ = claimed;
   logger_.info("saved snapshot at index {} ({} bytes)", claimed, image_bytes);
+  if (!defrag_waiters_.empty() && claimed >= defrag_index_) {
+    if (auto dropped = storage_.drop_history(); !dropped) {
+      if (storage_.failure()) return fatal(storage_.failure()->message);
+      return settle_defragment(Failure{StatusCode::INTERNAL, dropped.error().message});
+    }
+  }
+  settle_defragment(std::nullopt);
 }
 
 void NodeCore::forget_abandoned_image(raft::Index index) {
@@ -218,6 +244,7 @@ void NodeCore::image_failed(raft::Index index, const std::string& why) {
   logger_.warn("snapshot at index {} not taken: {}", index, why);
   storage_.discard_snapshot_file(image_wanted_->metadata);
   image_wanted_.reset();
+  settle_defragment(Failure{StatusCode::INTERNAL, "snapshot not taken: " + why});
 }
 
 void NodeCore::stop(const Failure& why) {
@@ -227,6 +254,7 @@ void NodeCore::stop(const Failure& why) {
     actions_.answers.push_back([d = std::move(transfer_->done), why] { d(unexpected(why)); });
     transfer_.reset();
   }
+  settle_defragment(why);
   stopped_ = true;
 }
 
@@ -429,6 +457,7 @@ void NodeCore::do_propose(std::vector<std::pair<regentpb::InternalRequest, Write
     }
     return;
   }
+  refuse_beyond_quota(writes, now);
   std::vector<std::string> data;
   std::vector<uint64_t> ids;
   data.reserve(writes.size());
@@ -448,6 +477,35 @@ void NodeCore::do_propose(std::vector<std::pair<regentpb::InternalRequest, Write
     auto node = waiters_.extract(id);
     actions_.answers.push_back([d = std::move(node.mapped().done), f] { d(unexpected(f)); });
   }
+}
+
+void NodeCore::refuse_beyond_quota(
+    std::vector<std::pair<regentpb::InternalRequest, WriteDone>>& writes, Time now) {
+  if (options_.quota_bytes == 0) return;
+  const uint64_t in_use = machine_.bytes_in_use();
+  size_t kept = 0;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    if (has_room(options_.quota_bytes, in_use, writes[i].first)) {
+      if (kept != i) writes[kept] = std::move(writes[i]);
+      ++kept;
+      continue;
+    }
+    actions_.answers.push_back(
+        [d = std::move(writes[i].second)] { d(unexpected(from_kv(kv::no_space()))); });
+  }
+  if (kept == writes.size()) return;
+  writes.resize(kept);
+  // Raised through the log, so that every member refuses the same writes from the same index;
+  // proposed again after a request timeout if it did not take.
+  if (machine_.alarm_raised(etcdserverpb::NOSPACE, options_.id) || now < next_space_alarm_) return;
+  next_space_alarm_ = now + options_.request_timeout;
+  logger_.warn("space quota exceeded: {} bytes in use, quota {}; raising a NOSPACE alarm", in_use,
+               options_.quota_bytes);
+  regentpb::InternalRequest alarm;
+  alarm.mutable_alarm()->set_action(etcdserverpb::AlarmRequest::ACTIVATE);
+  alarm.mutable_alarm()->set_memberid(options_.id);
+  alarm.mutable_alarm()->set_alarm(etcdserverpb::NOSPACE);
+  writes.emplace_back(std::move(alarm), [](Expected<WriteResponse, Failure>) {});
 }
 
 void NodeCore::do_read(std::vector<Done> reads, Time now) {
@@ -535,12 +593,15 @@ raft::NodeId NodeCore::best_transferee() const {
 }
 
 void NodeCore::maybe_request_image() {
-  if (options_.snapshot_count == 0 || image_wanted_ || image_abandoned_) return;
+  // A snapshot installed from the leader, or taken since, may already cover a defragment.
+  settle_defragment(std::nullopt);
+  const bool defrag = !defrag_waiters_.empty();
+  if ((options_.snapshot_count == 0 && !defrag) || image_wanted_ || image_abandoned_) return;
   // Also after a membership change: a member added later than the newest snapshot could not be
   // caught up with it (a snapshot whose configuration lacks the receiver is refused), and until
   // a newer one exists a follower too far behind would wait for a snapshot forever.
   const bool config_newer = config_changed_at_ > snapshot_index_;
-  if (applied_ < snapshot_index_ + options_.snapshot_count && !config_newer) return;
+  if (applied_ < snapshot_index_ + options_.snapshot_count && !config_newer && !defrag) return;
   if (applied_ > storage_.last_index()) return;  // Not all of it in this member's log yet.
   raft::Index claimed = applied_;
   if (faulty(options_, NodeFault::kImageAtWrongIndex) && applied_ > snapshot_index_ + 1) --claimed;
@@ -641,6 +702,9 @@ void NodeCore::update_read_barrier() {
 
 std::optional<Failure> NodeCore::read_refusal() const {
   if (awaiting_leader_after_torn_tail_) return awaiting_leader_after_torn_tail();
+  // This member's state was found to differ from the others' (alarm_set.h): what it would read
+  // may be wrong.
+  if (machine_.alarm_raised(etcdserverpb::CORRUPT, options_.id)) return from_kv(kv::corrupt());
   if (read_barrier_ == 0) return std::nullopt;
   return catching_up(raw_->raft().log().last_index(), read_barrier_);
 }
@@ -655,6 +719,7 @@ NodeStatus NodeCore::status() const {
   s.commit = r.log().committed();
   s.applied = applied_;
   s.is_leader = r.role() == raft::Role::kLeader;
+  s.reserved_disk_bytes = storage_.reserved_bytes();
   if (storage_.failure()) s.errors.push_back(storage_.failure()->message);
   if (auto refused = read_refusal()) s.errors.push_back(refused->message);
   if (s.is_leader) {

@@ -99,6 +99,8 @@ struct NodeOptions {
   bool check_quorum = true;
   // --strict-reconfig-check (reconfig_checks.h).
   bool strict_reconfig_check = true;
+  // --quota-backend-bytes (space_quota.h); 0: no quota.
+  uint64_t quota_bytes = 0;
   // Test builds only (fault_points.h): an ordering deliberately broken, to prove it is caught.
   NodeFault fault = NodeFault::kNone;
 };
@@ -112,6 +114,7 @@ struct NodeStatus {
   raft::Index commit = 0;
   raft::Index applied = 0;
   bool is_leader = false;
+  uint64_t reserved_disk_bytes = 0;  // storage::DiskStorage::reserved_bytes()
   std::vector<std::string> errors;
   // Leader only: how far each other member's log has been confirmed to match the leader's.
   struct Follower {
@@ -201,6 +204,10 @@ class NodeCore {
   void read_index(std::vector<Done> reads, Time now);
   // target kNone: the most up-to-date follower. Completes when the target leads.
   void transfer_leadership(raft::NodeId target, Done done, Time now);
+  // Maintenance.Defragment: a snapshot of everything applied now, so that the log before it and
+  // older snapshot files go (storage's own retention rules). Done once a snapshot at or beyond
+  // this moment's applied index is durable, or with why it could not be taken.
+  void defragment(Done done, Time now);
   // A membership change without a member record (the simulator's churn); kOk when proposed.
   raft::Error propose_conf_change(const raft::ConfChange& cc);
   // A membership change of the Cluster API (node_core_members.cc): checked here on the leader
@@ -300,6 +307,11 @@ class NodeCore {
   void update_read_barrier();
   raft::NodeId best_transferee() const;
   uint64_t next_id() { return ++last_id_; }
+  // Answers defragment() calls once a snapshot covers defrag_index_, or all with `failed`.
+  void settle_defragment(const std::optional<Failure>& failed);
+  // Answers the writes the space quota has no room for, and raises the NOSPACE alarm.
+  void refuse_beyond_quota(std::vector<std::pair<regentpb::InternalRequest, WriteDone>>& writes,
+                           Time now);
 
   NodeOptions options_;
   storage::DiskStorage& storage_;
@@ -329,7 +341,8 @@ class NodeCore {
   raft::NodeId leader_ = raft::kNone;
   bool published_ = false;
   Time next_publish_{};
-  Time now_{};  // As last told.
+  Time next_space_alarm_{};  // When the NOSPACE alarm may be proposed again.
+  Time now_{};               // As last told.
   uint64_t last_id_ = 0;
 
   // Handed out by the Raft core, oldest first, not yet finished.
@@ -339,6 +352,8 @@ class NodeCore {
   // An image taken while a sync was outstanding: committed (a write) once the sync is done.
   std::optional<std::pair<raft::Index, uint64_t>> image_to_commit_;
   // The image asked for and not yet taken: the index the store was at, the snapshot it makes.
+  std::vector<Done> defrag_waiters_;  // defragment() calls not yet answered.
+  raft::Index defrag_index_ = 0;      // The applied index the newest of them needs covered.
   std::optional<NodeActions::Image> image_wanted_;
   // One given up (a leader's snapshot replaced the state) that the host has not reported done.
   std::optional<NodeActions::Image> image_abandoned_;

@@ -32,12 +32,18 @@ StateMachine::StateMachine(std::vector<regentpb::Member> members) : members_(std
 WriteResult StateMachine::apply(const regentpb::InternalRequest& request) {
   std::unique_lock lock(mu_);
   WriteResult result = apply_locked(request);
-  revision_.store(store_.revision(), std::memory_order_release);
+  publish_counters_locked();
   return result;
+}
+
+void StateMachine::publish_counters_locked() {
+  revision_.store(store_.revision(), std::memory_order_release);
+  bytes_in_use_.store(store_.bytes_in_use(), std::memory_order_release);
 }
 
 WriteResult StateMachine::apply_locked(const regentpb::InternalRequest& request) {
   using R = regentpb::InternalRequest;
+  if (std::optional<kv::Error> refused = alarms_.refusal(request)) return unexpected(*refused);
   switch (request.request_case()) {
     case R::kPut:
       return lift(store_.put(from_proto(request.put())));
@@ -63,6 +69,8 @@ WriteResult StateMachine::apply_locked(const regentpb::InternalRequest& request)
       // Answered with etcd's membership errors, which are not the store's: the node core calls
       // apply_member_change() for these.
       return unexpected(kv::invalid_argument("etcdserver: membership change outside its path"));
+    case R::kAlarm:
+      return WriteResponse{AlarmChange{alarms_.apply(request.alarm())}};
     case R::REQUEST_NOT_SET:
       break;
   }
@@ -106,23 +114,35 @@ std::vector<regentpb::Member> StateMachine::members() const {
   return members_;
 }
 
+AlarmSet::Alarms StateMachine::alarms() const {
+  std::shared_lock lock(mu_);
+  return alarms_.list();
+}
+
+bool StateMachine::alarm_raised(etcdserverpb::AlarmType type, uint64_t member) const {
+  std::shared_lock lock(mu_);
+  return alarms_.raised(type, member);
+}
+
 std::string StateMachine::encode_image(std::string kv_image,
-                                       const std::vector<regentpb::Member>& members) {
+                                       const std::vector<regentpb::Member>& members,
+                                       const AlarmSet::Alarms& alarms) {
   regentpb::SnapshotData data;
   data.set_kv_image(std::move(kv_image));
   for (const regentpb::Member& m : members) *data.add_members() = m;
+  for (const etcdserverpb::AlarmMember& a : alarms) *data.add_alarms() = a;
   return data.SerializeAsString();
 }
 
 std::string StateMachine::image() const {
   std::shared_lock lock(mu_);
-  return encode_image(store_.image(), members_);
+  return encode_image(store_.image(), members_, alarms_.list());
 }
 
 ImageJob StateMachine::begin_image() {
   // Exclusive: registering the job is a write to the store, whatever its size.
   std::unique_lock lock(mu_);
-  return ImageJob(*this, store_.begin_image(), members_);
+  return ImageJob(*this, store_.begin_image(), members_, alarms_.list());
 }
 
 Expected<void, std::string> StateMachine::restore(std::string_view bytes) {
@@ -137,7 +157,8 @@ Expected<void, std::string> StateMachine::restore(std::string_view bytes) {
   std::unique_lock lock(mu_);
   store_ = std::move(*store);
   members_ = std::move(members);
-  revision_.store(store_.revision(), std::memory_order_release);
+  alarms_.restore(AlarmSet::Alarms(data.alarms().begin(), data.alarms().end()));
+  publish_counters_locked();
   return {};
 }
 

@@ -19,6 +19,7 @@
 #include "common/expected.h"
 #include "kv/store.h"
 #include "regentpb/request.pb.h"
+#include "server/node/alarm_set.h"
 #include "server/node/failure.h"
 #include "server/node/image_job.h"
 
@@ -31,11 +32,16 @@ struct MemberChangeResponse {
   std::vector<regentpb::Member> members;
 };
 
+// What an applied alarm request answers: the alarms it raised or cleared (alarm_set.h).
+struct AlarmChange {
+  AlarmSet::Alarms alarms;
+};
+
 // What an applied write answers its client.
 using WriteResponse =
     std::variant<kv::PutResponse, kv::DeleteRangeResponse, kv::TxnResponse, kv::CompactionResponse,
                  std::monostate /* publish */, kv::LeaseGrantResponse, kv::LeaseRevokeResponse,
-                 kv::LeaseCheckpointResponse, MemberChangeResponse>;
+                 kv::LeaseCheckpointResponse, MemberChangeResponse, AlarmChange>;
 using WriteResult = Expected<WriteResponse, kv::Error>;
 
 class StateMachine {
@@ -54,8 +60,12 @@ class StateMachine {
     return f(store_);
   }
   std::vector<regentpb::Member> members() const;
+  AlarmSet::Alarms alarms() const;
+  bool alarm_raised(etcdserverpb::AlarmType type, uint64_t member) const;
   // Lock-free, for response headers.
   int64_t revision() const { return revision_.load(std::memory_order_acquire); }
+  // Lock-free: the store's size in use (kv::Store::bytes_in_use()) as of the last apply.
+  uint64_t bytes_in_use() const { return bytes_in_use_.load(std::memory_order_acquire); }
 
   // The whole state as a snapshot's data, and back. restore() of bytes that do not decode
   // fails and leaves the state as it was.
@@ -68,7 +78,9 @@ class StateMachine {
  private:
   friend class ImageJob;  // Steps through store_ under mu_, shared.
   static std::string encode_image(std::string kv_image,
-                                  const std::vector<regentpb::Member>& members);
+                                  const std::vector<regentpb::Member>& members,
+                                  const AlarmSet::Alarms& alarms);
+  void publish_counters_locked();
 
   WriteResult apply_locked(const regentpb::InternalRequest& request);
   void publish_locked(const regentpb::Member& m);
@@ -76,7 +88,9 @@ class StateMachine {
   mutable std::shared_mutex mu_;
   kv::Store store_;
   std::vector<regentpb::Member> members_;  // Sorted by id.
+  AlarmSet alarms_;
   std::atomic<int64_t> revision_{1};
+  std::atomic<uint64_t> bytes_in_use_{0};
 };
 
 }  // namespace regent::server

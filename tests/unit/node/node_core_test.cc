@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <functional>
 #include <memory>
 #include <set>
 #include <variant>
@@ -60,9 +62,10 @@ class NodeCoreTest : public CoreUnderTest {
  protected:
   void SetUp() override { boot(); }
 
-  void boot(uint64_t snapshot_count = 0) {
+  void boot(uint64_t snapshot_count = 0, uint64_t quota_bytes = 0) {
     NodeOptions o;
     o.snapshot_count = snapshot_count;
+    o.quota_bytes = quota_bytes;
     o.request_timeout = milliseconds(500);
     start_core({1}, o);
     // Campaign and win (one voter), syncing every round the core asks for.
@@ -153,6 +156,135 @@ TEST_F(NodeCoreTest, StopAnswersEveryWaitingClient) {
   core_->stop(stopped());
   for (Answer& answer : core_->take_actions().answers) answer();
   EXPECT_EQ(failures, 3);
+}
+
+regentpb::InternalRequest alarm(etcdserverpb::AlarmRequest::AlarmAction action,
+                                etcdserverpb::AlarmType type, uint64_t member = 1) {
+  regentpb::InternalRequest r;
+  r.mutable_alarm()->set_action(action);
+  r.mutable_alarm()->set_alarm(type);
+  r.mutable_alarm()->set_memberid(member);
+  return r;
+}
+
+// The outcome of one write, proposed and settled.
+Expected<WriteResponse, Failure> write(NodeCore& core, regentpb::InternalRequest request, Time now,
+                                       const std::function<int()>& settle) {
+  std::optional<Expected<WriteResponse, Failure>> got;
+  core.propose(
+      std::move(request), [&](Expected<WriteResponse, Failure> r) { got = std::move(r); }, now);
+  settle();
+  EXPECT_TRUE(got.has_value()) << "never answered";
+  return got ? std::move(*got) : unexpected(Failure{});
+}
+
+class QuotaTest : public NodeCoreTest {
+ protected:
+  void SetUp() override { boot(0, 16 << 10); }
+  Expected<WriteResponse, Failure> write(regentpb::InternalRequest request) {
+    return server::write(*core_, std::move(request), now_, [this] { return settle(); });
+  }
+};
+
+TEST_F(QuotaTest, AWriteBeyondTheQuotaIsRefusedAndRaisesNospaceForEveryLaterWrite) {
+  std::optional<Failure> refused;
+  int accepted = 0;
+  for (int i = 0; i < 40 && !refused; ++i) {  // 40 KiB: far beyond the 16 KiB quota.
+    auto r = write(put("k" + std::to_string(i), std::string(1024, 'v')));
+    if (r) ++accepted;
+    if (!r) refused = r.error();
+  }
+  ASSERT_TRUE(refused.has_value()) << "the quota never refused";
+  EXPECT_EQ(refused->code, StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(refused->message, "etcdserver: mvcc: database space exceeded");
+  EXPECT_GE(accepted, 12) << "refused long before 16 KiB";
+  EXPECT_LE(machine_.bytes_in_use(), 16u << 10);
+  ASSERT_EQ(machine_.alarms().size(), 1u) << "the alarm goes through the log";
+  EXPECT_EQ(machine_.alarms()[0].alarm(), etcdserverpb::NOSPACE);
+  EXPECT_EQ(machine_.alarms()[0].memberid(), 1u);
+  // Raised, it refuses at apply a put that would fit, and a lease grant; not a delete.
+  EXPECT_FALSE(write(put("small", "v")).has_value());
+  regentpb::InternalRequest grant;
+  grant.mutable_lease_grant()->set_id(5);
+  grant.mutable_lease_grant()->set_ttl(60);
+  EXPECT_FALSE(write(grant).has_value());
+  regentpb::InternalRequest del;
+  del.mutable_delete_range()->set_key("k");
+  del.mutable_delete_range()->set_range_end("l");
+  EXPECT_TRUE(write(del).has_value());
+  // Disarmed, and with room made, writes are taken again.
+  auto cleared = write(alarm(etcdserverpb::AlarmRequest::DEACTIVATE, etcdserverpb::NOSPACE));
+  ASSERT_TRUE(cleared.has_value());
+  EXPECT_EQ(std::get<AlarmChange>(*cleared).alarms.size(), 1u);
+  regentpb::InternalRequest compact;
+  compact.mutable_compaction()->set_revision(machine_.revision());
+  ASSERT_TRUE(write(compact).has_value());
+  EXPECT_TRUE(write(put("small", "v")).has_value());
+  EXPECT_TRUE(machine_.alarms().empty());
+}
+
+TEST_F(NodeCoreTest, ACorruptAlarmRefusesWritesAndTheMemberItNamesRefusesReads) {
+  auto raise = [&](uint64_t member) {
+    return server::write(*core_,
+                         alarm(etcdserverpb::AlarmRequest::ACTIVATE, etcdserverpb::CORRUPT, member),
+                         now_, [this] { return settle(); });
+  };
+  ASSERT_TRUE(raise(2).has_value());
+  EXPECT_FALSE(core_->read_refusal().has_value()) << "another member is named";
+  auto refused = server::write(*core_, put("k", "v"), now_, [this] { return settle(); });
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, StatusCode::DATA_LOSS);
+  EXPECT_EQ(refused.error().message, "etcdserver: corrupt cluster");
+  ASSERT_TRUE(raise(1).has_value());
+  ASSERT_TRUE(core_->read_refusal().has_value());
+  EXPECT_EQ(core_->read_refusal()->code, StatusCode::DATA_LOSS);
+  // The alarms are state: a snapshot carries them.
+  StateMachine restored;
+  ASSERT_TRUE(restored.restore(machine_.image()).has_value());
+  EXPECT_EQ(restored.alarms().size(), 2u);
+  EXPECT_TRUE(restored.alarm_raised(etcdserverpb::CORRUPT, 1));
+}
+
+TEST_F(NodeCoreTest, DefragmentSnapshotsEverythingAppliedAndDropsTheOlderFiles) {
+  for (int i = 0; i < 20; ++i) {
+    core_->propose(
+        put("k", std::to_string(i)), [](Expected<WriteResponse, Failure>) {}, now_);
+    settle();
+  }
+  ASSERT_EQ(core_->snapshot_index(), 1u) << "snapshot_count 0: only a defragment takes one";
+  const raft::Index applied = core_->applied();
+  std::optional<Expected<void, Failure>> done;
+  core_->defragment([&](Expected<void, Failure> r) { done = r; }, now_);
+  settle();
+  ASSERT_TRUE(done.has_value());
+  ASSERT_TRUE(done->has_value()) << done->error().message;
+  EXPECT_EQ(core_->snapshot_index(), applied);
+  const std::vector<std::string> doomed = storage_->take_files_to_remove();
+  auto ends_with = [&](std::string_view suffix) {
+    return std::any_of(doomed.begin(), doomed.end(),
+                       [&](const std::string& f) { return f.ends_with(suffix); });
+  };
+  EXPECT_TRUE(ends_with(".snap")) << "the boot snapshot is no longer kept";
+  EXPECT_TRUE(ends_with(".wal")) << "the segment of the entries before the snapshot goes";
+  // Nothing applied since: a second defragment has nothing to do and says so at once.
+  std::optional<Expected<void, Failure>> again;
+  core_->defragment([&](Expected<void, Failure> r) { again = r; }, now_);
+  settle();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->has_value());
+  // A member restarted on what is left recovers the same state.
+  storage_->remove_files(doomed);
+  const std::string state = machine_.image();
+  core_.reset();
+  storage_.reset();
+  auto reopened = storage::DiskStorage::open(fs_, "/data", {}, logger_);
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message;
+  StateMachine restarted;
+  NodeOptions o;
+  o.id = 1;
+  NodeCore core(o, **reopened, restarted, logger_);
+  ASSERT_TRUE(core.start().has_value());
+  EXPECT_EQ(restarted.image(), state);
 }
 
 // A leader of three (node 1), its peers played by hand: what it sends is collected.

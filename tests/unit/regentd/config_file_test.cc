@@ -73,7 +73,6 @@ TEST(ConfigFile, NullAndEmptyMeanTheDefault) {
 TEST(ConfigFile, EtcdDefaultsOfUnimplementedSettingsAreAccepted) {
   auto file = parse_config_yaml(R"(
 wal-dir:
-quota-backend-bytes: 0
 max-snapshots: 5
 max-wals: 5
 discovery-fallback: 'proxy'

@@ -50,6 +50,34 @@ TEST(Settings, CommandLineAlone) {
   EXPECT_TRUE(loaded->notices.empty());
 }
 
+TEST(Settings, QuotaAndCorruptionChecksFromEverySource) {
+  auto flags = load_settings(
+      {"regentd", "--quota-backend-bytes", "-1", "--experimental-initial-corrupt-check", "true",
+       "--experimental-corrupt-check-time", "2m"},
+      {});
+  ASSERT_TRUE(flags.has_value()) << flags.error().text;
+  EXPECT_EQ(flags->settings.server.quota_backend_bytes, -1);
+  EXPECT_TRUE(flags->settings.server.initial_corrupt_check);
+  EXPECT_EQ(flags->settings.server.corrupt_check_interval, std::chrono::minutes(2));
+
+  auto env = load_settings({"regentd"}, {"ETCD_QUOTA_BACKEND_BYTES=8589934592",
+                                         "ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME=30s"});
+  ASSERT_TRUE(env.has_value()) << env.error().text;
+  EXPECT_EQ(env->settings.server.quota_backend_bytes, int64_t{8} << 30);
+  EXPECT_EQ(env->settings.server.corrupt_check_interval, std::chrono::seconds(30));
+  EXPECT_FALSE(env->settings.server.initial_corrupt_check);
+
+  TempConfig file("quota-backend-bytes: 1048576\nexperimental-initial-corrupt-check: true\n");
+  auto yaml = load_settings({"regentd", "--config-file", file.path()}, {});
+  ASSERT_TRUE(yaml.has_value()) << yaml.error().text;
+  EXPECT_EQ(yaml->settings.server.quota_backend_bytes, 1 << 20);
+  EXPECT_TRUE(yaml->settings.server.initial_corrupt_check);
+
+  EXPECT_FALSE(load_settings({"regentd", "--quota-backend-bytes", "lots"}, {}).has_value());
+  EXPECT_FALSE(
+      load_settings({"regentd", "--experimental-corrupt-check-time", "-5s"}, {}).has_value());
+}
+
 TEST(Settings, EnvironmentFillsWhatTheCommandLineLeaves) {
   auto loaded = load_settings({"regentd", "--data-dir", "/d"},
                               {"ETCD_NAME=n2", "ETCD_ELECTION_TIMEOUT=2000",
