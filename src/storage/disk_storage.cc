@@ -255,7 +255,15 @@ Expected<raft::SnapshotMetadata, Failure> DiskStorage::snapshot_metadata(
 }
 
 Expected<void, Failure> DiskStorage::write_snapshot_file(const raft::Snapshot& snapshot) const {
-  return snapshots_->write_file(snapshot);
+  auto written = snapshots_->write_file(snapshot);
+  if (written) return {};
+  // Not the log: what the member acknowledged is safe, and the next snapshot tries again. The
+  // callers that cannot go on without the file (create_snapshot) stop all the same.
+  return unexpected(Failure{
+      FailureKind::kIo,
+      fmt::format("snapshot file for index {} not written: {}; the member goes on with its log "
+                  "and tries again at the next snapshot (free space if the disk is full)",
+                  snapshot.metadata.index, written.error().message())});
 }
 
 void DiskStorage::discard_snapshot_file(const raft::SnapshotMetadata& metadata) const {

@@ -29,19 +29,24 @@ IoStatus write_file_atomically(Fs& fs, const std::string& dir, const std::string
   auto opened = fs.open(tmp, OpenMode::kCreate);
   if (!opened) return unexpected(opened.error());
   File& file = **opened;
+  // A file cut short by a full disk would hold the space it took until the next start.
+  auto give_up = [&](IoStatus failed) {
+    (void)fs.remove(tmp);
+    return failed;
+  };
   const bool stepped = bytes.size() > kWritebackStep;  // A small file: sync() alone.
   uint64_t offset = 0;
   do {
     const std::string_view step = bytes.substr(offset, kWritebackStep);
-    if (auto w = file.write_at(offset, step); !w) return w;
+    if (auto w = file.write_at(offset, step); !w) return give_up(w);
     if (stepped) {
       file.start_writeback(offset, step.size());
       if (offset >= kWritebackStep) file.wait_writeback(offset - kWritebackStep, kWritebackStep);
     }
     offset += step.size();
   } while (offset < bytes.size());
-  if (auto s = file.sync(); !s) return s;
-  if (auto r = fs.rename(tmp, path); !r) return r;
+  if (auto s = file.sync(); !s) return give_up(s);
+  if (auto r = fs.rename(tmp, path); !r) return give_up(r);
   return fs.sync_dir(dir);
 }
 

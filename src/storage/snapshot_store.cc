@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "storage/codec.h"
 #include "storage/file_names.h"
@@ -55,18 +56,15 @@ Expected<void, Failure> SnapshotStore::open() {
 }
 
 Expected<void, Failure> SnapshotStore::save(const raft::Snapshot& snapshot) {
-  if (auto w = write_file(snapshot); !w) return w;
+  if (auto w = write_file(snapshot); !w) return unexpected(io_failure(w.error()));
   register_file(snapshot.metadata);
   return {};
 }
 
-Expected<void, Failure> SnapshotStore::write_file(const raft::Snapshot& snapshot) const {
+IoStatus SnapshotStore::write_file(const raft::Snapshot& snapshot) const {
   const raft::SnapshotMetadata& m = snapshot.metadata;
-  const std::string name = snapshot_name(m.term, m.index);
-  if (auto w = write_file_atomically(fs_, dir_, name, encode_snapshot_file(snapshot)); !w) {
-    return unexpected(io_failure(w.error()));
-  }
-  return {};
+  return write_file_atomically(fs_, dir_, snapshot_name(m.term, m.index),
+                               encode_snapshot_file(snapshot));
 }
 
 void SnapshotStore::register_file(const raft::SnapshotMetadata& m) {
@@ -82,7 +80,7 @@ void SnapshotStore::remove_unregistered(const raft::SnapshotMetadata& m) const {
   const std::string name = snapshot_name(m.term, m.index);
   if (std::any_of(files_.begin(), files_.end(), [&](const FileInfo& f) { return f.name == name; }))
     return;  // Registered after all: it is the log's now.
-  if (auto r = fs_.remove(join_path(dir_, name)); !r) {
+  if (auto r = fs_.remove(join_path(dir_, name)); !r && r.error().code != ENOENT) {
     logger_.warn("snapshot: cannot remove the unused {}: {}", join_path(dir_, name),
                  r.error().message());
   }

@@ -27,7 +27,7 @@ class SnapshotStore {
   // save() in two steps: the file alone (any thread; it touches no member of this class), then
   // its registration among the files held (the owner thread). remove_unregistered() deletes a
   // file written but never registered.
-  Expected<void, Failure> write_file(const raft::Snapshot& snapshot) const;
+  IoStatus write_file(const raft::Snapshot& snapshot) const;
   void register_file(const raft::SnapshotMetadata& metadata);
   void remove_unregistered(const raft::SnapshotMetadata& metadata) const;
 

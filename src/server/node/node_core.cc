@@ -248,7 +248,9 @@ void NodeCore::image_failed(raft::Index index, const std::string& why) {
 }
 
 void NodeCore::stop(const Failure& why) {
-  if (stopped_) return;
+  // Also after fatal(), which stopped the core but left its clients for this to answer.
+  if (answered_stop_) return;
+  answered_stop_ = true;
   fail_waiting(why);
   if (transfer_) {
     actions_.answers.push_back([d = std::move(transfer_->done), why] { d(unexpected(why)); });

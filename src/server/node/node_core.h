@@ -363,7 +363,8 @@ class NodeCore {
   // sector at the true tail reads like a torn write), which only a leader's commit can show.
   // Reads wait for the first word from a leader.
   bool awaiting_leader_after_torn_tail_ = false;
-  bool stopped_ = false;
+  bool stopped_ = false;        // stop() or fatal(): no event is taken any more.
+  bool answered_stop_ = false;  // stop() answered every waiting client.
   NodeActions actions_;
 };
 

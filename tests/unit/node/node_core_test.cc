@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <set>
@@ -285,6 +286,28 @@ TEST_F(NodeCoreTest, DefragmentSnapshotsEverythingAppliedAndDropsTheOlderFiles) 
   NodeCore core(o, **reopened, restarted, logger_);
   ASSERT_TRUE(core.start().has_value());
   EXPECT_EQ(restarted.image(), state);
+}
+
+TEST_F(NodeCoreTest, AfterADiskFailureStopStillAnswersEveryWaitingClient) {
+  // What regentd's loop does when the disk fails: the core reports the failure as fatal, and the
+  // host stops it; a client left waiting would hold the gRPC server's shutdown forever.
+  int failed = 0;
+  core_->propose(
+      put("k", "v"), [&](Expected<WriteResponse, Failure> r) { failed += r ? 0 : 1; }, now_);
+  NodeActions a = core_->take_actions();
+  ASSERT_TRUE(a.sync_round.has_value());
+  core_->propose(
+      put("k2", "v"), [&](Expected<WriteResponse, Failure> r) { failed += r ? 0 : 1; }, now_);
+  EXPECT_FALSE(core_->take_actions().sync_round.has_value()) << "queued behind the sync";
+  ASSERT_TRUE(storage_->sync().has_value());
+  fs_.fail_next(sim::FsOp::kWrite, ENOSPC);  // The queued round's write.
+  core_->synced(*a.sync_round);
+  NodeActions after = core_->take_actions();
+  ASSERT_TRUE(after.fatal.has_value()) << "a failed log write must stop the member";
+  for (Answer& answer : after.answers) answer();
+  core_->stop(stopped());
+  for (Answer& answer : core_->take_actions().answers) answer();
+  EXPECT_EQ(failed, 1) << "the write whose round failed was never answered";
 }
 
 // A leader of three (node 1), its peers played by hand: what it sends is collected.
