@@ -222,8 +222,12 @@ std::string ElectionWorld::describe_views() const {
     }
     const MemberId view = n.contender->leader_view();
     if (n.contender->believes_leader()) {
+      // Why a member that believes it leads does not act: it is paused, or (Raft) it has no
+      // reachable majority in its term, so none of its writes can be acknowledged.
       out += fmt::format("{} {}", id,
-                         acting(id) ? "leads" : "believes it leads (cannot get a write acked)");
+                         acting(id)              ? "leads"
+                         : n.paused_until > now_ ? "believes it leads"
+                                                 : "believes it leads (no majority in its term)");
     } else if (view == kNoMember) {
       out += fmt::format("{} knows no leader", id);
     } else {
