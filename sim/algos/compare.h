@@ -1,4 +1,7 @@
 // The side-by-side comparison: each algorithm over the same seeds, summed into one table row.
+//
+// Invariant: a Summary holds runs of its own algorithm only (asserted in add()), so a row never
+// mixes two algorithms' figures.
 #pragma once
 
 #include <cstdint>
