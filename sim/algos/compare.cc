@@ -30,7 +30,7 @@ void Summary::add(const RunResult& r) {
   failovers.insert(failovers.end(), r.failovers.begin(), r.failovers.end());
   elections += r.elections;
   election_messages += r.election_messages;
-  if (r.heal_us) heals.push_back(*r.heal_us);
+  heals.insert(heals.end(), r.heals.begin(), r.heals.end());
   writes += r.writes;
   acked += r.acked;
   acked_lost += r.acked_lost;
@@ -81,16 +81,15 @@ std::string format_table(const std::vector<Summary>& rows) {
 std::string describe(const RunResult& r) {
   std::string out = fmt::format(
       "{} seed={}: split brain {:.1f} ms (at most {} acting leaders{}), {} elections with {} "
-      "election messages ({} messages in all), leader crashes recovered in [{}] ms, {} writes, "
-      "{} acknowledged, {} acknowledged and lost, {}\n",
+      "election messages ({} messages in all), leader crashes recovered in [{}] ms, heals "
+      "settled in [{}] ms, {} writes, {} acknowledged, {} acknowledged and lost, {}\n",
       to_string(r.algorithm), r.seed, ms(r.split_brain_us), r.max_acting,
       r.first_split_brain_at ? fmt::format(", first at {:.3f} ms", ms(*r.first_split_brain_at))
                              : "",
       r.elections, r.election_messages, r.messages,
-      fmt::join(r.failovers | std::views::transform(ms), ", "), r.writes, r.acked, r.acked_lost,
-      r.agreed_at_end
-          ? fmt::format("one leader {:.0f} ms after the faults stopped", ms(r.heal_us.value_or(0)))
-          : "no single leader at the end");
+      fmt::join(r.failovers | std::views::transform(ms), ", "),
+      fmt::join(r.heals | std::views::transform(ms), ", "), r.writes, r.acked, r.acked_lost,
+      r.agreed_at_end ? "one leader followed by all at the end" : "no single leader at the end");
   for (const std::string& lost : r.lost) out += fmt::format("  lost: {}\n", lost);
   return out;
 }

@@ -23,7 +23,7 @@ struct Summary {
   std::vector<Micros> failovers;
   uint64_t elections = 0;
   uint64_t election_messages = 0;
-  std::vector<Micros> heals;
+  std::vector<Micros> heals;  // Pooled over the seeds.
   uint64_t writes = 0;
   uint64_t acked = 0;
   uint64_t acked_lost = 0;

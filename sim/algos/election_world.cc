@@ -15,7 +15,9 @@ ElectionWorld::ElectionWorld(Algorithm algorithm, const WorldOptions& options, N
       fault_prng_(options.seed ^ 0xfa17ULL),
       net_prng_(options.seed ^ 0x4e7ULL),
       client_prng_(options.seed ^ 0xc11eULL),
-      card_(algorithm, options.seed) {
+      // An agreement is stable once it has held for an election timeout.
+      card_(algorithm, options.seed,
+            static_cast<Micros>(options.timing.election_ticks) * options.tick_us) {
   REGENT_ASSERT(options_.members >= 1 && options_.members <= 9, "{} members", options_.members);
   for (MemberId id = 1; id <= options_.members; ++id) ids_.push_back(id);
   for (MemberId id : ids_) {

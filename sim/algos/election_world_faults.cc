@@ -54,6 +54,7 @@ void ElectionWorld::crash(MemberId id) {
   ++n.incarnation;
   n.contender->crash();
   if (was_leader) card_.leader_crashed(now_);
+  card_.disturbed();
   narrate(fmt::format("crash {}{}", id, was_leader ? " (the leader)" : ""));
 }
 
@@ -62,6 +63,7 @@ void ElectionWorld::restart(MemberId id) {
   REGENT_ASSERT(!n.up, "restart of running member {}", id);
   n.up = true;
   n.contender->restart();
+  card_.disturbed();
   narrate(fmt::format("restart {}", id));
   flush(id);
   schedule(now_ + n.tick_period_us, {.member = id, .incarnation = n.incarnation});
@@ -77,11 +79,13 @@ void ElectionWorld::partition(uint64_t side_mask) {
       cut_.insert({y, x});
     }
   }
+  card_.disturbed();
   narrate(fmt::format("partition {{{}}} | {{{}}}", fmt::join(a, ","), fmt::join(b, ",")));
 }
 
 void ElectionWorld::heal() {
   cut_.clear();
+  card_.healed(now_);
   narrate("heal the partition");
 }
 
@@ -90,6 +94,7 @@ void ElectionWorld::pause(MemberId id, Micros duration) {
   if (!available(id)) return;
   n.paused_until = now_ + duration;
   schedule(n.paused_until, {.kind = EventKind::kResume, .member = id});
+  card_.disturbed();
   narrate(fmt::format("pause {} for {:.0f} ms{}", id, static_cast<double>(duration) / 1e3,
                       n.contender->believes_leader() ? " (it believes it leads)" : ""));
 }
@@ -100,7 +105,7 @@ void ElectionWorld::stop_faults() {
   for (MemberId id : ids_) {
     if (!nodes_.at(id).up) restart(id);
   }
-  card_.faults_stopped(now_);
+  card_.healed(now_);
   narrate("faults stop: partitions healed, crashed members restarted");
 }
 

@@ -14,7 +14,7 @@ constexpr size_t kLostDescribed = 5;
 
 }  // namespace
 
-Scorecard::Scorecard(Algorithm a, uint64_t seed) {
+Scorecard::Scorecard(Algorithm a, uint64_t seed, Micros stable_us) : stable_us_(stable_us) {
   result_.algorithm = a;
   result_.seed = seed;
 }
@@ -45,6 +45,10 @@ Scorecard::Onsets Scorecard::observe(Micros now, const Moment& moment) {
     agreed_since_.reset();
   } else if (!agreed_since_) {
     agreed_since_ = now;
+  }
+  if (heal_from_ && agreed_since_ && now - *agreed_since_ >= stable_us_) {
+    result_.heals.push_back(*agreed_since_ > *heal_from_ ? *agreed_since_ - *heal_from_ : 0);
+    heal_from_.reset();
   }
   return onsets;
 }
@@ -77,9 +81,9 @@ RunResult Scorecard::finish(const std::vector<uint64_t>& final_history) {
     }
   }
   result_.agreed_at_end = agreed_since_.has_value();
-  if (agreed_since_ && faults_stopped_at_) {
-    result_.heal_us =
-        *agreed_since_ > *faults_stopped_at_ ? *agreed_since_ - *faults_stopped_at_ : 0;
+  // An agreement that began after the last heal and held to the end counts, however short.
+  if (heal_from_ && agreed_since_) {
+    result_.heals.push_back(*agreed_since_ > *heal_from_ ? *agreed_since_ - *heal_from_ : 0);
   }
   return result_;
 }

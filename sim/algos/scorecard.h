@@ -49,12 +49,16 @@ struct RunResult {
   uint64_t acked_lost = 0;        // Acknowledged, and absent from the final leader's register.
   std::vector<std::string> lost;  // How the first few lost writes were acknowledged.
   bool agreed_at_end = false;     // One leader, followed by all, at the end of the run.
-  std::optional<Micros> heal_us;  // From the final heal to the agreement that lasted.
+  // From each heal of a partition (and from the end of the fault phase) to the start of an
+  // agreement (one acting leader, followed by every running member) that held for stable_us;
+  // a heal followed by another fault before that is not counted.
+  std::vector<Micros> heals;
 };
 
 class Scorecard {
  public:
-  explicit Scorecard(Algorithm a, uint64_t seed);
+  // stable_us: how long an agreement must hold to count as a stable single leader.
+  Scorecard(Algorithm a, uint64_t seed, Micros stable_us);
 
   // Accounts for the time from the previous event to now, in the previous moment's state.
   void advance(Micros now);
@@ -69,7 +73,10 @@ class Scorecard {
   void message_sent(const Envelope& e);
   void write_given() { ++result_.writes; }
   void acknowledged(uint64_t write_id, MemberId by, Micros now);
-  void faults_stopped(Micros now) { faults_stopped_at_ = now; }
+  // A partition healed (or every fault stopped): time to a stable single leader starts.
+  void healed(Micros now) { heal_from_ = now; }
+  // Any other fault: what follows is no longer the heal's doing.
+  void disturbed() { heal_from_.reset(); }
   // The final register: writes acknowledged and absent from it are lost.
   RunResult finish(const std::vector<uint64_t>& final_history);
 
@@ -81,7 +88,8 @@ class Scorecard {
   std::set<std::pair<MemberId, uint64_t>> prev_believers_;
   std::optional<Micros> failover_from_;
   std::optional<Micros> agreed_since_;
-  std::optional<Micros> faults_stopped_at_;
+  std::optional<Micros> heal_from_;
+  Micros stable_us_;
   std::map<uint64_t, std::pair<MemberId, Micros>> acks_;  // write -> who acknowledged it, when
 };
 

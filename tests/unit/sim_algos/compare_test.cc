@@ -31,6 +31,7 @@ TEST(CompareTest, RaftNeverHasTwoActingLeadersNorLosesAnAcknowledgedWrite) {
     EXPECT_LE(r.max_acting, 1u);
     EXPECT_EQ(r.acked_lost, 0u) << describe(r);
     EXPECT_TRUE(r.agreed_at_end) << describe(r);
+    EXPECT_FALSE(r.heals.empty()) << "the end of the fault phase heals every world";
     stale_us += r.stale_leader_us;
     acked += r.acked;
   }
