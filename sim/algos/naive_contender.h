@@ -7,6 +7,7 @@
 // follower adopts a copy only from the member it takes for its leader.
 #pragma once
 
+#include <concepts>
 #include <utility>
 #include <vector>
 
@@ -15,9 +16,23 @@
 
 namespace regent::sim::algos {
 
-// Core is bully::Bully or ring::Ring: tick(), step(), start_election(), take_messages(),
-// leader(), is_leader(), check_invariants(), and a free counts_as_election(message).
+// The shape Bully and Ring share with the Raft core (ticks and messages in, messages and a
+// leader view out), which is what lets one contender drive either; their headers declare it
+// each for its own messages.
+template <class Core, class CoreMessage>
+concept ElectionCore = requires(Core core, const Core& view, const CoreMessage& m) {
+  core.start_election();
+  core.tick();
+  core.step(m);
+  { core.take_messages() } -> std::same_as<std::vector<CoreMessage>>;
+  { view.leader() } -> std::same_as<MemberId>;
+  { view.is_leader() } -> std::same_as<bool>;
+  view.check_invariants();
+  { counts_as_election(m) } -> std::same_as<bool>;
+};
+
 template <class Core, class CoreConfig, class CoreMessage>
+requires ElectionCore<Core, CoreMessage>
 class NaiveContender final : public Contender {
  public:
   // A leader resends its register this often, so followers that lost a copy catch up.
