@@ -7,6 +7,11 @@
 //   regent-sim --seeds 1..200 --members 3 --failover
 //                                        crashes only, no other faults: prints the simulated
 //                                        time from a leader's crash to the next leader
+//   regent-sim --algorithm bully --seed 7 --verbose
+//                                        one election algorithm (raft, bully, ring) in the
+//                                        comparison world of sim/algos/, narrating its faults
+//   regent-sim --compare-algorithms --seeds 1..100
+//                                        Raft, Bully and Ring over the same seeds, one table
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -19,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithms.h"
 #include "sim/options.h"
 #include "sim/world.h"
 
@@ -151,7 +157,30 @@ int main(int argc, char** argv) {
                  "leader-counts-before-durable, ack-before-durable, apply-before-commit, "
                  "image-at-wrong-index, read-before-applied")
       ->capture_default_str();
+  std::string algorithm;
+  bool compare_algorithms = false;
+  bool narrate = false;
+  app.add_option("--algorithm", algorithm,
+                 "Run one election algorithm (raft, bully, ring) in the comparison world of "
+                 "sim/algos/ instead of the node simulator");
+  app.add_flag("--compare-algorithms", compare_algorithms,
+               "Run Raft, Bully and Ring over the same seeds and print one table");
+  app.add_flag("--verbose", narrate,
+               "With --algorithm and one seed: narrate faults and every start of split brain");
   CLI11_PARSE(app, argc, argv);
+  if (!algorithm.empty() || compare_algorithms) {
+    auto parsed = parse_range(seeds.empty() ? std::to_string(seed != 0 ? seed : 1) : seeds);
+    if (!parsed) {
+      fmt::print(stderr, "regent-sim: --seeds wants A..B with A <= B, got '{}'\n", seeds);
+      return 2;
+    }
+    return regent::sim::tool::run_algorithms({.algorithm = algorithm,
+                                              .compare = compare_algorithms,
+                                              .first_seed = parsed->first,
+                                              .last_seed = parsed->last,
+                                              .members = members,
+                                              .verbose = narrate});
+  }
   const auto fault = regent::server::node_fault_from_string(fault_name);
   if (!fault) {
     fmt::print(stderr, "regent-sim: unknown fault '{}'\n", fault_name);
