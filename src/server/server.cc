@@ -17,6 +17,7 @@
 #include "server/backup_restore.h"
 #include "server/bootstrapped_check.h"
 #include "server/election/candidate_queue.h"
+#include "server/force_new_cluster.h"
 #include "server/host/corruption_check.h"
 #include "server/host/leader_change_log.h"
 #include "server/host/peer_directory.h"
@@ -143,8 +144,19 @@ Expected<void, std::string> Member::start() {
   // acknowledged (an emptied data dir whose IDENTITY survived): it votes again only once a
   // leader has caught it up (raft.h, "Lost log").
   const bool lost_everything = *recorded && storage_->recovery().fresh;
+  if (options_.force_new_cluster) {
+    if (storage_->recovery().fresh) {
+      return unexpected(fmt::format(
+          "--force-new-cluster: {} holds no member's state; start a new cluster without it",
+          options_.data_dir));
+    }
+    // The survivor of a lost quorum: its peers are gone, so none is asked about it.
+    if (auto forced = force_new_cluster(*storage_, cluster_.self_id, logger_); !forced) {
+      return unexpected(forced.error());
+    }
+  }
   if (auto booted = bootstrap_if_fresh(*recorded); !booted) return booted;
-  if (!storage_->recovery().fresh) {
+  if (!storage_->recovery().fresh && !options_.force_new_cluster) {
     auto ask = [](const std::string& address) {
       return transport::query_members(address, kBootstrapCheckTimeout);
     };

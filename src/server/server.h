@@ -41,6 +41,8 @@ struct ServerOptions {
   // etcd's --experimental-initial-corrupt-check and --experimental-corrupt-check-time
   // (server/host/corruption_check.h); an interval of 0 checks never.
   bool initial_corrupt_check = false;
+  // etcd's --force-new-cluster (server/force_new_cluster.h).
+  bool force_new_cluster = false;
   std::chrono::milliseconds corrupt_check_interval{0};
   // etcd's --listen-metrics-urls: more ports serving /metrics and /health alone (http:// only).
   std::vector<std::string> listen_metrics_urls;

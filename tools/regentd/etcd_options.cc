@@ -35,7 +35,6 @@ constexpr EtcdOnlyOption kOptions[] = {
     {"auto-compaction-retention", "0|0s", kRefuse,
      "does not compact automatically yet; compact with `etcdctl compact`"},
     {"auto-compaction-mode", "periodic", kRefuse, "does not compact automatically yet"},
-    {"force-new-cluster", "false", kRefuse, "cannot force a new cluster yet"},
     // Bootstrap by other means than --initial-cluster: the member would not find its cluster.
     {"discovery", "", kRefuse, "bootstraps from --initial-cluster only"},
     {"discovery-srv", "", kRefuse, "bootstraps from --initial-cluster only"},

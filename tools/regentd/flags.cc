@@ -104,6 +104,10 @@ void add_tuning_flags(CLI::App& app, Settings& s) {
                  "CORRUPT alarm (Go duration; 0: never)")
       ->capture_default_str()
       ->check(duration_at_least(std::chrono::nanoseconds(0), ""));
+  app.add_option("--force-new-cluster", o.force_new_cluster,
+                 "Disaster recovery: restart this member on its data dir as a cluster of one, "
+                 "removing every other member through the log (etcd's flag)")
+      ->capture_default_str();
   app.add_option("--strict-reconfig-check", o.strict_reconfig_check,
                  "Refuse a membership change that could cost the cluster its quorum (adding a "
                  "voter or removing one while too few members are active), as etcd")
@@ -135,7 +139,7 @@ void add_operator_flags(CLI::App& app, Settings& s) {
 }
 
 // etcd 3.4's flags that regentd has with the same meaning (etcd --help).
-constexpr std::array<std::string_view, 23> kSharedWithEtcd = {
+constexpr std::array<std::string_view, 24> kSharedWithEtcd = {
     "name",
     "data-dir",
     "listen-client-urls",
@@ -155,6 +159,7 @@ constexpr std::array<std::string_view, 23> kSharedWithEtcd = {
     "quota-backend-bytes",
     "experimental-initial-corrupt-check",
     "experimental-corrupt-check-time",
+    "force-new-cluster",
     "experimental-watch-progress-notify-interval",
     "log-level",
     "logger",

@@ -22,8 +22,9 @@ Expected<void, Failure> check_reconfig(const LeaderView& view, const regentpb::M
   switch (change.kind()) {
     case regentpb::MemberChange::ADD:
       // A new voter is not running yet: the voters active now must be a quorum of the cluster
-      // with it, or one more failure would stop the cluster.
-      if (strict && !change.member().is_learner() &&
+      // with it, or one more failure would stop the cluster. Except, as etcd, the second member
+      // of a cluster of one: the only way to grow one (after --force-new-cluster, a restore).
+      if (strict && !change.member().is_learner() && view.voters.size() != 1 &&
           active_among(view, view.voters) < majority(view.voters.size() + 1)) {
         return unexpected(unhealthy_cluster());
       }

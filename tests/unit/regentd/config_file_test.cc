@@ -79,7 +79,6 @@ discovery-fallback: 'proxy'
 enable-v2: false
 proxy: 'off'
 auto-compaction-retention: "0"
-force-new-cluster: false
 log-outputs: [stderr]
 client-transport-security:
   cert-file:

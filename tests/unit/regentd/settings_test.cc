@@ -50,7 +50,7 @@ TEST(Settings, CommandLineAlone) {
   EXPECT_TRUE(loaded->notices.empty());
 }
 
-TEST(Settings, QuotaAndCorruptionChecksFromEverySource) {
+TEST(Settings, QuotaCorruptionChecksAndForceNewClusterFromEverySource) {
   auto flags = load_settings(
       {"regentd", "--quota-backend-bytes", "-1", "--experimental-initial-corrupt-check", "true",
        "--experimental-corrupt-check-time", "2m"},
@@ -60,12 +60,14 @@ TEST(Settings, QuotaAndCorruptionChecksFromEverySource) {
   EXPECT_TRUE(flags->settings.server.initial_corrupt_check);
   EXPECT_EQ(flags->settings.server.corrupt_check_interval, std::chrono::minutes(2));
 
-  auto env = load_settings({"regentd"}, {"ETCD_QUOTA_BACKEND_BYTES=8589934592",
-                                         "ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME=30s"});
+  auto env = load_settings(
+      {"regentd"}, {"ETCD_QUOTA_BACKEND_BYTES=8589934592",
+                    "ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME=30s", "ETCD_FORCE_NEW_CLUSTER=true"});
   ASSERT_TRUE(env.has_value()) << env.error().text;
   EXPECT_EQ(env->settings.server.quota_backend_bytes, int64_t{8} << 30);
   EXPECT_EQ(env->settings.server.corrupt_check_interval, std::chrono::seconds(30));
   EXPECT_FALSE(env->settings.server.initial_corrupt_check);
+  EXPECT_TRUE(env->settings.server.force_new_cluster);
 
   TempConfig file("quota-backend-bytes: 1048576\nexperimental-initial-corrupt-check: true\n");
   auto yaml = load_settings({"regentd", "--config-file", file.path()}, {});
