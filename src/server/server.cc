@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <mutex>
 
 #include "server/api/call_counters.h"
 #include "server/api/cluster_service.h"
@@ -69,6 +70,7 @@ class Member final : public Server {
   Expected<void, std::string> find_existing_identity(bool fresh);
   Expected<void, std::string> refuse_if_removed();
   void on_removed(raft::Index index);
+  void on_removed_by(raft::NodeId peer);
   void mark_removed(const std::string& why);
   void hand_over_leadership();
 
@@ -89,7 +91,8 @@ class Member final : public Server {
   std::unique_ptr<CorruptionChecker> corruption_;
   std::unique_ptr<PeerProber> prober_;    // etcd_network_peer_round_trip_time_seconds
   std::unique_ptr<PeerDirectory> peers_;  // The transport's peers follow the member table.
-  std::atomic<bool> removed_{false};      // This member's removal applied: main() stops it.
+  std::once_flag removed_by_peer_;
+  std::atomic<bool> removed_{false};  // This member's removal applied: main() stops it.
   ServiceContext context_;
   std::unique_ptr<KvService> kv_;
   std::unique_ptr<MaintenanceService> maintenance_;
@@ -207,7 +210,9 @@ Expected<void, std::string> Member::start() {
   };
   leaders_ = std::make_unique<LeaderChangeLog>(cluster_.self_id);
   node_->add_observer(*leaders_);
-  tap_ = std::make_unique<HandlerTap>(*node_, *leaders_);
+  to.is_removed = [this](raft::NodeId id) { return machine_.was_removed(id); };
+  tap_ = std::make_unique<HandlerTap>(*node_, *leaders_,
+                                      [this](raft::NodeId peer) { on_removed_by(peer); });
   auto transport = transport::Transport::start(to, *tap_, logger_);
   if (!transport) return unexpected("peer listener: " + transport.error());
   transport_ = std::move(*transport);
@@ -438,6 +443,20 @@ void Member::on_removed(raft::Index index) {
       "directory {} is marked removed and will not start again",
       cluster_.self_id, cluster_.cluster_id, index, options_.data_dir);
   removed_ = true;
+}
+
+void Member::on_removed_by(raft::NodeId peer) {
+  // A transport thread, and every peer may say it: once is enough. The marker is written before
+  // main() is told, so no restart can miss it.
+  std::call_once(removed_by_peer_, [&] {
+    mark_removed(fmt::format("member {:x} of cluster {:x} removed (peer {:x} refused its stream)",
+                             cluster_.self_id, cluster_.cluster_id, peer));
+    logger_.warn(
+        "this member ({:x}) was removed from cluster {:x}: peer {:x} refused its stream ({}); "
+        "stopping. Its data directory {} is marked removed and will not start again",
+        cluster_.self_id, cluster_.cluster_id, peer, transport::kRemovedMessage, options_.data_dir);
+    removed_ = true;
+  });
 }
 
 void Member::hand_over_leadership() {

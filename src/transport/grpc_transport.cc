@@ -73,7 +73,7 @@ GrpcTransport::GrpcTransport(const Options& options, Handler& handler, Logger& l
     : options_(options),
       handler_(handler),
       logger_(logger),
-      receiver_(options.cluster_id, options.self, handler, logger) {
+      receiver_(options.cluster_id, options.self, handler, logger, options.is_removed) {
   for (const PeerAddress& peer : options_.peers) {
     senders_.emplace(peer.id, std::make_unique<PeerSender>(options_, peer, handler, logger));
   }
@@ -135,6 +135,7 @@ void GrpcTransport::send(std::vector<raft::Message> messages) {
 void GrpcTransport::update_peers(const std::vector<PeerAddress>& peers) {
   std::lock_guard stop_lock(stop_mu_);
   if (stopped_) return;
+  receiver_.membership_changed();
   std::unique_lock lock(senders_mu_);
   std::map<raft::NodeId, const PeerAddress*> wanted;
   for (const PeerAddress& peer : peers) {

@@ -15,10 +15,16 @@ struct PeerReceiver::StreamState {
   uint64_t id = 0;
   SnapshotAssembler snapshot;
   uint64_t malformed = 0;
+  uint64_t membership = 0;  // PeerReceiver::membership_ when is_removed was last asked.
 };
 
-PeerReceiver::PeerReceiver(uint64_t cluster_id, raft::NodeId self, Handler& handler, Logger& logger)
-    : cluster_id_(cluster_id), self_(self), handler_(handler), logger_(logger) {}
+PeerReceiver::PeerReceiver(uint64_t cluster_id, raft::NodeId self, Handler& handler, Logger& logger,
+                           std::function<bool(raft::NodeId)> is_removed)
+    : cluster_id_(cluster_id),
+      is_removed_(std::move(is_removed)),
+      self_(self),
+      handler_(handler),
+      logger_(logger) {}
 
 void PeerReceiver::close() {
   std::unique_lock lock(mu_);
@@ -60,10 +66,15 @@ grpc::Status PeerReceiver::Stream(
     log_refusal(batch.from(), *reason);
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, *reason);
   }
+  StreamState state{.from = batch.from(),
+                    .membership = membership_.load(std::memory_order_acquire)};
+  if (is_removed_ && is_removed_(batch.from())) {
+    log_refusal(batch.from(), "it was removed from the cluster");
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, kRemovedMessage);
+  }
   const uint64_t cluster_id = batch.cluster_id();
   const raft::NodeId from = batch.from();
   const raft::NodeId to = batch.to();
-  StreamState state{.from = from};
   {
     std::lock_guard lock(mu_);
     refusals_logged_.erase(from);
@@ -84,6 +95,14 @@ grpc::Status PeerReceiver::Stream(
           cluster_id, from, to, batch.cluster_id(), batch.from(), batch.to());
       logger_.warn("transport: ended a stream from peer {:x}: {}", from, reason);
       return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, reason);
+    }
+    if (is_removed_ && state.membership != membership_.load(std::memory_order_acquire)) {
+      state.membership = membership_.load(std::memory_order_acquire);
+      if (is_removed_(from)) {
+        logger_.warn("transport: ended the stream from peer {:x}: it was removed from the cluster",
+                     from);
+        return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, kRemovedMessage);
+      }
     }
     handle(state, std::move(batch));
     batch.Clear();

@@ -8,8 +8,10 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,7 +28,8 @@ namespace regent::transport {
 
 class PeerReceiver final : public regentpb::Peer::Service {
  public:
-  PeerReceiver(uint64_t cluster_id, raft::NodeId self, Handler& handler, Logger& logger);
+  PeerReceiver(uint64_t cluster_id, raft::NodeId self, Handler& handler, Logger& logger,
+               std::function<bool(raft::NodeId)> is_removed = nullptr);
 
   grpc::Status Stream(
       grpc::ServerContext* context,
@@ -34,6 +37,9 @@ class PeerReceiver final : public regentpb::Peer::Service {
 
   // Waits for any Handler call in progress; none starts afterwards. Not from a Handler call.
   void close();
+  // The member table changed: each open stream asks is_removed about its sender again at its
+  // next batch, and ends if it was removed (a member cut off while it was removed).
+  void membership_changed() { membership_.fetch_add(1, std::memory_order_release); }
 
  private:
   struct StreamState;
@@ -55,6 +61,8 @@ class PeerReceiver final : public regentpb::Peer::Service {
   void deliver(const StreamState& state, std::vector<raft::Message> messages);
 
   const uint64_t cluster_id_;
+  const std::function<bool(raft::NodeId)> is_removed_;  // Options::is_removed.
+  std::atomic<uint64_t> membership_{0};                 // membership_changed() calls.
   const raft::NodeId self_;
   Handler& handler_;
   Logger& logger_;

@@ -148,6 +148,12 @@ void PeerSender::run() {
               : fmt::format("no answer to the stream within {}s", kHandshakeTimeout.count()));
     }
     note_failure(status, was_connected);
+    if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED &&
+        status.error_message() == kRemovedMessage) {
+      logger_.warn("transport: peer {:x} refused this member's stream: {}", peer_.id,
+                   kRemovedMessage);
+      handler_.on_removed_by(peer_.id);
+    }
     // Refused at once right after a break: nothing listens on the peer's port. A hung or cut-off
     // peer makes the attempt time out instead (gRPC gives a connect at least a second).
     if (just_broke && !was_connected && status.error_code() == grpc::StatusCode::UNAVAILABLE &&

@@ -48,6 +48,10 @@ struct Options {
   // This member's member table, answered to peers that ask (the PeerInfo service, peer.proto).
   // Called from the listener's threads: must be thread-safe. Unset: the service is not offered.
   std::function<std::vector<regentpb::Member>()> members;
+  // Whether a member was removed from the cluster for good: its streams are refused with
+  // kRemovedMessage, which tells it to stop (as etcd's peers answer a removed member). Unset:
+  // none is.
+  std::function<bool(raft::NodeId)> is_removed;
   // The image of the snapshot `metadata` describes (storage::DiskStorage::read_snapshot), for a
   // snapshot message that carries none. Called from the senders' threads: must be thread-safe.
   // Unset: such messages go as they are.
@@ -68,7 +72,13 @@ class Handler {
   virtual void on_peer_down(raft::NodeId /*peer*/) {}
   // A kSnapshot message to `peer` was sent whole (ok) or failed part way.
   virtual void on_snapshot_sent(raft::NodeId peer, bool ok) = 0;
+  // `peer` refused this member's stream because this member was removed from the cluster.
+  virtual void on_removed_by(raft::NodeId /*peer*/) {}
 };
+
+// etcd's words (ErrMemberRemoved) for a stream from a member removed from the cluster.
+inline constexpr const char* kRemovedMessage =
+    "the member has been permanently removed from the cluster";
 
 class Transport {
  public:

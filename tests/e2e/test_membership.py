@@ -224,6 +224,30 @@ class MembershipTest(unittest.TestCase):
             self.assertIn("has not been added to the cluster", log)
             self.assertEqual(len(self.member_list(c)), 3)
 
+    def test_e_a_member_removed_while_cut_off_is_refused_by_its_peers_and_stops(self):
+        # Paused through its removal, it never applies it: when it wakes up its peers end its
+        # streams with etcd's "permanently removed" answer, and it stops itself.
+        with Cluster(3) as c:
+            c.etcdctl("put", "k", "v")
+            gone = 2
+            gone_id = c.member_ids()[gone]
+            c.pause(gone)
+            wait_until(lambda: c.etcdctl("member", "remove", hex_id(gone_id), endpoint=[0, 1],
+                                         check=False).returncode == 0,
+                       30, interval=0.5, what="the removal of the paused member")
+            self.assertNotIn(gone_id, self.member_list(c, endpoint=0))
+            c.resume(gone)
+            m = c.members[gone]
+            wait_until(lambda: not m.running(), 30, interval=0.2,
+                       what="%s to stop once its peers refuse it" % m.name)
+            c._reap(m)
+            self.assertIn("the member has been permanently removed from the cluster",
+                          c.last_run_log(gone))
+            rc, log = c.run_until_exit(gone, timeout=REFUSAL_TIMEOUT)
+            self.assertNotEqual(rc, 0, log)
+            self.assertIn("this member was removed from its cluster", log)
+            c.etcdctl("put", "k2", "v", endpoint=[0, 1])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -5,6 +5,8 @@
 // Handler; TransportTap in front of the transport as the member's Transport.
 #pragma once
 
+#include <functional>
+
 #include "server/host/leader_change_log.h"
 #include "transport/transport.h"
 
@@ -12,7 +14,10 @@ namespace regent::server {
 
 class HandlerTap final : public transport::Handler {
  public:
-  HandlerTap(transport::Handler& member, LeaderChangeLog& log) : member_(member), log_(log) {}
+  // removed: told when a peer refuses this member's stream because it was removed.
+  HandlerTap(transport::Handler& member, LeaderChangeLog& log,
+             std::function<void(raft::NodeId)> removed = nullptr)
+      : member_(member), log_(log), removed_(std::move(removed)) {}
 
   void on_messages(std::vector<raft::Message> messages) override {
     log_.note_received(messages);
@@ -24,10 +29,14 @@ class HandlerTap final : public transport::Handler {
     member_.on_peer_down(peer);
   }
   void on_snapshot_sent(raft::NodeId peer, bool ok) override { member_.on_snapshot_sent(peer, ok); }
+  void on_removed_by(raft::NodeId peer) override {
+    if (removed_) removed_(peer);
+  }
 
  private:
   transport::Handler& member_;
   LeaderChangeLog& log_;
+  std::function<void(raft::NodeId)> removed_;
 };
 
 class TransportTap final : public transport::Transport {

@@ -22,7 +22,7 @@ Expected<std::string, std::string> ImageJob::run(const kv::ImageChunk& chunk) {
     }
     if (progress == kv::ImageJob::Progress::kDone) break;
   }
-  return StateMachine::encode_image(job_.take(), members_, alarms_);
+  return StateMachine::encode_image(job_.take(), extras_);
 }
 
 }  // namespace regent::server

@@ -6,7 +6,8 @@
 // Contract:
 //   - begin_image() is called on the thread that applies, between two applies. It takes the
 //     state machine's lock exclusively for O(members + leases) work, not O(keys): it records
-//     the revision R and copies the member table, the alarms and the lease table's bytes.
+//     the revision R and copies the member table, the alarms, the removed ids and the lease table's
+//     bytes.
 //   - run() is called once, on any thread (a background one). It takes the state machine's
 //     shared lock one chunk at a time, a chunk bounded by kv::ImageChunk, never by the store's
 //     size, so an apply waits for at most one chunk. It returns exactly the bytes image()
@@ -33,6 +34,13 @@ namespace regent::server {
 
 class StateMachine;
 
+// What the state machine holds beside the store, as its image writes it.
+struct MachineExtras {
+  std::vector<regentpb::Member> members;
+  std::vector<etcdserverpb::AlarmMember> alarms;
+  std::vector<uint64_t> removed;  // Members removed for good, sorted.
+};
+
 class ImageJob {
  public:
   ImageJob(ImageJob&&) noexcept = default;
@@ -46,17 +54,12 @@ class ImageJob {
 
  private:
   friend class StateMachine;
-  ImageJob(const StateMachine& machine, kv::ImageJob job, std::vector<regentpb::Member> members,
-           std::vector<etcdserverpb::AlarmMember> alarms)
-      : machine_(&machine),
-        job_(std::move(job)),
-        members_(std::move(members)),
-        alarms_(std::move(alarms)) {}
+  ImageJob(const StateMachine& machine, kv::ImageJob job, MachineExtras extras)
+      : machine_(&machine), job_(std::move(job)), extras_(std::move(extras)) {}
 
   const StateMachine* machine_;
   kv::ImageJob job_;
-  std::vector<regentpb::Member> members_;          // At R.
-  std::vector<etcdserverpb::AlarmMember> alarms_;  // At R.
+  MachineExtras extras_;  // At R.
 };
 
 }  // namespace regent::server

@@ -89,6 +89,10 @@ Expected<MemberChangeResponse, Failure> StateMachine::apply_member_change(
     if (m.id() == change.member().id()) out.member = m;
   }
   apply_member_change_to(members_, change);
+  if (change.kind() == regentpb::MemberChange::REMOVE) {
+    removed_.insert(std::upper_bound(removed_.begin(), removed_.end(), change.member().id()),
+                    change.member().id());
+  }
   if (change.kind() == regentpb::MemberChange::PROMOTE) out.member.set_is_learner(false);
   if (change.kind() == regentpb::MemberChange::UPDATE) {
     *out.member.mutable_peer_urls() = change.member().peer_urls();
@@ -119,30 +123,38 @@ AlarmSet::Alarms StateMachine::alarms() const {
   return alarms_.list();
 }
 
+bool StateMachine::was_removed(uint64_t id) const {
+  std::shared_lock lock(mu_);
+  return std::binary_search(removed_.begin(), removed_.end(), id);
+}
+
 bool StateMachine::alarm_raised(etcdserverpb::AlarmType type, uint64_t member) const {
   std::shared_lock lock(mu_);
   return alarms_.raised(type, member);
 }
 
-std::string StateMachine::encode_image(std::string kv_image,
-                                       const std::vector<regentpb::Member>& members,
-                                       const AlarmSet::Alarms& alarms) {
+MachineExtras StateMachine::extras_locked() const {
+  return MachineExtras{.members = members_, .alarms = alarms_.list(), .removed = removed_};
+}
+
+std::string StateMachine::encode_image(std::string kv_image, const MachineExtras& extras) {
   regentpb::SnapshotData data;
   data.set_kv_image(std::move(kv_image));
-  for (const regentpb::Member& m : members) *data.add_members() = m;
-  for (const etcdserverpb::AlarmMember& a : alarms) *data.add_alarms() = a;
+  for (const regentpb::Member& m : extras.members) *data.add_members() = m;
+  for (const etcdserverpb::AlarmMember& a : extras.alarms) *data.add_alarms() = a;
+  for (uint64_t id : extras.removed) data.add_removed(id);
   return data.SerializeAsString();
 }
 
 std::string StateMachine::image() const {
   std::shared_lock lock(mu_);
-  return encode_image(store_.image(), members_, alarms_.list());
+  return encode_image(store_.image(), extras_locked());
 }
 
 ImageJob StateMachine::begin_image() {
   // Exclusive: registering the job is a write to the store, whatever its size.
   std::unique_lock lock(mu_);
-  return ImageJob(*this, store_.begin_image(), members_, alarms_.list());
+  return ImageJob(*this, store_.begin_image(), extras_locked());
 }
 
 Expected<void, std::string> StateMachine::restore(std::string_view bytes) {
@@ -158,6 +170,8 @@ Expected<void, std::string> StateMachine::restore(std::string_view bytes) {
   store_ = std::move(*store);
   members_ = std::move(members);
   alarms_.restore(AlarmSet::Alarms(data.alarms().begin(), data.alarms().end()));
+  removed_.assign(data.removed().begin(), data.removed().end());
+  std::sort(removed_.begin(), removed_.end());
   publish_counters_locked();
   return {};
 }

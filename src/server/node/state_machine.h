@@ -61,6 +61,8 @@ class StateMachine {
   }
   std::vector<regentpb::Member> members() const;
   AlarmSet::Alarms alarms() const;
+  // Whether `id` was a member and was removed: ids are never reused, so for good.
+  bool was_removed(uint64_t id) const;
   bool alarm_raised(etcdserverpb::AlarmType type, uint64_t member) const;
   // Lock-free, for response headers.
   int64_t revision() const { return revision_.load(std::memory_order_acquire); }
@@ -77,9 +79,8 @@ class StateMachine {
 
  private:
   friend class ImageJob;  // Steps through store_ under mu_, shared.
-  static std::string encode_image(std::string kv_image,
-                                  const std::vector<regentpb::Member>& members,
-                                  const AlarmSet::Alarms& alarms);
+  static std::string encode_image(std::string kv_image, const MachineExtras& extras);
+  MachineExtras extras_locked() const;
   void publish_counters_locked();
 
   WriteResult apply_locked(const regentpb::InternalRequest& request);
@@ -89,6 +90,7 @@ class StateMachine {
   kv::Store store_;
   std::vector<regentpb::Member> members_;  // Sorted by id.
   AlarmSet alarms_;
+  std::vector<uint64_t> removed_;  // Sorted.
   std::atomic<int64_t> revision_{1};
   std::atomic<uint64_t> bytes_in_use_{0};
 };

@@ -68,6 +68,33 @@ bool write_raw(int port, const std::string& bytes) {
   return ok;
 }
 
+TEST(TransportFailureTest, AMemberRemovedIsRefusedAtOnceAndOnAnOpenStreamOnceTheTableChanges) {
+  ReservedPort port_a;
+  ReservedPort port_b;
+  Member a;
+  Member b;
+  std::atomic<bool> a_removed{false};
+  start_member(a, member_options(1, port_a.address(), {{2, port_b.address()}}));
+  Options ob = member_options(2, port_b.address(), {{1, port_a.address()}});
+  ob.is_removed = [&](raft::NodeId id) { return id == 1 && a_removed.load(); };
+  start_member(b, ob);
+  a.transport->send({numbered(1, 2, 1)});
+  ASSERT_TRUE(eventually([&] { return b.handler.message_count() == 1; })) << b.logger.dump();
+  // Removed while its stream is open: the stream ends at its next batch after the table changes.
+  a_removed = true;
+  b.transport->update_peers({});
+  a.transport->send({numbered(1, 2, 2)});
+  ASSERT_TRUE(eventually([&] { return a.handler.removed_by(2) > 0; })) << a.logger.dump();
+  EXPECT_GE(a.logger.count("the member has been permanently removed from the cluster",
+                           LogLevel::kWarning),
+            1)
+      << a.logger.dump();
+  // And every new stream is refused at its hello; nothing more is delivered.
+  for (raft::Index i = 3; i < 6; ++i) a.transport->send({numbered(1, 2, i)});
+  ASSERT_TRUE(eventually([&] { return a.handler.removed_by(2) > 1; })) << a.logger.dump();
+  EXPECT_EQ(b.handler.message_count(), 1u);
+}
+
 TEST(TransportFailureTest, AStreamFromAnotherClusterIsRefused) {
   ReservedPort port_a;
   ReservedPort port_b;

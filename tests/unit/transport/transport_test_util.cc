@@ -43,6 +43,12 @@ void RecordingHandler::on_peer_down(raft::NodeId peer) {
   ++down_[peer];
 }
 
+void RecordingHandler::on_removed_by(raft::NodeId peer) {
+  std::lock_guard lock(mu_);
+  ++calls_;
+  ++removed_by_[peer];
+}
+
 void RecordingHandler::on_snapshot_sent(raft::NodeId peer, bool ok) {
   std::lock_guard lock(mu_);
   ++calls_;
@@ -93,6 +99,11 @@ int RecordingHandler::unreachable(raft::NodeId peer) const {
 int RecordingHandler::down(raft::NodeId peer) const {
   std::lock_guard lock(mu_);
   return count_of(down_, peer);
+}
+
+int RecordingHandler::removed_by(raft::NodeId peer) const {
+  std::lock_guard lock(mu_);
+  return count_of(removed_by_, peer);
 }
 
 std::vector<std::pair<raft::NodeId, bool>> RecordingHandler::snapshots_sent() const {

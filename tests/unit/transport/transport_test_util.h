@@ -35,6 +35,7 @@ class RecordingHandler final : public Handler {
   void on_unreachable(raft::NodeId peer) override;
   void on_snapshot_sent(raft::NodeId peer, bool ok) override;
   void on_peer_down(raft::NodeId peer) override;
+  void on_removed_by(raft::NodeId peer) override;
 
   // Every message received, in order of arrival.
   std::vector<raft::Message> messages() const;
@@ -45,6 +46,7 @@ class RecordingHandler final : public Handler {
   std::vector<size_t> batch_sizes() const;
   int unreachable(raft::NodeId peer) const;
   int down(raft::NodeId peer) const;
+  int removed_by(raft::NodeId peer) const;
   std::vector<std::pair<raft::NodeId, bool>> snapshots_sent() const;
   // Handler calls of any kind so far.
   int calls() const;
@@ -54,6 +56,7 @@ class RecordingHandler final : public Handler {
   std::vector<std::vector<raft::Message>> batches_;
   std::map<raft::NodeId, int> unreachable_;
   std::map<raft::NodeId, int> down_;
+  std::map<raft::NodeId, int> removed_by_;
   std::vector<std::pair<raft::NodeId, bool>> snapshots_sent_;
   int calls_ = 0;
 };
