@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "server/http/sniff.h"
+#include "tls/tunnel.h"
 
 namespace regent::server::http {
 
@@ -170,28 +171,79 @@ void ClientListener::accept_loop(int listen_fd) {
 }
 
 void ClientListener::serve(int fd) {
+  if (options_.tls != nullptr) {
+    serve_tls(fd);
+  } else {
+    serve_plain(fd);
+  }
+  finish_thread();
+}
+
+void ClientListener::serve_tls(int fd) {
+  const tls::SslContextPtr context = options_.tls->current();
+  auto ssl = tls::accept_tls(context.get(), fd, options_.sniff_timeout);
+  if (!ssl) {
+    logger_.debug("client port: TLS handshake refused: {}", ssl.error());
+    return close_open(fd);
+  }
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    logger_.warn("client port: socketpair: {}", std::strerror(errno));
+    return close_open(fd);
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      ::close(pair[0]);
+      ::close(pair[1]);
+    } else {
+      open_.insert(pair[1]);
+      ++running_;
+      std::thread([this, plain = pair[1]] {
+        serve_plain(plain);
+        finish_thread();
+      }).detach();
+    }
+  }
+  if (!stopping_now()) tls::run_tunnel(ssl->get(), fd, pair[0]);
+  ::close(pair[0]);  // The plaintext side reads its end of file and lets go of pair[1].
+  close_open(fd);
+}
+
+void ClientListener::serve_plain(int fd) {
   const std::optional<Protocol> protocol = sniff(fd, options_.sniff_timeout);
   const int on = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-  bool owned = true;  // Still ours to close.
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // Fails harmlessly on a socketpair.
   if (protocol == Protocol::kGrpc) {
-    {
-      std::lock_guard lock(mu_);
-      open_.erase(fd);  // gRPC owns it now; stop() must not touch a number gRPC may reuse.
-      if (!stopping_) {
-        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-        grpc_(fd);
-        owned = false;
-      }
+    std::lock_guard lock(mu_);
+    open_.erase(fd);  // gRPC owns it now; stop() must not touch a number gRPC may reuse.
+    if (!stopping_) {
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+      grpc_(fd);
+      return;
     }
-  } else if (protocol == Protocol::kHttp1) {
+    ::close(fd);
+    return;
+  }
+  if (protocol == Protocol::kHttp1) {
     http_(fd);  // Returns when the client is done; the fd is still ours to close.
   }
+  close_open(fd);
+}
+
+void ClientListener::close_open(int fd) {
   std::lock_guard lock(mu_);
-  if (owned) {
-    open_.erase(fd);
-    ::close(fd);
-  }
+  open_.erase(fd);
+  ::close(fd);
+}
+
+bool ClientListener::stopping_now() {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
+void ClientListener::finish_thread() {
+  std::lock_guard lock(mu_);
   if (--running_ == 0) idle_.notify_all();
 }
 
