@@ -128,17 +128,18 @@ Expected<void, std::string> Member::start() {
   logger_.info("member {} ({:x}) of cluster {:x}, data in {}", options_.cluster.name,
                cluster_.self_id, cluster_.cluster_id, options_.data_dir);
 
+  // Before the data directory is opened, so that a TLS setting refused leaves no directory behind
+  // (auto-TLS writes into <data-dir>/fixtures, as etcd does at start); before any peer is asked.
+  auto security =
+      make_member_security(options_.security, options_.cluster, options_.data_dir, logger_);
+  if (!security) return unexpected(security.error());
+  security_ = std::move(*security);
+
   storage::Options so;
   so.catch_up_entries = options_.snapshot_catchup_entries;
   auto opened = storage::DiskStorage::open(fs_, options_.data_dir, so, logger_);
   if (!opened) return unexpected(opened.error().message);
   storage_ = std::move(*opened);
-  // After the data directory is opened (auto-TLS writes its certificates there) and before any
-  // peer is asked anything.
-  auto security =
-      make_member_security(options_.security, options_.cluster, options_.data_dir, logger_);
-  if (!security) return unexpected(security.error());
-  security_ = std::move(*security);
   if (auto refused = refuse_if_removed(); !refused) return refused;
   if (options_.cluster.initial_cluster_state == "existing") {
     if (auto found = find_existing_identity(storage_->recovery().fresh); !found) return found;

@@ -267,6 +267,28 @@ class PeerTlsTest(PkiTestCase, unittest.TestCase):
         except (ssl.SSLError, ConnectionError, socket.timeout):
             return b""
 
+    def test_a_replaced_peer_certificate_is_presented_without_restart(self):
+        """The peer certificate files (shared by the three members here) replaced by a new
+        certificate of the same CA and Common Name: a new peer connection is shown it within the
+        watcher's period, no member restarts, and the cluster still replicates."""
+        c = self.cluster
+        cert, key = self.pki["server"]
+        pids = [m.proc.pid for m in c.members[:3]]
+        port = c.members[1].peer_port
+        shown = lambda: tls_pki.presented_fingerprint(port, self.pki["ca"].cert, cert, key,
+                                                      alpn=["h2"])
+        self.assertEqual(shown(), tls_pki.fingerprint_of_file(cert))
+        self.pki["ca"].issue("server", "member")
+        rotated = tls_pki.fingerprint_of_file(cert)
+        wait_until(lambda: shown() == rotated, 15, interval=0.3,
+                   what="the peer port to present the replaced certificate")
+        self.assertEqual([m.proc.pid for m in c.members[:3]], pids)
+        leader = c.wait_leader(members=[0, 1, 2])
+        c.etcdctl("put", "peer-tls/rotated/k", "v", endpoint=leader)
+        for i in range(3):
+            wait_until(lambda i=i: c.keys(i, "peer-tls/rotated/") == {"peer-tls/rotated/k"}, 10,
+                       what="member %d to hold the write made after the rotation" % i)
+
     def test_elects_and_replicates(self):
         leader = self.cluster.wait_leader()
         self.assertIsNotNone(leader)

@@ -1,6 +1,8 @@
 #include "server/http/listener.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -93,6 +95,19 @@ Expected<int, std::string> listen_on(const std::string& address, std::vector<int
   return port;
 }
 
+// "127.0.0.1:51234", for log lines about a connection.
+std::string peer_of(int fd) {
+  sockaddr_storage a{};
+  socklen_t len = sizeof a;
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return "?";
+  const void* raw = a.ss_family == AF_INET6
+                        ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&a)->sin6_addr)
+                        : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&a)->sin_addr);
+  ::inet_ntop(a.ss_family, raw, host, sizeof host);
+  return fmt::format("{}:{}", host, port_of(reinterpret_cast<sockaddr*>(&a)));
+}
+
 }  // namespace
 
 ClientListener::ClientListener(ListenerOptions options, Logger& logger)
@@ -183,7 +198,9 @@ void ClientListener::serve_tls(int fd) {
   const tls::SslContextPtr context = options_.tls->current();
   auto ssl = tls::accept_tls(context.get(), fd, options_.sniff_timeout);
   if (!ssl) {
-    logger_.debug("client port: TLS handshake refused: {}", ssl.error());
+    // Logged as etcd does ("rejected connection from ..."): a refused client is what an operator
+    // looks for when a client cannot connect.
+    logger_.warn("client port: rejected connection from {}: {}", peer_of(fd), ssl.error());
     return close_open(fd);
   }
   int pair[2];
