@@ -14,17 +14,14 @@
 #include "server/http/sniff.h"
 #include "tls/self_signed.h"
 #include "tls/tunnel.h"
+#include "unit/server/loopback.h"
 
 namespace regent::server::http {
 namespace {
 
-int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+// A connection whose reads give up after 5 s, so a test cannot hang on a silent listener.
+int connect_with_timeout(int port) {
+  const int fd = connect_to(port);
   timeval tv{.tv_sec = 5, .tv_usec = 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   return fd;
@@ -88,7 +85,7 @@ TEST_F(HttpListenerTlsTest, HttpAndGrpcGetThePlaintextAndAnswerThroughTheTunnel)
         EXPECT_EQ(::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL),
                   static_cast<ssize_t>(answer.size()));
       });
-  const int h1 = connect_to(listener_->ports()[0]);
+  const int h1 = connect_with_timeout(listener_->ports()[0]);
   tls::SslPtr http = connect_tls(h1, "\x08http/1.1\x02h2");
   const unsigned char* chosen = nullptr;
   unsigned chosen_len = 0;
@@ -99,7 +96,7 @@ TEST_F(HttpListenerTlsTest, HttpAndGrpcGetThePlaintextAndAnswerThroughTheTunnel)
   const int n = SSL_read(http.get(), reply, sizeof reply);
   EXPECT_EQ(std::string(reply, n > 0 ? static_cast<size_t>(n) : 0), "you said GET ");
 
-  const int h2 = connect_to(listener_->ports()[0]);
+  const int h2 = connect_with_timeout(listener_->ports()[0]);
   tls::SslPtr grpc = connect_tls(h2, "\x02h2");
   SSL_get0_alpn_selected(grpc.get(), &chosen, &chosen_len);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(chosen), chosen_len), "h2");
@@ -120,7 +117,7 @@ TEST_F(HttpListenerTlsTest, PlainTextReachesNeitherHandover) {
         ::close(fd);
       },
       [&](int) { ++handed; });
-  const int fd = connect_to(listener_->ports()[0]);
+  const int fd = connect_with_timeout(listener_->ports()[0]);
   const std::string request = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
   ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(request.size()));

@@ -52,35 +52,38 @@ class ServerContextTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  // A context serving first_, then the certificate a new connection is shown.
+  std::string start() {
+    install(first_);
+    auto context = ServerContext::create(flags_, logger_);
+    EXPECT_TRUE(context.has_value()) << context.error();
+    context_ = std::move(*context);
+    return shown();
+  }
+  std::string shown() { return presented(context_->current().get()); }
+
   TestCa ca_;
+  const Pem first_ = ca_.issue("first");
+  const Pem second_ = ca_.issue("second");
   TlsFlags flags_;
   NullLogger logger_;
+  std::unique_ptr<ServerContext> context_;
 };
 
 TEST_F(ServerContextTest, NewConnectionsGetTheReplacedCertificate) {
-  const Pem first = ca_.issue("first");
-  const Pem second = ca_.issue("second");
-  install(first);
-  auto context = ServerContext::create(flags_, logger_);
-  ASSERT_TRUE(context.has_value()) << context.error();
-  EXPECT_EQ(presented((*context)->current().get()), fingerprint(first.cert));
-
-  install(second);
-  EXPECT_EQ(presented((*context)->current().get()), fingerprint(second.cert));
+  EXPECT_EQ(start(), fingerprint(first_.cert));
+  install(second_);
+  EXPECT_EQ(shown(), fingerprint(second_.cert));
 }
 
 TEST_F(ServerContextTest, KeepsTheLastGoodCertificateWhileTheFilesDisagree) {
-  const Pem first = ca_.issue("first");
-  const Pem second = ca_.issue("second");
-  install(first);
-  auto context = ServerContext::create(flags_, logger_);
-  ASSERT_TRUE(context.has_value()) << context.error();
+  EXPECT_EQ(start(), fingerprint(first_.cert));
   // Half way through a rotation: the new certificate, the old key.
-  dir_.write("server.pem", second.cert);
-  EXPECT_EQ(presented((*context)->current().get()), fingerprint(first.cert));
+  dir_.write("server.pem", second_.cert);
+  EXPECT_EQ(shown(), fingerprint(first_.cert));
   // The rotation completes.
-  dir_.write("server-key.pem", second.key);
-  EXPECT_EQ(presented((*context)->current().get()), fingerprint(second.cert));
+  dir_.write("server-key.pem", second_.key);
+  EXPECT_EQ(shown(), fingerprint(second_.cert));
 }
 
 TEST_F(ServerContextTest, UnusableFilesFailTheStartNamingTheFile) {
