@@ -186,6 +186,9 @@ void ClientListener::accept_loop(int listen_fd) {
 }
 
 void ClientListener::serve(int fd) {
+  // On the client's TCP socket, plain or TLS: small gRPC frames must not wait for Nagle.
+  const int on = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
   if (options_.tls != nullptr) {
     serve_tls(fd);
   } else {
@@ -208,29 +211,30 @@ void ClientListener::serve_tls(int fd) {
     logger_.warn("client port: socketpair: {}", std::strerror(errno));
     return close_open(fd);
   }
+  bool started = false;
   {
     std::lock_guard lock(mu_);
-    if (stopping_) {
-      ::close(pair[0]);
-      ::close(pair[1]);
-    } else {
+    if (!stopping_) {
       open_.insert(pair[1]);
       ++running_;
       std::thread([this, plain = pair[1]] {
         serve_plain(plain);
         finish_thread();
       }).detach();
+      started = true;
     }
   }
-  if (!stopping_now()) tls::run_tunnel(ssl->get(), fd, pair[0]);
+  if (started) {
+    tls::run_tunnel(ssl->get(), fd, pair[0]);
+  } else {
+    ::close(pair[1]);
+  }
   ::close(pair[0]);  // The plaintext side reads its end of file and lets go of pair[1].
   close_open(fd);
 }
 
 void ClientListener::serve_plain(int fd) {
   const std::optional<Protocol> protocol = sniff(fd, options_.sniff_timeout);
-  const int on = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);  // Fails harmlessly on a socketpair.
   if (protocol == Protocol::kGrpc) {
     std::lock_guard lock(mu_);
     open_.erase(fd);  // gRPC owns it now; stop() must not touch a number gRPC may reuse.
@@ -252,11 +256,6 @@ void ClientListener::close_open(int fd) {
   std::lock_guard lock(mu_);
   open_.erase(fd);
   ::close(fd);
-}
-
-bool ClientListener::stopping_now() {
-  std::lock_guard lock(mu_);
-  return stopping_;
 }
 
 void ClientListener::finish_thread() {

@@ -79,7 +79,6 @@ class ClientListener {
   // Forgets and closes a connection's fd that is still the listener's.
   void close_open(int fd);
   void finish_thread();
-  bool stopping_now();
 
   const ListenerOptions options_;
   Logger& logger_;
