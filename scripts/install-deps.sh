@@ -25,7 +25,8 @@ packages=(
   libsystemd-dev                                     # regentd's sd_notify (systemd Type=notify)
   clang libclang-rt-14-dev                           # libFuzzer targets (fuzz/)
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # the gRPC API
-  libssl-dev                                         # SHA-256 of backups (etcd's snapshot shape)
+  libssl-dev                                         # TLS (src/tls) and SHA-256 of backups
+  openssl                                            # e2e: test_tls.py makes its certificates
   libcpp-httplib-dev                                 # the HTTP face's HTTP/1.1 parser
   etcd-client python3-etcd3                          # end-to-end tests: etcdctl, python etcd3
   python3-tooz python3-etcd3gw                       # e2e: OpenStack tooz over the JSON gateway

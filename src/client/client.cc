@@ -6,13 +6,9 @@ namespace regent::client {
 
 Result<std::shared_ptr<Client>> Client::connect(ClientOptions options) {
   if (options.endpoints.empty()) return fail(Code::kInvalidArgument, "no endpoints given");
-  std::vector<std::string> targets;
-  for (const auto& endpoint : options.endpoints) {
-    auto target = internal::grpc_target(endpoint);
-    if (!target) return fail(target.error());
-    targets.push_back(std::move(*target));
-  }
-  auto connections = std::make_unique<internal::Connections>(options, std::move(targets));
+  auto targets = internal::dial_targets(options);
+  if (!targets) return fail(targets.error());
+  auto connections = std::make_unique<internal::Connections>(options, std::move(*targets));
   return std::shared_ptr<Client>(new Client(std::move(options), std::move(connections)));
 }
 

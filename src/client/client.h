@@ -29,9 +29,24 @@ namespace internal {
 class Connections;
 }
 
+// TLS, as etcdctl's flags: --cacert, --cert, --key, --insecure-skip-tls-verify. An https://
+// endpoint is dialed with TLS, an http:// one in plain text, and a bare host:port with TLS when
+// any of these is set.
+struct TlsOptions {
+  std::string ca_file;    // Verifies the members' certificates; empty: the system's roots.
+  std::string cert_file;  // A client certificate (with key_file), for --client-cert-auth members.
+  std::string key_file;
+  bool insecure_skip_verify = false;  // Accept any member certificate: encrypts, no more.
+
+  bool any() const {
+    return !ca_file.empty() || !cert_file.empty() || !key_file.empty() || insecure_skip_verify;
+  }
+};
+
 struct ClientOptions {
-  // "http://host:port" (as etcd advertises them) or "host:port". TLS is not supported.
+  // "http://host:port" or "https://host:port" (as etcd advertises them), or "host:port".
   std::vector<std::string> endpoints;
+  TlsOptions tls;
   // How long one endpoint may take to accept a connection before the call moves on.
   std::chrono::milliseconds dial_timeout{2000};
   // The deadline of a call made with a Context that has none (etcdctl's --command-timeout).

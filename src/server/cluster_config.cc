@@ -53,14 +53,13 @@ uint64_t cluster_id(std::vector<uint64_t> member_ids, std::string_view token) {
 }
 
 Expected<std::string, std::string> url_to_address(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.starts_with("https://") || url.starts_with("unix")) {
-    return unexpected(fmt::format("{}: only http:// URLs are supported (no TLS yet)", url));
+  const size_t scheme_end = url.find("://");
+  const std::string_view scheme = url.substr(0, scheme_end);
+  if (scheme_end == std::string_view::npos || (scheme != "http" && scheme != "https")) {
+    return unexpected(
+        fmt::format("{}: not a URL (want http://host:port or https://host:port)", url));
   }
-  if (!url.starts_with(kScheme)) {
-    return unexpected(fmt::format("{}: not a URL (want http://host:port)", url));
-  }
-  std::string_view rest = url.substr(kScheme.size());
+  std::string_view rest = url.substr(scheme_end + 3);
   if (rest.ends_with("/")) rest.remove_suffix(1);
   const size_t colon = rest.rfind(':');
   if (colon == std::string_view::npos || colon == 0 || colon + 1 == rest.size() ||

@@ -43,7 +43,8 @@ struct ClusterConfig {
 // "--initial-cluster: \"n1\" has no URL (want name=http://host:port)".
 Expected<ClusterConfig, std::string> resolve_cluster(const ClusterFlags& flags);
 
-// "http://127.0.0.1:2379" -> "127.0.0.1:2379". Only http:// is served (no TLS yet).
+// "http://127.0.0.1:2379" or "https://127.0.0.1:2379" -> "127.0.0.1:2379". Which of the two a
+// URL is decides whether it is served with TLS (member_security.h).
 Expected<std::string, std::string> url_to_address(std::string_view url);
 
 uint64_t member_id(std::vector<std::string> peer_urls, std::string_view token);

@@ -31,6 +31,7 @@
 #include "server/lease/lease_forwarder.h"
 #include "server/lease/lessor.h"
 #include "server/member_identity.h"
+#include "server/member_security.h"
 #include "server/node/space_quota.h"
 #include "server/node/state_machine.h"
 #include "server/removed_check.h"
@@ -73,10 +74,14 @@ class Member final : public Server {
   void on_removed_by(raft::NodeId peer);
   void mark_removed(const std::string& why);
   void hand_over_leadership();
+  // Asks a peer (host:port) for its member table, over the peer TLS if there is one.
+  std::function<Expected<regentpb::MembersResponse, std::string>(const std::string&)> ask_peer()
+      const;
 
   ServerOptions options_;
   Logger& logger_;
   ClusterConfig cluster_;
+  MemberSecurity security_;  // Outlives listener_ and transport_, which use it.
   storage::PosixFs fs_;
   std::unique_ptr<storage::DiskStorage> storage_;
   StateMachine machine_;
@@ -130,6 +135,13 @@ Expected<void, std::string> Member::start() {
   logger_.info("member {} ({:x}) of cluster {:x}, data in {}", options_.cluster.name,
                cluster_.self_id, cluster_.cluster_id, options_.data_dir);
 
+  // Before the data directory is opened, so that a TLS setting refused leaves no directory behind
+  // (auto-TLS writes into <data-dir>/fixtures, as etcd does at start); before any peer is asked.
+  auto security =
+      make_member_security(options_.security, options_.cluster, options_.data_dir, logger_);
+  if (!security) return unexpected(security.error());
+  security_ = std::move(*security);
+
   storage::Options so;
   so.catch_up_entries = options_.snapshot_catchup_entries;
   auto opened = storage::DiskStorage::open(fs_, options_.data_dir, so, logger_);
@@ -160,9 +172,7 @@ Expected<void, std::string> Member::start() {
   }
   if (auto booted = bootstrap_if_fresh(*recorded); !booted) return booted;
   if (!storage_->recovery().fresh && !options_.force_new_cluster) {
-    auto ask = [](const std::string& address) {
-      return transport::query_members(address, kBootstrapCheckTimeout);
-    };
+    const auto ask = ask_peer();
     if (auto kept = check_not_removed(cluster_, options_.data_dir, ask, logger_); !kept) {
       // Marked, so that the next start refuses at once, peers up or not.
       mark_removed(kept.error());
@@ -202,6 +212,8 @@ Expected<void, std::string> Member::start() {
   to.max_batch_bytes = std::max<size_t>(to.max_batch_bytes, options_.max_request_bytes + (1 << 20));
   for (const auto& [id, address] : cluster_.peer_addresses) to.peers.push_back({id, address});
   to.members = [this] { return machine_.members(); };
+  to.server_credentials = security_.peer_port;
+  to.channel_credentials = security_.peer_dial;
   to.read_snapshot =
       [this](const raft::SnapshotMetadata& metadata) -> Expected<std::string, std::string> {
     auto snapshot = storage_->read_snapshot(metadata);
@@ -216,7 +228,7 @@ Expected<void, std::string> Member::start() {
   auto transport = transport::Transport::start(to, *tap_, logger_);
   if (!transport) return unexpected("peer listener: " + transport.error());
   transport_ = std::move(*transport);
-  prober_ = std::make_unique<PeerProber>(to.peers);
+  prober_ = std::make_unique<PeerProber>(to.peers, security_.peer_dial);
   peers_ = std::make_unique<PeerDirectory>(
       cluster_.self_id, *transport_, [this](raft::Index index) { on_removed(index); }, logger_);
   node_->add_observer(*peers_);
@@ -245,7 +257,9 @@ Expected<void, std::string> Member::start() {
   sent_tap_ = std::make_unique<TransportTap>(*transport_, *leaders_);
   if (auto started = node_->start(*sent_tap_); !started) return started;
   watch_hub_->start();
-  corruption_ = std::make_unique<CorruptionChecker>(cluster_.self_id, *node_, machine_, logger_);
+  corruption_ = std::make_unique<CorruptionChecker>(
+      cluster_.self_id, *node_, machine_,
+      [this](std::string_view url) { return security_.dial_client_url(url); }, logger_);
   if (options_.initial_corrupt_check) {
     if (auto clean = corruption_->initial_check(5 * options_.election_timeout); !clean) {
       return unexpected(clean.error());
@@ -261,11 +275,12 @@ Expected<void, std::string> Member::start() {
   context_.max_txn_ops = options_.max_txn_ops;
   context_.data_dir = options_.data_dir;
   context_.cluster_token = options_.cluster.initial_cluster_token;
+  context_.security = &security_;
   kv_ = std::make_unique<KvService>(context_);
   maintenance_ = std::make_unique<MaintenanceService>(context_, logger_);
   cluster_service_ = std::make_unique<ClusterService>(context_, no.request_timeout);
-  lease_forwarder_ =
-      std::make_unique<LeaseForwarder>(*node_, machine_, cluster_.self_id, no.request_timeout);
+  lease_forwarder_ = std::make_unique<LeaseForwarder>(*node_, machine_, cluster_.self_id,
+                                                      no.request_timeout, security_);
   lease_ =
       std::make_unique<LeaseService>(context_, *lessor_, *lease_forwarder_,
                                      min_lease_ttl(options_.heartbeat_interval, no.election_ticks));
@@ -277,6 +292,7 @@ Expected<void, std::string> Member::start() {
   // listener (AddInsecureChannelFromFd) and listens on no port itself.
   http::ListenerOptions port_options;
   port_options.addresses = cluster_.listen_client_addresses;
+  port_options.tls = security_.client_port.get();
   auto listener = http::ClientListener::bind(port_options, logger_);
   if (!listener) return unexpected(listener.error());
   listener_ = std::move(*listener);
@@ -285,6 +301,9 @@ Expected<void, std::string> Member::start() {
     for (const std::string& url : options_.listen_metrics_urls) {
       auto address = url_to_address(url);
       if (!address) return unexpected("--listen-metrics-urls: " + address.error());
+      if (url.starts_with("https://")) {
+        return unexpected("--listen-metrics-urls: " + url + ": only http:// is served there");
+      }
       metrics_options.addresses.push_back(*address);
     }
     auto bound = http::ClientListener::bind(metrics_options, logger_);
@@ -348,6 +367,13 @@ Expected<void, std::string> Member::start() {
   return {};
 }
 
+std::function<Expected<regentpb::MembersResponse, std::string>(const std::string&)>
+Member::ask_peer() const {
+  return [credentials = security_.peer_dial](const std::string& address) {
+    return transport::query_members(address, kBootstrapCheckTimeout, credentials);
+  };
+}
+
 MemberIdentity Member::identity() const {
   return MemberIdentity{.member_id = cluster_.self_id,
                         .cluster_id = cluster_.cluster_id,
@@ -367,9 +393,7 @@ Expected<void, std::string> Member::bootstrap_if_fresh(bool identity_recorded) {
                  cluster_.cluster_id, cluster_.self_id);
     return {};
   }
-  auto ask = [](const std::string& address) {
-    return transport::query_members(address, kBootstrapCheckTimeout);
-  };
+  const auto ask = ask_peer();
   if (auto unknown = check_not_bootstrapped(cluster_, options_.data_dir, ask, logger_); !unknown) {
     return unknown;
   }
@@ -417,9 +441,7 @@ Expected<void, std::string> Member::find_existing_identity(bool fresh) {
     return {};
   }
   if (!fresh) return {};  // Data made before identity files: the flags' ids, checked as ever.
-  auto ask = [](const std::string& address) {
-    return transport::query_members(address, kBootstrapCheckTimeout);
-  };
+  const auto ask = ask_peer();
   auto joined = find_cluster_to_join(cluster_, options_.cluster.name, ask, logger_);
   if (!joined) return unexpected(joined.error());
   cluster_ = joined_config(std::move(cluster_), *joined);

@@ -14,6 +14,7 @@
 #include "common/expected.h"
 #include "common/logger.h"
 #include "server/cluster_config.h"
+#include "tls/tls_flags.h"
 
 namespace regent::server {
 
@@ -46,6 +47,8 @@ struct ServerOptions {
   std::chrono::milliseconds corrupt_check_interval{0};
   // etcd's --listen-metrics-urls: more ports serving /metrics and /health alone (http:// only).
   std::vector<std::string> listen_metrics_urls;
+  // TLS of the client and peer ports (server/member_security.h), etcd's flags.
+  tls::SecurityFlags security;
 };
 
 class Server {

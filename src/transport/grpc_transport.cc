@@ -83,7 +83,10 @@ GrpcTransport::~GrpcTransport() { stop(); }
 
 Expected<void, std::string> GrpcTransport::listen() {
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen_address, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(
+      options_.listen_address,
+      options_.server_credentials ? options_.server_credentials : grpc::InsecureServerCredentials(),
+      &port_);
   builder.RegisterService(&receiver_);
   if (options_.members) {
     members_service_ = std::make_unique<MembersService>(options_.cluster_id, options_.members);

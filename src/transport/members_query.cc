@@ -7,9 +7,10 @@
 
 namespace regent::transport {
 
-Expected<regentpb::MembersResponse, std::string> query_members(const std::string& address,
-                                                               std::chrono::milliseconds timeout) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+Expected<regentpb::MembersResponse, std::string> query_members(
+    const std::string& address, std::chrono::milliseconds timeout,
+    const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
+  auto channel = grpc::CreateChannel(address, credentials);
   auto stub = regentpb::PeerInfo::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + timeout);

@@ -56,7 +56,10 @@ PeerSender::PeerSender(const Options& options, PeerAddress peer, Handler& handle
       peer_(std::move(peer)),
       handler_(handler),
       logger_(logger),
-      channel_(grpc::CreateCustomChannel(peer_.address, grpc::InsecureChannelCredentials(),
+      channel_(grpc::CreateCustomChannel(peer_.address,
+                                         options.channel_credentials
+                                             ? options.channel_credentials
+                                             : grpc::InsecureChannelCredentials(),
                                          channel_arguments(options))),
       stub_(regentpb::Peer::NewStub(channel_)) {}
 

@@ -28,6 +28,11 @@
 #include "raft/message.h"
 #include "regentpb/request.pb.h"
 
+namespace grpc {
+class ChannelCredentials;
+class ServerCredentials;
+}  // namespace grpc
+
 namespace regent::transport {
 
 struct PeerAddress {
@@ -56,6 +61,10 @@ struct Options {
   // snapshot message that carries none. Called from the senders' threads: must be thread-safe.
   // Unset: such messages go as they are.
   std::function<Expected<std::string, std::string>(const raft::SnapshotMetadata&)> read_snapshot;
+  // The peer port's TLS (tls/grpc_credentials.h) and what peers are dialed with. Unset: plain
+  // text both ways.
+  std::shared_ptr<grpc::ServerCredentials> server_credentials;
+  std::shared_ptr<grpc::ChannelCredentials> channel_credentials;
 };
 
 // What the transport reports. Called from the transport's threads: implementations must be

@@ -121,8 +121,11 @@ def _kill_all_live():
 
 
 class Member:
-    def __init__(self, index, name, client_port, peer_port, data_dir, log_path):
+    def __init__(self, index, name, client_port, peer_port, data_dir, log_path,
+                 client_scheme="http", peer_scheme="http"):
         self.index = index
+        self.client_scheme = client_scheme  # "https": the cluster serves clients over TLS
+        self.peer_scheme = peer_scheme
         self.name = name
         self.client_port = client_port
         self.peer_port = peer_port
@@ -137,11 +140,11 @@ class Member:
 
     @property
     def client_url(self):
-        return "http://127.0.0.1:%d" % self.client_port
+        return "%s://127.0.0.1:%d" % (self.client_scheme, self.client_port)
 
     @property
     def peer_url(self):
-        return "http://127.0.0.1:%d" % self.peer_port
+        return "%s://127.0.0.1:%d" % (self.peer_scheme, self.peer_port)
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
@@ -150,11 +153,18 @@ class Member:
 class Cluster:
     """A cluster of `size` members started with etcd-style flags.
 
-    Extra keyword flags become command-line flags: snapshot_count=100 -> --snapshot-count 100.
-    `binary` overrides $REGENTD (a test that runs etcd 3.4 beside Regent).
+    Extra keyword flags become command-line flags: snapshot_count=100 -> --snapshot-count 100,
+    client_cert_auth=True -> --client-cert-auth. `binary` overrides $REGENTD (a test that runs
+    etcd 3.4 beside Regent). `client_scheme`/`peer_scheme` "https" give the members https:// URLs
+    (the TLS flags come with **flags); `etcdctl_tls` holds the TLS flags every etcdctl call gets,
+    and `member_flags[i]` flags for member i alone (they override the cluster's).
     """
 
-    def __init__(self, size=3, binary=None, **flags):
+    def __init__(self, size=3, binary=None, client_scheme="http", peer_scheme="http", **flags):
+        self.client_scheme = client_scheme
+        self.peer_scheme = peer_scheme
+        self.etcdctl_tls = []
+        self.member_flags = {}
         self.binary = os.path.abspath(binary) if binary else regentd_binary()
         self.is_etcd = os.path.basename(self.binary) == "etcd"
         self.size = size
@@ -169,7 +179,8 @@ class Cluster:
             mdir = os.path.join(self.dir, "n%d" % (i + 1))
             os.makedirs(mdir)
             self.members.append(Member(i, "n%d" % (i + 1), ports[2 * i], ports[2 * i + 1],
-                                       os.path.join(mdir, "data"), os.path.join(mdir, "log.txt")))
+                                       os.path.join(mdir, "data"), os.path.join(mdir, "log.txt"),
+                                       client_scheme, peer_scheme))
         self.initial_cluster = ",".join("%s=%s" % (m.name, m.peer_url) for m in self.members)
         self.closed = False
 
@@ -186,8 +197,13 @@ class Cluster:
                "--initial-cluster", m.joins_with or self.initial_cluster,
                "--initial-cluster-token", self.token,
                "--initial-cluster-state", "existing" if m.joins_with else "new"]
-        for k, v in sorted(self.flags.items()):
-            cmd += ["--" + k.replace("_", "-"), str(v)]
+        flags = dict(self.flags)
+        flags.update(self.member_flags.get(i, {}))
+        for k, v in sorted(flags.items()):
+            if v is True:
+                cmd.append("--" + k.replace("_", "-"))  # A boolean flag, as etcd's --auto-tls.
+            elif v is not None:
+                cmd += ["--" + k.replace("_", "-"), str(v)]
         return cmd
 
     def environment(self, i):
@@ -230,7 +246,7 @@ class Cluster:
         mdir = os.path.join(self.dir, "n%d" % (i + 1))
         os.makedirs(mdir)
         m = Member(i, "n%d" % (i + 1), client_port, peer_port, os.path.join(mdir, "data"),
-                   os.path.join(mdir, "log.txt"))
+                   os.path.join(mdir, "log.txt"), self.client_scheme, self.peer_scheme)
         if initial_cluster_members is None:
             initial_cluster_members = [x.index for x in self.members if x.running()]
         others = [self.members[j] for j in initial_cluster_members]
@@ -383,7 +399,8 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ETCDCTL_")}
         env["ETCDCTL_API"] = "3"
         cmd = [ETCDCTL, "--endpoints=" + self._endpoint_arg(endpoint),
-               "--command-timeout=" + command_timeout, "--dial-timeout=2s"] + [str(a) for a in args]
+               "--command-timeout=" + command_timeout, "--dial-timeout=2s"] + self.etcdctl_tls + \
+            [str(a) for a in args]
         if isinstance(input, str):
             input = input.encode()
         try:
@@ -577,17 +594,24 @@ class ClusterTestCase:
     def start_shared_cluster(cls, with_clients=False, **flags):
         described = " ".join("--%s %s" % (k.replace("_", "-"), v) for k, v in sorted(flags.items()))
         progress("starting a 3-member cluster" + (" with " + described if described else ""))
-        cls.cluster = Cluster(3, **flags)
-        try:
-            cls.cluster.start()
-        except BaseException:
-            cls.cluster.dump_logs()
-            cls.cluster.close(keep=True)
-            raise
+        cls.start_own_cluster(Cluster(3, **flags))
         if with_clients:
             etcd3 = client_module()
             cls.clients = [etcd3.client("127.0.0.1", m.client_port, timeout=10)
                            for m in cls.cluster.members]
+
+    @classmethod
+    def start_own_cluster(cls, cluster, start=None):
+        """Shares `cluster`, made by the class (its own flags, schemes, per-member flags), and
+        starts it with `start(cluster)` (default: cluster.start()); on failure its logs are shown
+        and kept, and its processes stopped."""
+        cls.cluster = cluster
+        try:
+            (start or Cluster.start)(cluster)
+        except BaseException:
+            cluster.dump_logs()
+            cluster.close(keep=True)
+            raise
 
     @classmethod
     def stop_shared_cluster(cls):

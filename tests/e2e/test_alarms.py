@@ -123,7 +123,7 @@ class CorruptionTest(unittest.TestCase):
         self.assertEqual(out.returncode, 0, out.stderr)
 
     def test_initial_check_refuses_to_start_a_member_that_differs(self):
-        with Cluster(3, snapshot_count=20, experimental_initial_corrupt_check="true") as c:
+        with Cluster(3, snapshot_count=20, experimental_initial_corrupt_check=True) as c:
             self.damage_member_2(c)
             rc, log = c.run_until_exit(2, timeout=30)
             self.assertIsNotNone(rc, "the damaged member kept running\n" + log[-2000:])

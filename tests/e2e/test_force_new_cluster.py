@@ -32,7 +32,7 @@ class ForceNewClusterTest(unittest.TestCase):
             self.assertNotEqual(cp.returncode, 0, "a put without a quorum succeeded")
             c.stop(0)
 
-            c.flags["force_new_cluster"] = "true"
+            c.flags["force_new_cluster"] = True
             c.restart(0, wait=False)
             c.wait_member_ready(0, timeout=30)
             del c.flags["force_new_cluster"]
@@ -59,7 +59,7 @@ class ForceNewClusterTest(unittest.TestCase):
             self.assertEqual(len(self.members(c, 0)), 2)
 
     def test_a_fresh_data_dir_is_refused(self):
-        c = Cluster(1, force_new_cluster="true")
+        c = Cluster(1, force_new_cluster=True)
         try:
             rc, log = c.run_until_exit(0, timeout=20)
         finally:

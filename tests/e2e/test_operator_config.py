@@ -163,8 +163,15 @@ class BadConfigurationTest(unittest.TestCase):
         self.assert_refused(["--config-file", path], "malformed YAML at line")
 
     def test_unimplemented_etcd_setting(self):
-        path = self.config("cert-file: /etc/ssl/member.pem\n")
-        self.assert_refused(["--config-file", path], "etcd's cert-file is not implemented")
+        path = self.config("client-crl-file: /etc/ssl/crl.pem\n")
+        self.assert_refused(["--config-file", path], "etcd's client-crl-file is not implemented")
+
+    def test_tls_setting_without_https(self):
+        """A certificate for a port served over http:// would be used by nothing: refused."""
+        path = self.config("client-transport-security:\n  cert-file: /etc/ssl/member.pem\n")
+        self.assert_refused(["--config-file", path],
+                            "--cert-file, --auto-tls and the like are given but "
+                            "--listen-client-urls are http://")
 
     def test_bad_environment_value(self):
         self.assert_refused(["--data-dir", self.data_dir], "ETCD_ELECTION_TIMEOUT: invalid value \"soon\"",

@@ -132,6 +132,7 @@ std::shared_ptr<client::Client> connect(const Globals& g) {
   using std::chrono::milliseconds;
   auto c = client::Client::connect(
       client::ClientOptions{.endpoints = g.endpoints,
+                            .tls = g.tls,
                             .dial_timeout = duration_cast<milliseconds>(*dial),
                             .request_timeout = duration_cast<milliseconds>(*timeout)});
   if (!c) {

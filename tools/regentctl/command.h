@@ -29,6 +29,7 @@ struct Globals {
   std::string command_timeout = "5s";
   std::string dial_timeout = "2s";
   bool hex = false;
+  client::TlsOptions tls;  // --cacert, --cert, --key, --insecure-skip-tls-verify
   // The command after `--` for elect and lock (taken out of argv before parsing).
   std::vector<std::string> exec;
 };

@@ -66,6 +66,14 @@ int main(int argc, char** argv) {
   app.add_option("--dial-timeout", g.dial_timeout, "dial timeout for client connections")
       ->capture_default_str();
   app.add_flag("--hex", g.hex, "print byte strings as hex encoded strings");
+  // etcdctl's TLS flags; an https:// endpoint uses TLS with or without them.
+  app.add_option("--cacert", g.tls.ca_file,
+                 "verify certificates of TLS-enabled secure servers using this CA bundle");
+  app.add_option("--cert", g.tls.cert_file,
+                 "identify secure client using this TLS certificate file");
+  app.add_option("--key", g.tls.key_file, "identify secure client using this TLS key file");
+  app.add_flag("--insecure-skip-tls-verify", g.tls.insecure_skip_verify,
+               "skip server certificate verification (encrypts; does not authenticate)");
 
   int exit_code = regent::ctl::kExitOk;
   regent::ctl::add_kv_commands(app, g, exit_code);

@@ -75,9 +75,12 @@ class Reader {
     if (key == "config-file") {
       return where(key) + ": a config file cannot name another one";
     }
-    if (auto kind = flag_kind(key)) return take_flag(key, *kind, value);
+    if (key == "client-transport-security" || key == "peer-transport-security") {
+      return take_security_map(key, value);
+    }
+    if (auto kind = flag_kind(key)) return take_flag(key, *kind, value, key);
     if (const EtcdOnlyOption* option = find_etcd_only(key)) {
-      return value.IsMap() ? take_security_map(key, value) : take_etcd_only(*option, key, value);
+      return take_etcd_only(*option, key, value);
     }
     return fmt::format(
         "config file {}: unknown key \"{}\" (neither a regentd flag nor an etcd 3.4 setting; "
@@ -85,8 +88,9 @@ class Reader {
         path_, key);
   }
 
-  std::optional<std::string> take_flag(const std::string& key, FlagKind kind,
-                                       const YAML::Node& value) {
+  // `key` is where the value sits in the file (the flag's name, or map.key).
+  std::optional<std::string> take_flag(const std::string& flag, FlagKind kind,
+                                       const YAML::Node& value, const std::string& key) {
     if (value.IsMap()) return where(key) + ": expects a value, not a mapping";
     if (value.IsSequence() && kind == FlagKind::kScalar) {
       return where(key) + ": expects a single value, not a list";
@@ -95,8 +99,8 @@ class Reader {
     if (!text) return where(key) + ": expects a list of plain values";
     // Null or empty: the flag's default, as etcd takes a key's zero value.
     if (text->empty()) return std::nullopt;
-    if (is_duration_flag(key) && all_digits(*text)) *text += "ns";
-    out_.values.push_back({key, std::move(*text), where(key)});
+    if (is_duration_flag(flag) && all_digits(*text)) *text += "ns";
+    out_.values.push_back({flag, std::move(*text), where(key)});
     return std::nullopt;
   }
 
@@ -112,16 +116,24 @@ class Reader {
   }
 
   // client-transport-security / peer-transport-security: etcd's TLS settings as a mapping
-  // (cert-file, key-file, client-cert-auth, trusted-ca-file, auto-tls). Accepted only if every
-  // one is empty or false, since Regent has no TLS.
+  // (cert-file, key-file, client-cert-auth, trusted-ca-file, auto-tls; allowed-cn for peers),
+  // each the flag of the same name (with "peer-" for peers); crl-file and the like are etcd's
+  // settings that Regent does not have, refused or warned about as at the top level.
   std::optional<std::string> take_security_map(const std::string& key, const YAML::Node& map) {
+    if (!map.IsMap()) return where(key) + ": expects a mapping of TLS settings";
+    const std::string prefix = key == "peer-transport-security" ? "peer-" : "";
     for (const auto& entry : map) {
       const std::string sub = entry.first.IsScalar() ? entry.first.Scalar() : std::string();
-      const EtcdOnlyOption* option = find_etcd_only(sub);
       const std::string name = key + "." + sub;
-      if (option == nullptr || option->why != std::string_view("has no TLS yet")) {
-        return fmt::format("config file {}: unknown key \"{}\"", path_, name);
+      const std::string flag =
+          (prefix == "peer-" && sub == "allowed-cn") ? "peer-cert-allowed-cn" : prefix + sub;
+      if (flag_kind(flag) && (sub.ends_with("-file") || sub.ends_with("-auth") ||
+                              sub == "auto-tls" || sub == "allowed-cn")) {
+        if (auto error = take_flag(flag, FlagKind::kScalar, entry.second, name)) return error;
+        continue;
       }
+      const EtcdOnlyOption* option = find_etcd_only(prefix.empty() ? "client-" + sub : flag);
+      if (option == nullptr) return fmt::format("config file {}: unknown key \"{}\"", path_, name);
       if (auto error = take_etcd_only(*option, name, entry.second)) return error;
     }
     return std::nullopt;

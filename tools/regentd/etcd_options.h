@@ -5,8 +5,8 @@
 // or an etcd unit's environment file usually spells out defaults). A value that asks for
 // something Regent cannot do is
 //   - refused when ignoring it would leave the member less safe than the operator believes
-//     (TLS, a separate WAL directory, auto-compaction, discovery): starting
-//     anyway would be a silent downgrade;
+//     (revocation lists, a separate WAL directory, auto-compaction, discovery): starting anyway
+//     would be a silent downgrade;
 //   - otherwise ignored with a warning naming the setting (tuning and features whose absence
 //     shows at once: keep-alives, pprof, the v2 API, retention counts of etcd's own files).
 #pragma once

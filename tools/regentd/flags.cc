@@ -59,6 +59,23 @@ void add_cluster_flags(CLI::App& app, server::ClusterFlags& c) {
       ->capture_default_str();
 }
 
+// etcd's TLS flags (docs/OPERATIONS.md, "TLS"). The booleans are flags, as etcd's: "--auto-tls"
+// alone means true, and "--auto-tls=false" (how a config file or variable is applied) false.
+void add_tls_flags(CLI::App& app, tls::TlsFlags& t, const std::string& prefix,
+                   const std::string& side) {
+  app.add_option("--" + prefix + "cert-file", t.cert_file,
+                 "Certificate (PEM) served on the " + side + " port's https:// URLs");
+  app.add_option("--" + prefix + "key-file", t.key_file, "Key of --" + prefix + "cert-file");
+  app.add_option("--" + prefix + "trusted-ca-file", t.trusted_ca_file,
+                 "CA (PEM) that " + side + " certificates must be signed by");
+  app.add_flag(
+      "--" + prefix + "client-cert-auth", t.client_cert_auth,
+      "Refuse " + side + " connections without a certificate from --" + prefix + "trusted-ca-file");
+  app.add_flag("--" + prefix + "auto-tls", t.auto_tls,
+               "Serve a self-signed certificate generated at start (encrypts, does not "
+               "authenticate)");
+}
+
 void add_tuning_flags(CLI::App& app, Settings& s) {
   server::ServerOptions& o = s.server;
   app.add_option("--heartbeat-interval", s.heartbeat_ms, "Milliseconds between heartbeats")
@@ -95,19 +112,17 @@ void add_tuning_flags(CLI::App& app, Settings& s) {
                  "Raise a NOSPACE alarm and refuse writes that need space once the store's size "
                  "in use would pass this (0: etcd's default, 2 GiB; negative: no quota)")
       ->capture_default_str();
-  app.add_option("--experimental-initial-corrupt-check", o.initial_corrupt_check,
-                 "Before serving, compare this member's store hash with its peers' at the same "
-                 "revision, and refuse to start on a mismatch")
-      ->capture_default_str();
+  app.add_flag("--experimental-initial-corrupt-check", o.initial_corrupt_check,
+               "Before serving, compare this member's store hash with its peers' at the same "
+               "revision, and refuse to start on a mismatch");
   app.add_option("--experimental-corrupt-check-time", s.corrupt_check_time,
                  "How often the leader compares the members' store hashes; a mismatch raises a "
                  "CORRUPT alarm (Go duration; 0: never)")
       ->capture_default_str()
       ->check(duration_at_least(std::chrono::nanoseconds(0), ""));
-  app.add_option("--force-new-cluster", o.force_new_cluster,
-                 "Disaster recovery: restart this member on its data dir as a cluster of one, "
-                 "removing every other member through the log (etcd's flag)")
-      ->capture_default_str();
+  app.add_flag("--force-new-cluster", o.force_new_cluster,
+               "Disaster recovery: restart this member on its data dir as a cluster of one, "
+               "removing every other member through the log (etcd's flag)");
   app.add_option("--strict-reconfig-check", o.strict_reconfig_check,
                  "Refuse a membership change that could cost the cluster its quorum (adding a "
                  "voter or removing one while too few members are active), as etcd")
@@ -139,7 +154,7 @@ void add_operator_flags(CLI::App& app, Settings& s) {
 }
 
 // etcd 3.4's flags that regentd has with the same meaning (etcd --help).
-constexpr std::array<std::string_view, 24> kSharedWithEtcd = {
+constexpr std::array<std::string_view, 35> kSharedWithEtcd = {
     "name",
     "data-dir",
     "listen-client-urls",
@@ -164,6 +179,17 @@ constexpr std::array<std::string_view, 24> kSharedWithEtcd = {
     "log-level",
     "logger",
     "config-file",
+    "cert-file",
+    "key-file",
+    "trusted-ca-file",
+    "client-cert-auth",
+    "auto-tls",
+    "peer-cert-file",
+    "peer-key-file",
+    "peer-trusted-ca-file",
+    "peer-client-cert-auth",
+    "peer-auto-tls",
+    "peer-cert-allowed-cn",
 };
 
 }  // namespace
@@ -174,6 +200,10 @@ std::unique_ptr<CLI::App> make_app(Settings& settings) {
   add_cluster_flags(*app, settings.server.cluster);
   add_tuning_flags(*app, settings);
   add_operator_flags(*app, settings);
+  add_tls_flags(*app, settings.server.security.client, "", "client");
+  add_tls_flags(*app, settings.server.security.peer, "peer-", "peer");
+  app->add_option("--peer-cert-allowed-cn", settings.server.security.peer.allowed_cn,
+                  "Common Name a peer's certificate must carry");
   app->footer(
       "Each flag may also be set by the environment: REGENT_<FLAG> (upper case, dashes as "
       "underscores: REGENT_DATA_DIR), and ETCD_<FLAG> for the flags etcd 3.4 has too "

@@ -32,12 +32,12 @@ Expected<Settings, LoadFailure> apply_values(std::vector<std::string> base,
                                              const std::vector<FlagValue>& values) {
   for (const FlagValue& v : values) {
     Settings scratch;
-    if (auto error = parse_into(scratch, {"regentd", "--" + v.flag, v.value})) {
+    // One argument, "--flag=value": a boolean flag (--auto-tls) takes its value only so.
+    if (auto error = parse_into(scratch, {"regentd", "--" + v.flag + "=" + v.value})) {
       return unexpected(
           failure(fmt::format("{}: invalid value \"{}\": {}", v.origin, v.value, *error)));
     }
-    base.push_back("--" + v.flag);
-    base.push_back(v.value);
+    base.push_back("--" + v.flag + "=" + v.value);
   }
   Settings settings;
   if (auto error = parse_into(settings, base)) return unexpected(failure(*error));

@@ -10,6 +10,7 @@
 #include <climits>
 
 #include "client/internal/call.h"
+#include "tls/grpc_credentials.h"
 
 namespace regent::client::internal {
 
@@ -18,9 +19,10 @@ Result<std::string> grpc_target(const std::string& endpoint) {
   const auto scheme_end = rest.find("://");
   if (scheme_end != std::string::npos) {
     const std::string scheme = rest.substr(0, scheme_end);
-    if (scheme != "http") {
-      return fail(Code::kInvalidArgument,
-                  fmt::format("endpoint {}: only http:// endpoints are supported", endpoint));
+    if (scheme != "http" && scheme != "https") {
+      return fail(
+          Code::kInvalidArgument,
+          fmt::format("endpoint {}: only http:// and https:// endpoints are supported", endpoint));
     }
     rest = rest.substr(scheme_end + 3);
   }
@@ -29,15 +31,44 @@ Result<std::string> grpc_target(const std::string& endpoint) {
   if (rest.empty() || colon == std::string::npos || colon == 0 || colon + 1 == rest.size() ||
       rest.find('/') != std::string::npos) {
     return fail(Code::kInvalidArgument,
-                fmt::format("endpoint {}: expected http://host:port or host:port", endpoint));
+                fmt::format("endpoint {}: expected http(s)://host:port or host:port", endpoint));
   }
   return rest;
 }
 
+bool uses_tls(const std::string& endpoint, const TlsOptions& tls) {
+  if (endpoint.starts_with("https://")) return true;
+  if (endpoint.starts_with("http://")) return false;
+  return tls.any();
+}
+
+Result<std::vector<Target>> dial_targets(const ClientOptions& options) {
+  std::shared_ptr<grpc::ChannelCredentials> secure;  // Made once, for every TLS endpoint.
+  std::vector<Target> targets;
+  for (const std::string& endpoint : options.endpoints) {
+    auto address = grpc_target(endpoint);
+    if (!address) return fail(address.error());
+    if (!uses_tls(endpoint, options.tls)) {
+      targets.push_back({*address, grpc::InsecureChannelCredentials()});
+      continue;
+    }
+    if (!secure) {
+      auto made = tls::channel_credentials(
+          tls::ChannelTls{.ca_file = options.tls.ca_file,
+                          .cert_file = options.tls.cert_file,
+                          .key_file = options.tls.key_file,
+                          .skip_verify = options.tls.insecure_skip_verify});
+      if (!made) return fail(Code::kInvalidArgument, "TLS: " + made.error());
+      secure = std::move(*made);
+    }
+    targets.push_back({*address, secure});
+  }
+  return targets;
+}
+
 namespace {
 
-std::shared_ptr<grpc::Channel> make_channel(const ClientOptions& options,
-                                            const std::string& target) {
+std::shared_ptr<grpc::Channel> make_channel(const ClientOptions& options, const Target& target) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(INT_MAX);  // etcd's clients accept any size the server sends.
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(options.keepalive_time.count()));
@@ -51,12 +82,12 @@ std::shared_ptr<grpc::Channel> make_channel(const ClientOptions& options,
   // One channel per endpoint and client: never share a connection with another Client, whose
   // failures and keep-alive pings are its own.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(target.address, target.credentials, args);
 }
 
 }  // namespace
 
-Connections::Connections(const ClientOptions& options, std::vector<std::string> targets)
+Connections::Connections(const ClientOptions& options, std::vector<Target> targets)
     : options_(options), endpoints_(options.endpoints) {
   for (const auto& target : targets) channels_.push_back(make_channel(options_, target));
   monitor_ = std::thread([this] {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
 
 #include <atomic>
 #include <chrono>
@@ -25,14 +26,26 @@
 
 namespace regent::client::internal {
 
-// "http://127.0.0.1:2379" -> "127.0.0.1:2379"; an error for https:// and other schemes.
+// "http://127.0.0.1:2379" or "https://..." -> "127.0.0.1:2379"; an error for other schemes.
 Result<std::string> grpc_target(const std::string& endpoint);
+
+// Whether `endpoint` is dialed with TLS (see TlsOptions).
+bool uses_tls(const std::string& endpoint, const TlsOptions& tls);
+
+// One endpoint to dial: its host:port and what to dial it with.
+struct Target {
+  std::string address;
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+};
+
+// The targets of every endpoint; an error for a bad endpoint or unusable TLS files.
+Result<std::vector<Target>> dial_targets(const ClientOptions& options);
 
 class Connections {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Connections(const ClientOptions& options, std::vector<std::string> targets);
+  Connections(const ClientOptions& options, std::vector<Target> targets);
   ~Connections();
   Connections(const Connections&) = delete;
   Connections& operator=(const Connections&) = delete;

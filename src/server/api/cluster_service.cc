@@ -25,14 +25,13 @@ bool forwarded(const grpc::CallbackServerContext& call) {
   return call.client_metadata().find(kForwardedKey) != call.client_metadata().end();
 }
 
-// The leader's client address, from the member table; nullopt when none is known.
-std::optional<std::string> leader_address(const ServiceContext& ctx) {
+// The leader's first client URL, from the member table; nullopt when none is known.
+std::optional<std::string> leader_url(const ServiceContext& ctx) {
   const raft::NodeId leader = ctx.node->status().leader;
   if (leader == raft::kNone || leader == ctx.member_id) return std::nullopt;
   for (const regentpb::Member& m : ctx.machine->members()) {
     if (m.id() != leader || m.client_urls().empty()) continue;
-    auto address = url_to_address(m.client_urls(0));
-    if (address) return *address;
+    if (url_to_address(m.client_urls(0))) return m.client_urls(0);
   }
   return std::nullopt;
 }
@@ -42,8 +41,8 @@ std::optional<std::string> leader_address(const ServiceContext& ctx) {
 template <class Request, class Response, class Invoke>
 void forward(const ServiceContext& ctx, std::chrono::milliseconds timeout, const Request& request,
              Response* response, grpc::ServerUnaryReactor* reactor, Invoke invoke) {
-  auto address = leader_address(ctx);
-  if (!address) return reactor->Finish(to_grpc(no_leader()));
+  auto url = leader_url(ctx);
+  if (!url) return reactor->Finish(to_grpc(no_leader()));
   struct Call {
     grpc::ClientContext context;
     Request request;
@@ -53,7 +52,7 @@ void forward(const ServiceContext& ctx, std::chrono::milliseconds timeout, const
   auto call = std::make_shared<Call>();
   call->request = request;
   call->stub = etcdserverpb::Cluster::NewStub(
-      grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
+      grpc::CreateChannel(*url_to_address(*url), ctx.security->dial_client_url(*url)));
   call->context.set_deadline(std::chrono::system_clock::now() + timeout);
   call->context.AddMetadata(kForwardedKey, "1");
   invoke(call->stub->async(), &call->context, &call->request, &call->response,

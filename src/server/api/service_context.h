@@ -10,6 +10,7 @@
 
 #include "etcdserverpb/rpc.pb.h"
 #include "server/host/raft_node.h"
+#include "server/member_security.h"
 #include "server/node/state_machine.h"
 
 namespace regent::server {
@@ -27,6 +28,8 @@ struct ServiceContext {
   int max_txn_ops = 128;                     // --max-txn-ops
   std::string data_dir;
   std::string cluster_token;  // --initial-cluster-token: new members' ids
+  // How to dial another member's client URL (a call forwarded to the leader).
+  const MemberSecurity* security = nullptr;
 
   // Fills a response header; revision 0 means the store's current one.
   void fill(etcdserverpb::ResponseHeader* header, int64_t revision = 0) const {

@@ -13,12 +13,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::optional<MemberHash> ask(const regentpb::Member& member, int64_t revision) {
+std::optional<MemberHash> ask(const regentpb::Member& member, int64_t revision,
+                              const CorruptionChecker::Dial& dial) {
   for (const std::string& url : member.client_urls()) {
     auto address = url_to_address(url);
     if (!address) continue;
-    auto stub = etcdserverpb::Maintenance::NewStub(
-        grpc::CreateChannel(*address, grpc::InsecureChannelCredentials()));
+    auto stub = etcdserverpb::Maintenance::NewStub(grpc::CreateChannel(*address, dial(url)));
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + CorruptionChecker::kPeerDeadline);
     etcdserverpb::HashKVRequest request;
@@ -55,8 +55,8 @@ std::vector<raft::NodeId> members_differing(raft::NodeId self, const MemberHash&
 }
 
 CorruptionChecker::CorruptionChecker(raft::NodeId self, RaftNode& node, const StateMachine& machine,
-                                     Logger& logger)
-    : self_(self), node_(node), machine_(machine), logger_(logger) {}
+                                     Dial dial, Logger& logger)
+    : self_(self), node_(node), machine_(machine), logger_(logger), dial_(std::move(dial)) {}
 
 CorruptionChecker::~CorruptionChecker() { stop(); }
 
@@ -73,7 +73,7 @@ std::vector<MemberHash> CorruptionChecker::ask_peers(int64_t revision) const {
   std::vector<MemberHash> answers;
   for (const regentpb::Member& m : machine_.members()) {
     if (m.id() == self_) continue;
-    if (auto h = ask(m, revision)) answers.push_back(*h);
+    if (auto h = ask(m, revision, dial_)) answers.push_back(*h);
   }
   return answers;
 }

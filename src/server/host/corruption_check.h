@@ -17,12 +17,17 @@
 // the check proves a difference, never an absence of one.
 #pragma once
 
+#include <grpcpp/security/credentials.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -52,7 +57,11 @@ class CorruptionChecker {
  public:
   static constexpr std::chrono::seconds kPeerDeadline{3};
 
-  CorruptionChecker(raft::NodeId self, RaftNode& node, const StateMachine& machine, Logger& logger);
+  // What to dial a member's client URL with (TLS for https://).
+  using Dial = std::function<std::shared_ptr<grpc::ChannelCredentials>(std::string_view url)>;
+
+  CorruptionChecker(raft::NodeId self, RaftNode& node, const StateMachine& machine, Dial dial,
+                    Logger& logger);
   ~CorruptionChecker();
 
   Expected<void, std::string> initial_check(std::chrono::milliseconds wait_for_apply);
@@ -70,6 +79,7 @@ class CorruptionChecker {
   RaftNode& node_;
   const StateMachine& machine_;
   Logger& logger_;
+  const Dial dial_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -13,11 +13,12 @@ struct PeerProber::Target {
   LatencyHistogram round_trips{0.0001};  // etcd's buckets for this histogram: 0.1 ms doubling.
 };
 
-PeerProber::PeerProber(const std::vector<transport::PeerAddress>& peers) {
+PeerProber::PeerProber(const std::vector<transport::PeerAddress>& peers,
+                       const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   for (const transport::PeerAddress& p : peers) {
     auto target = std::make_unique<Target>();
     target->id = p.id;
-    target->channel = grpc::CreateChannel(p.address, grpc::InsecureChannelCredentials());
+    target->channel = grpc::CreateChannel(p.address, credentials);
     target->stub = regentpb::PeerInfo::NewStub(target->channel);
     targets_.push_back(std::move(target));
   }

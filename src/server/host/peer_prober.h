@@ -10,6 +10,8 @@
 // stop() ends the thread within one probe's deadline.
 #pragma once
 
+#include <grpcpp/security/credentials.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -27,7 +29,9 @@ class PeerProber {
   static constexpr std::chrono::seconds kInterval{2};
   static constexpr std::chrono::seconds kDeadline{1};
 
-  explicit PeerProber(const std::vector<transport::PeerAddress>& peers);
+  // `credentials`: what the peers are dialed with (the peer TLS, or plain text).
+  PeerProber(const std::vector<transport::PeerAddress>& peers,
+             const std::shared_ptr<grpc::ChannelCredentials>& credentials);
   ~PeerProber();
   void start();
   void stop();

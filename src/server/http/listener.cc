@@ -1,6 +1,8 @@
 #include "server/http/listener.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -13,6 +15,7 @@
 #include <cstring>
 
 #include "server/http/sniff.h"
+#include "tls/tunnel.h"
 
 namespace regent::server::http {
 
@@ -90,6 +93,19 @@ Expected<int, std::string> listen_on(const std::string& address, std::vector<int
   ::freeaddrinfo(found);
   if (port == 0) return unexpected(error);
   return port;
+}
+
+// "127.0.0.1:51234", for log lines about a connection.
+std::string peer_of(int fd) {
+  sockaddr_storage a{};
+  socklen_t len = sizeof a;
+  char host[INET6_ADDRSTRLEN] = "?";
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) return "?";
+  const void* raw = a.ss_family == AF_INET6
+                        ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&a)->sin6_addr)
+                        : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&a)->sin_addr);
+  ::inet_ntop(a.ss_family, raw, host, sizeof host);
+  return fmt::format("{}:{}", host, port_of(reinterpret_cast<sockaddr*>(&a)));
 }
 
 }  // namespace
@@ -170,28 +186,80 @@ void ClientListener::accept_loop(int listen_fd) {
 }
 
 void ClientListener::serve(int fd) {
-  const std::optional<Protocol> protocol = sniff(fd, options_.sniff_timeout);
+  // On the client's TCP socket, plain or TLS: small gRPC frames must not wait for Nagle.
   const int on = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-  bool owned = true;  // Still ours to close.
-  if (protocol == Protocol::kGrpc) {
-    {
-      std::lock_guard lock(mu_);
-      open_.erase(fd);  // gRPC owns it now; stop() must not touch a number gRPC may reuse.
-      if (!stopping_) {
-        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-        grpc_(fd);
-        owned = false;
-      }
+  if (options_.tls != nullptr) {
+    serve_tls(fd);
+  } else {
+    serve_plain(fd);
+  }
+  finish_thread();
+}
+
+void ClientListener::serve_tls(int fd) {
+  const tls::SslContextPtr context = options_.tls->current();
+  auto ssl = tls::accept_tls(context.get(), fd, options_.sniff_timeout);
+  if (!ssl) {
+    // Logged as etcd does ("rejected connection from ..."): a refused client is what an operator
+    // looks for when a client cannot connect.
+    logger_.warn("client port: rejected connection from {}: {}", peer_of(fd), ssl.error());
+    return close_open(fd);
+  }
+  int pair[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+    logger_.warn("client port: socketpair: {}", std::strerror(errno));
+    return close_open(fd);
+  }
+  bool started = false;
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      open_.insert(pair[1]);
+      ++running_;
+      std::thread([this, plain = pair[1]] {
+        serve_plain(plain);
+        finish_thread();
+      }).detach();
+      started = true;
     }
-  } else if (protocol == Protocol::kHttp1) {
+  }
+  if (started) {
+    tls::run_tunnel(ssl->get(), fd, pair[0]);
+  } else {
+    ::close(pair[1]);
+  }
+  ::close(pair[0]);  // The plaintext side reads its end of file and lets go of pair[1].
+  close_open(fd);
+}
+
+void ClientListener::serve_plain(int fd) {
+  const std::optional<Protocol> protocol = sniff(fd, options_.sniff_timeout);
+  if (protocol == Protocol::kGrpc) {
+    std::lock_guard lock(mu_);
+    open_.erase(fd);  // gRPC owns it now; stop() must not touch a number gRPC may reuse.
+    if (!stopping_) {
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+      grpc_(fd);
+      return;
+    }
+    ::close(fd);
+    return;
+  }
+  if (protocol == Protocol::kHttp1) {
     http_(fd);  // Returns when the client is done; the fd is still ours to close.
   }
+  close_open(fd);
+}
+
+void ClientListener::close_open(int fd) {
   std::lock_guard lock(mu_);
-  if (owned) {
-    open_.erase(fd);
-    ::close(fd);
-  }
+  open_.erase(fd);
+  ::close(fd);
+}
+
+void ClientListener::finish_thread() {
+  std::lock_guard lock(mu_);
   if (--running_ == 0) idle_.notify_all();
 }
 

@@ -6,6 +6,13 @@
 // thread per connection while it is sniffed and, for HTTP/1.1, while it is served. A gRPC
 // connection's thread ends at the hand-over: gRPC's own threads serve it from then on.
 //
+// TLS (options.tls set, for https:// URLs): the connection's thread runs the handshake and then
+// the tunnel (tls/tunnel.h) between the client's socket and one end of a socketpair; a second
+// thread sniffs and hands over the other, plaintext, end exactly as above. So gRPC and the HTTP
+// face serve TLS clients without knowing TLS, and the certificate is chosen per connection
+// (tls/server_context.h reloads rotated files). A TLS connection counts twice against
+// max_connections (its socket and its plaintext end).
+//
 // Invariants:
 //  - At most max_connections connections are sniffed or served over HTTP at once; one beyond
 //    that is closed at once, so idle or slow clients cannot take every thread.
@@ -28,6 +35,7 @@
 
 #include "common/expected.h"
 #include "common/logger.h"
+#include "tls/server_context.h"
 
 namespace regent::server::http {
 
@@ -35,6 +43,9 @@ struct ListenerOptions {
   std::vector<std::string> addresses;  // host:port, as --listen-client-urls gives them.
   std::chrono::milliseconds sniff_timeout{5000};
   size_t max_connections = 1024;
+  // Set: every connection must speak TLS (a plaintext client fails the handshake and is closed).
+  // Not owned; outlives the listener.
+  tls::ServerContext* tls = nullptr;
 };
 
 class ClientListener {
@@ -62,6 +73,12 @@ class ClientListener {
   ClientListener(ListenerOptions options, Logger& logger);
   void accept_loop(int listen_fd);
   void serve(int fd);
+  void serve_tls(int fd);
+  // Sniffs `fd` and hands it over; closes it unless gRPC took it.
+  void serve_plain(int fd);
+  // Forgets and closes a connection's fd that is still the listener's.
+  void close_open(int fd);
+  void finish_thread();
 
   const ListenerOptions options_;
   Logger& logger_;

@@ -79,8 +79,8 @@ class LeaseForwarder::KeepAliveCall final
 };
 
 LeaseForwarder::LeaseForwarder(const RaftNode& node, const StateMachine& machine, raft::NodeId self,
-                               std::chrono::milliseconds timeout)
-    : node_(node), machine_(machine), self_(self), timeout_(timeout) {}
+                               std::chrono::milliseconds timeout, const MemberSecurity& security)
+    : node_(node), machine_(machine), self_(self), timeout_(timeout), security_(security) {}
 
 Expected<std::shared_ptr<etcdserverpb::Lease::Stub>, Failure> LeaseForwarder::leader_stub() {
   const raft::NodeId leader = node_.status().leader;
@@ -88,17 +88,18 @@ Expected<std::shared_ptr<etcdserverpb::Lease::Stub>, Failure> LeaseForwarder::le
   // This member leads but its lessor has not heard yet (or just stepped down): a moment later
   // the client's retry finds the right one.
   if (leader == self_) return unexpected(leader_changed());
-  std::string target;
+  std::string url;
   for (const regentpb::Member& m : machine_.members()) {
-    if (m.id() == leader && m.client_urls_size() > 0) target = dial_target(m.client_urls(0));
+    if (m.id() == leader && m.client_urls_size() > 0) url = m.client_urls(0);
   }
+  const std::string target = dial_target(url);
   if (target.empty()) return unexpected(leader_changed());  // Not published yet.
   std::lock_guard lock(mu_);
   if (leader != leader_ || target != target_ || !stub_) {
     leader_ = leader;
     target_ = target;
     stub_ = etcdserverpb::Lease::NewStub(
-        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), channel_arguments()));
+        grpc::CreateCustomChannel(target, security_.dial_client_url(url), channel_arguments()));
   }
   return stub_;
 }

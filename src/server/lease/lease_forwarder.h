@@ -20,6 +20,7 @@
 
 #include "etcdserverpb/rpc.grpc.pb.h"
 #include "server/host/raft_node.h"
+#include "server/member_security.h"
 #include "server/node/failure.h"
 #include "server/node/state_machine.h"
 
@@ -32,8 +33,9 @@ class LeaseForwarder {
   template <class Response>
   using Done = std::function<void(Expected<Response, Failure>)>;
 
+  // `security`: how the leader's client URL is dialed (TLS for https://); outlives this.
   LeaseForwarder(const RaftNode& node, const StateMachine& machine, raft::NodeId self,
-                 std::chrono::milliseconds timeout);
+                 std::chrono::milliseconds timeout, const MemberSecurity& security);
   ~LeaseForwarder() { stop(); }
 
   // `done` runs once, on a gRPC thread (or at once if the call cannot start): with the leader's
@@ -58,6 +60,7 @@ class LeaseForwarder {
   const StateMachine& machine_;
   const raft::NodeId self_;
   const std::chrono::milliseconds timeout_;
+  const MemberSecurity& security_;
 
   // Recursive: cancelling a call in stop() may complete it on the spot, and its completion
   // takes the lock again to leave in_flight_.

@@ -59,7 +59,8 @@ TEST(EndpointTest, TargetsAreHostAndPort) {
   EXPECT_EQ(*internal::grpc_target("http://127.0.0.1:2379"), "127.0.0.1:2379");
   EXPECT_EQ(*internal::grpc_target("127.0.0.1:2379"), "127.0.0.1:2379");
   EXPECT_EQ(*internal::grpc_target("http://localhost:2379/"), "localhost:2379");
-  for (const char* bad : {"https://127.0.0.1:2379", "127.0.0.1", "http://", "unix:///x", ""}) {
+  EXPECT_EQ(*internal::grpc_target("https://127.0.0.1:2379"), "127.0.0.1:2379");
+  for (const char* bad : {"ftp://127.0.0.1:2379", "127.0.0.1", "http://", "unix:///x", ""}) {
     auto t = internal::grpc_target(bad);
     EXPECT_FALSE(t) << bad;
     if (!t) {

@@ -81,13 +81,9 @@ proxy: 'off'
 auto-compaction-retention: "0"
 log-outputs: [stderr]
 client-transport-security:
-  cert-file:
-  key-file:
-  client-cert-auth: false
-  trusted-ca-file:
-  auto-tls: false
+  crl-file:
 peer-transport-security:
-  auto-tls: false
+  crl-file:
 )",
                                 "f.yml");
   ASSERT_TRUE(file.has_value()) << file.error();
@@ -123,13 +119,15 @@ TEST(ConfigFile, BadFilesAreRefusedNamingFileAndKey) {
       {"bad indentation", "name: a\n  data-dir: b\n", "malformed YAML at line 2"},
       {"duplicate key", "name: a\nname: b\n", "key name appears twice"},
       {"nested config file", "config-file: other.yml\n", "cannot name another one"},
-      {"TLS asked for", "cert-file: /etc/ssl/c.pem\n",
-       "key cert-file: \"/etc/ssl/c.pem\" is refused: etcd's cert-file is not implemented (Regent "
-       "has no TLS yet)"},
-      {"TLS in the mapping", "client-transport-security:\n  client-cert-auth: true\n",
-       "key client-transport-security.client-cert-auth: \"true\" is refused"},
+      {"revocation list asked for", "client-crl-file: /etc/ssl/crl.pem\n",
+       "key client-crl-file: \"/etc/ssl/crl.pem\" is refused: etcd's client-crl-file is not "
+       "implemented (Regent checks no certificate revocation lists)"},
+      {"revocation list in the mapping", "peer-transport-security:\n  crl-file: /crl.pem\n",
+       "key peer-transport-security.crl-file: \"/crl.pem\" is refused"},
       {"unknown key in the mapping", "peer-transport-security:\n  bogus: 1\n",
        "unknown key \"peer-transport-security.bogus\""},
+      {"a value for the mapping", "client-transport-security: true\n",
+       "key client-transport-security: expects a mapping of TLS settings"},
       {"separate WAL directory", "wal-dir: /wal\n", "etcd's wal-dir is not implemented"},
       {"auto-compaction", "auto-compaction-retention: \"1\"\n", "does not compact automatically"},
   };

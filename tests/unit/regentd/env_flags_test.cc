@@ -90,7 +90,7 @@ TEST(EnvFlags, RefusedCases) {
        "flag --name"},
       {{"REGENT_SNAPSHOT_COUNT=5"}, {"snapshot-count"}, "REGENT_SNAPSHOT_COUNT is shadowed"},
       {{"ETCD_NAME=a", "REGENT_NAME=b"}, {}, "ETCD_NAME=a and REGENT_NAME=b disagree"},
-      {{"ETCD_CERT_FILE=/c.pem"}, {}, "ETCD_CERT_FILE: \"/c.pem\" is refused"},
+      {{"ETCD_CLIENT_CRL_FILE=/c.pem"}, {}, "ETCD_CLIENT_CRL_FILE: \"/c.pem\" is refused"},
       {{"ETCD_DISCOVERY=https://d.example/x"}, {}, "etcd's discovery is not implemented"},
   };
   for (const Case& c : cases) {

@@ -52,7 +52,7 @@ TEST(Settings, CommandLineAlone) {
 
 TEST(Settings, QuotaCorruptionChecksAndForceNewClusterFromEverySource) {
   auto flags = load_settings(
-      {"regentd", "--quota-backend-bytes", "-1", "--experimental-initial-corrupt-check", "true",
+      {"regentd", "--quota-backend-bytes", "-1", "--experimental-initial-corrupt-check",
        "--experimental-corrupt-check-time", "2m"},
       {});
   ASSERT_TRUE(flags.has_value()) << flags.error().text;
@@ -218,6 +218,81 @@ TEST(Settings, PackagingSamplesAreAccepted) {
   EXPECT_EQ(a.cluster.listen_client_urls, b.cluster.listen_client_urls);
   EXPECT_EQ(a.cluster.initial_cluster, b.cluster.initial_cluster);
   EXPECT_EQ(a.cluster.initial_cluster_token, b.cluster.initial_cluster_token);
+}
+
+}  // namespace
+}  // namespace regent::regentd
+
+namespace regent::regentd {
+namespace {
+
+// etcd's TLS flags mean the same from all three sources; the booleans are flags ("--auto-tls"
+// alone), and the config file takes etcd's client-/peer-transport-security mappings.
+void expect_tls(const Settings& s) {
+  const tls::TlsFlags& c = s.server.security.client;
+  EXPECT_EQ(c.cert_file, "/tls/server.pem");
+  EXPECT_EQ(c.key_file, "/tls/server-key.pem");
+  EXPECT_EQ(c.trusted_ca_file, "/tls/ca.pem");
+  EXPECT_TRUE(c.client_cert_auth);
+  EXPECT_FALSE(c.auto_tls);
+  const tls::TlsFlags& p = s.server.security.peer;
+  EXPECT_EQ(p.cert_file, "/tls/peer.pem");
+  EXPECT_EQ(p.key_file, "/tls/peer-key.pem");
+  EXPECT_EQ(p.trusted_ca_file, "/tls/ca.pem");
+  EXPECT_TRUE(p.client_cert_auth);
+  EXPECT_EQ(p.allowed_cn, "member");
+}
+
+TEST(Settings, TlsFlagsFromTheCommandLine) {
+  auto loaded = load_settings(
+      {"regentd", "--cert-file", "/tls/server.pem", "--key-file=/tls/server-key.pem",
+       "--trusted-ca-file", "/tls/ca.pem", "--client-cert-auth", "--peer-cert-file",
+       "/tls/peer.pem", "--peer-key-file", "/tls/peer-key.pem", "--peer-trusted-ca-file",
+       "/tls/ca.pem", "--peer-client-cert-auth=true", "--peer-cert-allowed-cn", "member"},
+      {});
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().text;
+  expect_tls(loaded->settings);
+}
+
+TEST(Settings, TlsFlagsFromTheEnvironment) {
+  auto loaded = load_settings(
+      {"regentd"}, {"ETCD_CERT_FILE=/tls/server.pem", "ETCD_KEY_FILE=/tls/server-key.pem",
+                    "ETCD_TRUSTED_CA_FILE=/tls/ca.pem", "ETCD_CLIENT_CERT_AUTH=true",
+                    "ETCD_PEER_CERT_FILE=/tls/peer.pem", "ETCD_PEER_KEY_FILE=/tls/peer-key.pem",
+                    "ETCD_PEER_TRUSTED_CA_FILE=/tls/ca.pem", "ETCD_PEER_CLIENT_CERT_AUTH=true",
+                    "ETCD_PEER_CERT_ALLOWED_CN=member", "ETCD_AUTO_TLS=false"});
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().text;
+  expect_tls(loaded->settings);
+}
+
+TEST(Settings, TlsFlagsFromEtcdsConfigFileMappings) {
+  TempConfig config(
+      "client-transport-security:\n"
+      "  cert-file: /tls/server.pem\n"
+      "  key-file: /tls/server-key.pem\n"
+      "  client-cert-auth: true\n"
+      "  trusted-ca-file: /tls/ca.pem\n"
+      "  auto-tls: false\n"
+      "peer-transport-security:\n"
+      "  cert-file: /tls/peer.pem\n"
+      "  key-file: /tls/peer-key.pem\n"
+      "  client-cert-auth: true\n"
+      "  trusted-ca-file: /tls/ca.pem\n"
+      "  auto-tls: false\n"
+      "peer-cert-allowed-cn: member\n");
+  auto loaded = load_settings({"regentd", "--config-file", config.path()}, {});
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().text;
+  expect_tls(loaded->settings);
+}
+
+TEST(Settings, AutoTlsAsAFlag) {
+  auto loaded = load_settings({"regentd", "--auto-tls", "--peer-auto-tls"}, {});
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().text;
+  EXPECT_TRUE(loaded->settings.server.security.client.auto_tls);
+  EXPECT_TRUE(loaded->settings.server.security.peer.auto_tls);
+  auto bad = load_settings({"regentd"}, {"ETCD_AUTO_TLS=maybe"});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().text.find("ETCD_AUTO_TLS"), std::string::npos) << bad.error().text;
 }
 
 }  // namespace

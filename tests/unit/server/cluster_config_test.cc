@@ -47,7 +47,7 @@ TEST(ClusterConfig, BadFlagsAreNamed) {
   const std::vector<Case> cases = {
       {[](ClusterFlags& f) { f.name = "z"; }, "no member named \"z\""},
       {[](ClusterFlags& f) { f.initial_cluster = "a"; }, "is not name=http://host:port"},
-      {[](ClusterFlags& f) { f.initial_cluster = "a=https://127.0.0.1:2380"; }, "no TLS"},
+      {[](ClusterFlags& f) { f.initial_cluster = "a=ftp://127.0.0.1:2380"; }, "not a URL"},
       {[](ClusterFlags& f) { f.initial_cluster = "a=http://127.0.0.1:99999"; }, "bad port"},
       {[](ClusterFlags& f) { f.initial_cluster = "a=http://h:1,b=http://h:1"; }, "given twice"},
       {[](ClusterFlags& f) { f.listen_peer_urls = {"http://127.0.0.1:9"}; },
@@ -70,6 +70,24 @@ TEST(ClusterConfig, ASingleMemberNeedsNoInitialCluster) {
   ASSERT_TRUE(r.has_value()) << r.error();
   EXPECT_EQ(r->members.size(), 1u);
   EXPECT_TRUE(r->peer_addresses.empty());
+}
+
+}  // namespace
+}  // namespace regent::server
+
+namespace regent::server {
+namespace {
+
+TEST(ClusterConfig, HttpsUrlsGiveTheirAddresses) {
+  EXPECT_EQ(*url_to_address("https://127.0.0.1:2379"), "127.0.0.1:2379");
+  ClusterFlags f;
+  f.name = "a";
+  f.listen_peer_urls = {"https://127.0.0.1:2380"};
+  f.initial_cluster = "a=https://127.0.0.1:2380,b=https://127.0.0.1:2381";
+  auto c = resolve_cluster(f);
+  ASSERT_TRUE(c.has_value()) << c.error();
+  ASSERT_EQ(c->peer_addresses.size(), 1u);
+  EXPECT_EQ(c->peer_addresses[0].second, "127.0.0.1:2381");
 }
 
 }  // namespace
