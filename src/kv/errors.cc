@@ -54,6 +54,8 @@ std::string_view to_string(ErrorCode code) {
       return "no space";
     case ErrorCode::kCorrupt:
       return "corrupt";
+    case ErrorCode::kAuthRefused:
+      return "auth refused";
   }
   return "unknown error";  // Only through a cast of an out-of-range value.
 }

@@ -71,6 +71,11 @@ WriteResult StateMachine::apply_locked(const regentpb::InternalRequest& request)
       return unexpected(kv::invalid_argument("etcdserver: membership change outside its path"));
     case R::kAlarm:
       return WriteResponse{AlarmChange{alarms_.apply(request.alarm())}};
+    case R::kAuth: {
+      auto applied = auth_.apply(request.auth());
+      if (!applied) return unexpected(applied.error());
+      return WriteResponse{AuthApplied{auth_.revision()}};
+    }
     case R::REQUEST_NOT_SET:
       break;
   }
@@ -134,7 +139,8 @@ bool StateMachine::alarm_raised(etcdserverpb::AlarmType type, uint64_t member) c
 }
 
 MachineExtras StateMachine::extras_locked() const {
-  return MachineExtras{.members = members_, .alarms = alarms_.list(), .removed = removed_};
+  return MachineExtras{
+      .members = members_, .alarms = alarms_.list(), .removed = removed_, .auth = auth_.image()};
 }
 
 std::string StateMachine::encode_image(std::string kv_image, const MachineExtras& extras) {
@@ -143,6 +149,7 @@ std::string StateMachine::encode_image(std::string kv_image, const MachineExtras
   for (const regentpb::Member& m : extras.members) *data.add_members() = m;
   for (const etcdserverpb::AlarmMember& a : extras.alarms) *data.add_alarms() = a;
   for (uint64_t id : extras.removed) data.add_removed(id);
+  *data.mutable_auth() = extras.auth;
   return data.SerializeAsString();
 }
 
@@ -164,6 +171,9 @@ Expected<void, std::string> StateMachine::restore(std::string_view bytes) {
   }
   auto store = kv::Store::restore(data.kv_image());
   if (!store) return unexpected(store.error().message);
+  // An image from before the auth store has none: auth disabled, no users, as a new cluster.
+  auto auth = AuthStore::restore(data.auth());
+  if (!auth) return unexpected(auth.error());
   std::vector<regentpb::Member> members(data.members().begin(), data.members().end());
   sort_members(members);
   std::unique_lock lock(mu_);
@@ -171,6 +181,7 @@ Expected<void, std::string> StateMachine::restore(std::string_view bytes) {
   members_ = std::move(members);
   alarms_.restore(AlarmSet::Alarms(data.alarms().begin(), data.alarms().end()));
   removed_.assign(data.removed().begin(), data.removed().end());
+  auth_ = std::move(*auth);
   std::sort(removed_.begin(), removed_.end());
   publish_counters_locked();
   return {};

@@ -1,5 +1,6 @@
-// The replicated state machine of a member: the key-value store plus the member table, changed
-// only by applying committed log entries, in log order, on the Raft loop's thread.
+// The replicated state machine of a member: the key-value store, the member table, the alarms
+// and the auth store (users, roles, permissions: auth_store.h), changed only by applying
+// committed log entries, in log order, on the Raft loop's thread.
 //
 // Invariants:
 //  - apply() is a deterministic function of the entry and the state: members that applied the
@@ -20,6 +21,7 @@
 #include "kv/store.h"
 #include "regentpb/request.pb.h"
 #include "server/node/alarm_set.h"
+#include "server/node/auth_store.h"
 #include "server/node/failure.h"
 #include "server/node/image_job.h"
 
@@ -37,11 +39,16 @@ struct AlarmChange {
   AlarmSet::Alarms alarms;
 };
 
+// What an applied auth change answers: the auth revision after it.
+struct AuthApplied {
+  uint64_t revision = 0;
+};
+
 // What an applied write answers its client.
 using WriteResponse =
     std::variant<kv::PutResponse, kv::DeleteRangeResponse, kv::TxnResponse, kv::CompactionResponse,
                  std::monostate /* publish */, kv::LeaseGrantResponse, kv::LeaseRevokeResponse,
-                 kv::LeaseCheckpointResponse, MemberChangeResponse, AlarmChange>;
+                 kv::LeaseCheckpointResponse, MemberChangeResponse, AlarmChange, AuthApplied>;
 using WriteResult = Expected<WriteResponse, kv::Error>;
 
 class StateMachine {
@@ -58,6 +65,12 @@ class StateMachine {
   auto read(F&& f) const {
     std::shared_lock lock(mu_);
     return f(store_);
+  }
+  // Runs f(const AuthStore&) with applies held off: the auth checks of every request.
+  template <class F>
+  auto read_auth(F&& f) const {
+    std::shared_lock lock(mu_);
+    return f(auth_);
   }
   std::vector<regentpb::Member> members() const;
   AlarmSet::Alarms alarms() const;
@@ -91,6 +104,7 @@ class StateMachine {
   std::vector<regentpb::Member> members_;  // Sorted by id.
   AlarmSet alarms_;
   std::vector<uint64_t> removed_;  // Sorted.
+  AuthStore auth_;
   std::atomic<int64_t> revision_{1};
   std::atomic<uint64_t> bytes_in_use_{0};
 };

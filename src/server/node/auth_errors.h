@@ -1,0 +1,35 @@
+// The auth store's refusals, as etcd's rpctypes words and codes them: etcdctl prints these and
+// clients match on them. A refusal is a value of the store's error type because an auth change
+// answers through the same path as every other write (state_machine.h).
+#pragma once
+
+#include <string_view>
+
+#include "kv/errors.h"
+
+namespace regent::server::auth_error {
+
+// FailedPrecondition in etcd (kv::ErrorCode::kAuthRefused).
+inline constexpr std::string_view kRootUserNotExist = "etcdserver: root user does not exist";
+inline constexpr std::string_view kRootRoleNotExist =
+    "etcdserver: root user does not have root role";
+inline constexpr std::string_view kUserAlreadyExist = "etcdserver: user name already exists";
+inline constexpr std::string_view kUserNotFound = "etcdserver: user name not found";
+inline constexpr std::string_view kRoleAlreadyExist = "etcdserver: role name already exists";
+inline constexpr std::string_view kRoleNotFound = "etcdserver: role name not found";
+inline constexpr std::string_view kRoleNotGranted = "etcdserver: role is not granted to the user";
+inline constexpr std::string_view kPermissionNotGranted =
+    "etcdserver: permission is not granted to the role";
+// InvalidArgument in etcd (kv::ErrorCode::kInvalidArgument).
+inline constexpr std::string_view kUserEmpty = "etcdserver: user name is empty";
+inline constexpr std::string_view kRoleEmpty = "etcdserver: role name is empty";
+inline constexpr std::string_view kPermissionNotGiven = "etcdserver: permission not given";
+// Deleting root, or taking the root role from it, while auth is enabled.
+inline constexpr std::string_view kInvalidAuthMgmt = "etcdserver: invalid auth management";
+
+inline kv::Error refused(std::string_view message) {
+  return kv::Error{kv::ErrorCode::kAuthRefused, std::string(message)};
+}
+inline kv::Error invalid(std::string_view message) { return kv::invalid_argument(message); }
+
+}  // namespace regent::server::auth_error
