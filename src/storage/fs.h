@@ -103,7 +103,10 @@ class Fs {
 // to name + ".tmp", synced, renamed over name, then the directory synced (two syncs). A large file
 // is written in steps of kWritebackStep, each step's writeback started as it is written and
 // waited for one step later, so that the disk never has more than two steps to write at once.
-inline constexpr uint64_t kWritebackStep = 8 << 20;
+// Small, because a member's log fdatasync queues behind whatever is in flight on the same disk:
+// at 8 MiB a snapshot of 170 MB held puts off for 122 ms (median of three), at 1 MiB for 78 ms
+// (BENCHMARKS.md, "Snapshot stall and memory at 1,000,000 keys").
+inline constexpr uint64_t kWritebackStep = 1 << 20;
 IoStatus write_file_atomically(Fs& fs, const std::string& dir, const std::string& name,
                                std::string_view bytes);
 

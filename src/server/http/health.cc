@@ -31,7 +31,7 @@ Reply health(const MemberView& member, bool serializable) {
   // As etcd's: any alarm raised in the cluster makes every member unhealthy; so does a member
   // that stopped after a disk failure.
   if (s.leader == raft::kNone || !s.errors.empty() || member.node->failed() ||
-      !member.machine->alarms().empty()) {
+      member.machine->any_alarm()) {
     return answer(false);
   }
   if (serializable) return answer(true);

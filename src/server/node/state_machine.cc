@@ -39,6 +39,7 @@ WriteResult StateMachine::apply(const regentpb::InternalRequest& request) {
 void StateMachine::publish_counters_locked() {
   revision_.store(store_.revision(), std::memory_order_release);
   bytes_in_use_.store(store_.bytes_in_use(), std::memory_order_release);
+  any_alarm_.store(!alarms_.list().empty(), std::memory_order_release);
 }
 
 WriteResult StateMachine::apply_locked(const regentpb::InternalRequest& request) {
@@ -134,6 +135,8 @@ bool StateMachine::was_removed(uint64_t id) const {
 }
 
 bool StateMachine::alarm_raised(etcdserverpb::AlarmType type, uint64_t member) const {
+  // Asked every round by the loop (read_refusal): no lock while no alarm is raised, the rule.
+  if (!any_alarm()) return false;
   std::shared_lock lock(mu_);
   return alarms_.raised(type, member);
 }

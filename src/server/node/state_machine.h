@@ -81,6 +81,8 @@ class StateMachine {
   int64_t revision() const { return revision_.load(std::memory_order_acquire); }
   // Lock-free: the store's size in use (kv::Store::bytes_in_use()) as of the last apply.
   uint64_t bytes_in_use() const { return bytes_in_use_.load(std::memory_order_acquire); }
+  // Lock-free: whether any alarm is raised, as of the last apply.
+  bool any_alarm() const { return any_alarm_.load(std::memory_order_acquire); }
 
   // The whole state as a snapshot's data, and back. restore() of bytes that do not decode
   // fails and leaves the state as it was.
@@ -107,6 +109,7 @@ class StateMachine {
   AuthStore auth_;
   std::atomic<int64_t> revision_{1};
   std::atomic<uint64_t> bytes_in_use_{0};
+  std::atomic<bool> any_alarm_{false};
 };
 
 }  // namespace regent::server
