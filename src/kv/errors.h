@@ -24,6 +24,9 @@ enum class ErrorCode {
   // Refused by the auth store (server/node/auth_store.h), etcd's FailedPrecondition ones: "user
   // name not found", "root user does not exist", ...; here for the same reason as the alarms.
   kAuthRefused,
+  // The caller's role grants no access to the keys asked for, or the call needs the root role
+  // (etcd's PermissionDenied); same reason.
+  kPermissionDenied,
 };
 
 struct Error {

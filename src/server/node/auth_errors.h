@@ -26,10 +26,23 @@ inline constexpr std::string_view kRoleEmpty = "etcdserver: role name is empty";
 inline constexpr std::string_view kPermissionNotGiven = "etcdserver: permission not given";
 // Deleting root, or taking the root role from it, while auth is enabled.
 inline constexpr std::string_view kInvalidAuthMgmt = "etcdserver: invalid auth management";
+inline constexpr std::string_view kAuthFailed =
+    "etcdserver: authentication failed, invalid user ID or password";
+// The caller's rights were looked up before an auth change that applied first: ask again.
+inline constexpr std::string_view kAuthOldRevision = "etcdserver: revision of auth store is old";
+// FailedPrecondition in etcd.
+inline constexpr std::string_view kAuthNotEnabled = "etcdserver: authentication is not enabled";
+// PermissionDenied in etcd (kv::ErrorCode::kPermissionDenied).
+inline constexpr std::string_view kPermissionDenied = "etcdserver: permission denied";
+// Unauthenticated in etcd: a token this member does not know, or one that expired.
+inline constexpr std::string_view kInvalidAuthToken = "etcdserver: invalid auth token";
 
 inline kv::Error refused(std::string_view message) {
   return kv::Error{kv::ErrorCode::kAuthRefused, std::string(message)};
 }
 inline kv::Error invalid(std::string_view message) { return kv::invalid_argument(message); }
+inline kv::Error denied() {
+  return kv::Error{kv::ErrorCode::kPermissionDenied, std::string(kPermissionDenied)};
+}
 
 }  // namespace regent::server::auth_error

@@ -88,6 +88,8 @@ Expected<void, kv::Error> AuthStore::apply(const regentpb::AuthChange& change) {
     case C::kRoleRevokePermission:
       result = role_revoke_permission(change.role_revoke_permission());
       break;
+    case C::kAuthenticate:  // Changes no auth state: the state machine hands out its token.
+      return unexpected(kv::invalid_argument("etcdserver: authenticate outside its path"));
     case C::CHANGE_NOT_SET:
       return unexpected(kv::invalid_argument("etcdserver: empty auth request"));
   }

@@ -22,6 +22,7 @@
 #include "regentpb/request.pb.h"
 #include "server/node/alarm_set.h"
 #include "server/node/auth_store.h"
+#include "server/node/auth_token_sink.h"
 #include "server/node/failure.h"
 #include "server/node/image_job.h"
 
@@ -54,6 +55,9 @@ using WriteResult = Expected<WriteResponse, kv::Error>;
 class StateMachine {
  public:
   explicit StateMachine(std::vector<regentpb::Member> members = {});
+  // Where Authenticate entries put their tokens (none: they are checked and dropped, as in the
+  // simulator). Set before the first apply; not owned.
+  void set_token_sink(AuthTokenSink* sink) { tokens_ = sink; }
 
   WriteResult apply(const regentpb::InternalRequest& request);
   // A membership change (member_table.h): checked against the table and applied, or refused
@@ -83,6 +87,10 @@ class StateMachine {
   uint64_t bytes_in_use() const { return bytes_in_use_.load(std::memory_order_acquire); }
   // Lock-free: whether any alarm is raised, as of the last apply.
   bool any_alarm() const { return any_alarm_.load(std::memory_order_acquire); }
+  // Lock-free, as of the last apply: whether auth is enabled and the auth revision, so that a
+  // request on a cluster without auth costs no lock to stamp (auth_check.h).
+  bool auth_enabled() const { return auth_enabled_.load(std::memory_order_acquire); }
+  uint64_t auth_revision() const { return auth_revision_.load(std::memory_order_acquire); }
 
   // The whole state as a snapshot's data, and back. restore() of bytes that do not decode
   // fails and leaves the state as it was.
@@ -100,6 +108,7 @@ class StateMachine {
 
   WriteResult apply_locked(const regentpb::InternalRequest& request);
   void publish_locked(const regentpb::Member& m);
+  WriteResult apply_auth_locked(const regentpb::AuthChange& change);
 
   mutable std::shared_mutex mu_;
   kv::Store store_;
@@ -110,6 +119,9 @@ class StateMachine {
   std::atomic<int64_t> revision_{1};
   std::atomic<uint64_t> bytes_in_use_{0};
   std::atomic<bool> any_alarm_{false};
+  std::atomic<bool> auth_enabled_{false};
+  std::atomic<uint64_t> auth_revision_{0};
+  AuthTokenSink* tokens_ = nullptr;
 };
 
 }  // namespace regent::server
