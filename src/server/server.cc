@@ -33,6 +33,8 @@
 #include "server/lease/lessor.h"
 #include "server/member_identity.h"
 #include "server/member_security.h"
+#include "server/grpc_status.h"
+#include "server/node/kv_convert.h"
 #include "server/node/space_quota.h"
 #include "server/node/state_machine.h"
 #include "server/removed_check.h"
@@ -225,6 +227,17 @@ Expected<void, std::string> Member::start() {
   to.max_batch_bytes = std::max<size_t>(to.max_batch_bytes, options_.max_request_bytes + (1 << 20));
   for (const auto& [id, address] : cluster_.peer_addresses) to.peers.push_back({id, address});
   to.members = [this] { return machine_.members(); };
+  to.hash_kv = [this](const etcdserverpb::HashKVRequest& request,
+                      etcdserverpb::HashKVResponse* response) {
+    auto result = machine_.read([&](const kv::Store& s) { return s.hash_kv(request.revision()); });
+    if (!result) return to_grpc(from_kv(result.error()));
+    etcdserverpb::ResponseHeader header;
+    header.set_cluster_id(cluster_.cluster_id);
+    header.set_member_id(cluster_.self_id);
+    header.set_revision(machine_.revision());
+    *response = to_proto(*result, header);
+    return grpc::Status::OK;
+  };
   to.server_credentials = security_.peer_port;
   to.channel_credentials = security_.peer_dial;
   to.read_snapshot =
@@ -271,8 +284,7 @@ Expected<void, std::string> Member::start() {
   if (auto started = node_->start(*sent_tap_); !started) return started;
   watch_hub_->start();
   corruption_ = std::make_unique<CorruptionChecker>(
-      cluster_.self_id, *node_, machine_,
-      [this](std::string_view url) { return security_.dial_client_url(url); }, logger_);
+      cluster_.self_id, *node_, machine_, security_.peer_dial, logger_);
   if (options_.initial_corrupt_check) {
     if (auto clean = corruption_->initial_check(5 * options_.election_timeout); !clean) {
       return unexpected(clean.error());
