@@ -108,6 +108,9 @@ class Watcher {
   bool created_ = false;
   int64_t next_revision_ = 0;
   size_t resumes_ = 0;
+  // A stream was cancelled for a stale token and has not been created since: a second such
+  // cancel ends the watch rather than authenticating in a loop. Touched by the watch thread only.
+  bool refreshed_token_ = false;
   std::thread thread_;
 };
 

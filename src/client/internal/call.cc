@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "client/internal/authenticate.h"
 #include "client/internal/connections.h"
 
 namespace regent::client::internal {
@@ -107,18 +108,31 @@ Result<void> call(Connections& connections, const Context& ctx, CallPolicy polic
                    .endpoint = endpoint};
       continue;
     }
-    grpc::ClientContext cc;
     std::optional<Clock::time_point> this_deadline;
     if (deadline) {
       this_deadline =
           policy.blocking ? *deadline : attempt_deadline(connections, policy, *deadline);
-      cc.set_deadline(grpc_deadline(*this_deadline));
     }
-    grpc::Status status;
-    {
-      Context::Hook hook = ctx.on_cancel([&cc] { cc.TryCancel(); });
-      status = send(connections.channel(i), cc);
+    auto sent =
+        send_with_token(connections.tokens(), authenticate_on(connections, i, this_deadline, ctx),
+                        [&](const std::string& token) {
+                          grpc::ClientContext cc;
+                          if (this_deadline) cc.set_deadline(grpc_deadline(*this_deadline));
+                          if (!token.empty()) cc.AddMetadata(kTokenMetadataKey, token);
+                          Context::Hook hook = ctx.on_cancel([&cc] { cc.TryCancel(); });
+                          return send(connections.channel(i), cc);
+                        });
+    if (!sent) {
+      // Authenticate failed, so the request itself was not sent or was refused: never applied.
+      if (ctx.cancelled()) return fail(context_error(ctx));
+      if (sent.error().code == Code::kUnavailable || sent.error().code == Code::kDeadlineExceeded) {
+        connections.note_failure(i);
+        last = sent.error();
+        continue;
+      }
+      return fail(sent.error());
     }
+    const grpc::Status status = *sent;
     if (status.ok()) {
       connections.note_success(i);
       return {};
