@@ -108,7 +108,8 @@ class AuthClientTest(ClusterTestCase, unittest.TestCase):
         self.ctl("role", "grant-permission", "reader", "write", "z", "--from-key")
         self.ctl("role", "grant-permission", "reader", "read", "k")
         self.assertEqual(self.ctl("role", "get", "reader").stdout,
-                         "Role reader\nKV Read:\n\t[a, b)\n\t[p/, p0) (prefix p/)\n\tk\n"
+                         # etcd keeps a role's permissions sorted by key.
+                         "Role reader\nKV Read:\n\t[a, b) (prefix a)\n\tk\n\t[p/, p0) (prefix p/)\n"
                          "KV Write:\n\t[p/, p0) (prefix p/)\n\t[z, <open ended>\n")
         self.assertEqual(self.ctl("role", "revoke-permission", "reader", "a", "b").stdout,
                          "Permission of range [a, b) is revoked from role reader\n")

@@ -14,9 +14,89 @@ class AuthService final : public etcdserverpb::Auth::Service {
                             etcdserverpb::AuthenticateResponse* resp) override {
     return s_.authenticate(req->name(), req->password(), resp->mutable_token());
   }
+  // etcd's precondition on enabling: user root holds role root (granted through this fake).
+  grpc::Status AuthEnable(grpc::ServerContext*, const etcdserverpb::AuthEnableRequest*,
+                          etcdserverpb::AuthEnableResponse*) override {
+    s_.note_admin("AuthEnable");
+    std::lock_guard lock(mu_);
+    if (!root_has_root_) {
+      return {grpc::StatusCode::FAILED_PRECONDITION,
+              "etcdserver: root user does not have root role"};
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status AuthStatus(grpc::ServerContext* ctx, const etcdserverpb::AuthStatusRequest*,
+                          etcdserverpb::AuthStatusResponse* resp) override {
+    if (auto checked = s_.check(*ctx, false); !checked.ok()) return checked;
+    resp->set_enabled(true);
+    resp->set_authrevision(7);
+    return grpc::Status::OK;
+  }
+  grpc::Status UserAdd(grpc::ServerContext* ctx, const etcdserverpb::AuthUserAddRequest* req,
+                       etcdserverpb::AuthUserAddResponse*) override {
+    if (auto checked = s_.check(*ctx, false); !checked.ok()) return checked;
+    s_.note_admin("UserAdd " + req->name() + " " + req->password() +
+                  " no_password=" + std::to_string(req->options().no_password()));
+    return grpc::Status::OK;
+  }
+  grpc::Status UserGet(grpc::ServerContext* ctx, const etcdserverpb::AuthUserGetRequest* req,
+                       etcdserverpb::AuthUserGetResponse* resp) override {
+    if (auto checked = s_.check(*ctx, false); !checked.ok()) return checked;
+    if (req->name() != "alice") {
+      return {grpc::StatusCode::FAILED_PRECONDITION, "etcdserver: user name not found"};
+    }
+    resp->add_roles("reader");
+    resp->add_roles("root");
+    return grpc::Status::OK;
+  }
+  grpc::Status RoleAdd(grpc::ServerContext*, const etcdserverpb::AuthRoleAddRequest* req,
+                       etcdserverpb::AuthRoleAddResponse*) override {
+    s_.note_admin("RoleAdd " + req->name());
+    return grpc::Status::OK;
+  }
+  grpc::Status UserGrantRole(grpc::ServerContext*,
+                             const etcdserverpb::AuthUserGrantRoleRequest* req,
+                             etcdserverpb::AuthUserGrantRoleResponse*) override {
+    s_.note_admin("UserGrantRole " + req->user() + " " + req->role());
+    std::lock_guard lock(mu_);
+    if (req->user() == "root" && req->role() == "root") root_has_root_ = true;
+    return grpc::Status::OK;
+  }
+  // Role "reader": read [a, b), readwrite prefix p/, write from z, read key k.
+  grpc::Status RoleGet(grpc::ServerContext* ctx, const etcdserverpb::AuthRoleGetRequest*,
+                       etcdserverpb::AuthRoleGetResponse* resp) override {
+    if (auto checked = s_.check(*ctx, false); !checked.ok()) return checked;
+    auto add = [resp](authpb::Permission::Type type, std::string key, std::string end) {
+      auto* p = resp->add_perm();
+      p->set_permtype(type);
+      p->set_key(std::move(key));
+      p->set_range_end(std::move(end));
+    };
+    add(authpb::Permission::READ, "a", "b");
+    add(authpb::Permission::READWRITE, "p/", "p0");
+    add(authpb::Permission::WRITE, "z", std::string(1, '\0'));
+    add(authpb::Permission::READ, "k", "");
+    return grpc::Status::OK;
+  }
+  grpc::Status RoleRevokePermission(grpc::ServerContext*,
+                                    const etcdserverpb::AuthRoleRevokePermissionRequest*,
+                                    etcdserverpb::AuthRoleRevokePermissionResponse*) override {
+    return grpc::Status::OK;
+  }
+  grpc::Status RoleGrantPermission(grpc::ServerContext*,
+                                   const etcdserverpb::AuthRoleGrantPermissionRequest* req,
+                                   etcdserverpb::AuthRoleGrantPermissionResponse*) override {
+    const auto& p = req->perm();
+    s_.note_admin("RoleGrantPermission " + req->name() + " " + std::to_string(p.permtype()) + " [" +
+                  p.key() + ", " + (p.range_end() == std::string(1, '\0') ? "\\0" : p.range_end()) +
+                  ")");
+    return grpc::Status::OK;
+  }
 
  private:
   FakeAuthServer& s_;
+  std::mutex mu_;
+  bool root_has_root_ = false;
 };
 
 class KvService final : public etcdserverpb::KV::Service {

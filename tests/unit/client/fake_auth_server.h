@@ -1,6 +1,8 @@
 // An in-process stand-in for an auth-enabled etcd member, enough to watch the client's token
 // handling on the wire: Authenticate, KV Range/Put and Watch check the `token` metadata with
-// etcd's errors and codes. Not a model of etcd's auth store: one user, one key prefix denied.
+// etcd's errors and codes. Not a model of etcd's auth store: one user, one key prefix denied,
+// and a few admin calls (AuthEnable, AuthStatus, UserAdd, UserGet, RoleAdd, RoleGet,
+// UserGrantRole) that record what they were asked and answer with canned records.
 #pragma once
 
 #include <grpcpp/server.h>
@@ -44,6 +46,15 @@ class FakeAuthServer {
     std::lock_guard lock(mu_);
     ++puts_;
   }
+  // What the admin calls were asked, one line each ("UserAdd bob pw no_password=0", ...).
+  void note_admin(const std::string& line) {
+    std::lock_guard lock(mu_);
+    admin_.push_back(line);
+  }
+  std::vector<std::string> admin_calls() const {
+    std::lock_guard lock(mu_);
+    return admin_;
+  }
 
  private:
   const std::string password_;
@@ -54,6 +65,7 @@ class FakeAuthServer {
   std::set<std::string> valid_;
   std::vector<std::string> seen_;
   std::vector<std::string> stream_seen_;
+  std::vector<std::string> admin_;
 
   std::vector<std::unique_ptr<grpc::Service>> services_;
   std::unique_ptr<grpc::Server> server_;
