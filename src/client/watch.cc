@@ -182,21 +182,32 @@ bool stale_token_cancel(internal::Connections& connections, const etcdserverpb::
 
 }  // namespace
 
+std::optional<std::string> Watcher::stream_token(size_t i) {
+  auto& connections = client_->connections();
+  auto token =
+      connections.tokens().current(internal::authenticate_on(connections, i, std::nullopt, stop_));
+  if (token) return *token;
+  // An unreachable member is left for the next round; a refusal (wrong password, too many
+  // attempts) would be repeated by every member, so it ends the watch with etcd's words.
+  const Code code = token.error().code;
+  if (code != Code::kUnavailable && code != Code::kDeadlineExceeded && !stop_.cancelled()) {
+    end(token.error());
+  }
+  return std::nullopt;
+}
+
+bool Watcher::has_ended() const {
+  std::lock_guard lock(mu_);
+  return ended_.has_value();
+}
+
 bool Watcher::run_stream(size_t i) {
   auto& connections = client_->connections();
   grpc::ClientContext cc;
   cc.AddMetadata("hasleader", "true");
-  auto token = internal::attach_token(connections, i, stop_, cc);
-  if (!token) {
-    // An unreachable member is left for the next round; a refusal (wrong password, too many
-    // attempts) would be repeated by every member, so it ends the watch with etcd's words.
-    if (token.error().code == Code::kUnavailable || token.error().code == Code::kDeadlineExceeded ||
-        stop_.cancelled()) {
-      return true;
-    }
-    end(token.error());
-    return false;
-  }
+  auto token = stream_token(i);
+  if (!token) return !has_ended();
+  if (!token->empty()) cc.AddMetadata(internal::kTokenMetadataKey, *token);
   Context::Hook hook = stop_.on_cancel([&cc] { cc.TryCancel(); });
   auto stub = etcdserverpb::Watch::NewStub(connections.channel(i));
   auto stream = stub->Watch(&cc);
