@@ -27,8 +27,9 @@ AuthRetry auth_retry_for(Code code, std::string_view message, bool credentials_c
   return AuthRetry::kNone;
 }
 
-bool is_auth_not_enabled(const Error& error) {
-  return error.code == Code::kFailedPrecondition && error.message == kAuthNotEnabled;
+bool auth_is_off(const Error& error) {
+  return (error.code == Code::kFailedPrecondition && error.message == kAuthNotEnabled) ||
+         error.code == Code::kUnimplemented;
 }
 
 Tokens::Tokens(std::string username, std::string password)
@@ -50,7 +51,7 @@ Result<std::string> Tokens::current(const AuthenticateFn& authenticate) {
   std::string token;
   if (got) {
     token = std::move(*got);
-  } else if (!is_auth_not_enabled(got.error())) {
+  } else if (!auth_is_off(got.error())) {
     return fail(got.error());
   }
   // Auth off: calls go without a token until a server says "user name is empty" (auth was

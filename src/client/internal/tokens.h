@@ -39,8 +39,10 @@ enum class AuthRetry {
 // or never saw our token). Without credentials only the auth-store race is worth repeating.
 AuthRetry auth_retry_for(Code code, std::string_view message, bool credentials_configured);
 
-// etcd's answer to Authenticate while auth is off: the client goes on without a token.
-bool is_auth_not_enabled(const Error& error);
+// An answer to Authenticate meaning the server checks no tokens, so the client goes on without
+// one: etcd's while auth is off, or gRPC's Unimplemented from a server without the Auth service
+// (a Regent older than issue 17), which cannot have auth on either.
+bool auth_is_off(const Error& error);
 
 // Makes the Authenticate call; returns the token or the server's error.
 using AuthenticateFn =

@@ -191,6 +191,16 @@ TEST(SendWithTokenTest, AuthOffMeansNoTokenUntilTheServerAsksForAUser) {
   EXPECT_EQ(server.tokens_sent, (std::vector<std::string>{"", "", "", "tok2"}));
 }
 
+TEST(SendWithTokenTest, AServerWithoutTheAuthServiceIsUsedWithoutToken) {
+  Tokens tokens("alice", "secret");
+  FakeServer server;
+  server.authenticate_failures = {Error{.code = Code::kUnimplemented, .message = ""}};
+  auto r = send_with_token(tokens, server.authenticate(), server.send());
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->ok());
+  EXPECT_EQ(server.tokens_sent, std::vector<std::string>{""});
+}
+
 TEST(SendWithTokenTest, WithoutCredentialsAnOldAuthRevisionIsResentOnceWithoutToken) {
   Tokens tokens("", "");
   FakeServer server;
