@@ -16,10 +16,13 @@ import unittest
 import urllib.error
 import urllib.request
 
+import subprocess
+
 import grpc
 
 import tls_pki
 from regent_cluster import Cluster, client_module, progress, scratch_dir, wait_until
+from test_regentctl import regentctl_binary
 from test_tls import PkiTestCase
 
 TOKEN_TTL_S = 2
@@ -127,6 +130,16 @@ class AuthTest(PkiTestCase, unittest.TestCase):
         out = self.assert_ok(self.etcdctl("nobody", "get", "r/seen", "--print-value-only",
                                           user="alice:" + ALICE_PW, endpoint=1))
         self.assertEqual(out.strip(), "readable")
+
+    def test_a_user_with_its_password_through_regentctl(self):
+        def regentctl(*args, endpoint=1):
+            cmd = [regentctl_binary(), "--endpoints=" + self.cluster.members[endpoint].client_url,
+                   "--command-timeout=5s", "--user=alice:" + ALICE_PW] + self.tls_args("nobody")
+            return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=30)
+        self.assert_ok(regentctl("put", "a/regentctl", "v"))
+        out = self.assert_ok(regentctl("get", "a/regentctl", "--print-value-only", endpoint=2))
+        self.assertEqual(out.strip(), "v")
+        self.assert_refused(regentctl("put", "b/regentctl", "v"), "etcdserver: permission denied")
 
     def test_a_certificates_common_name_is_its_user(self):
         # CN alice, no --user: alice's rights, no more.

@@ -138,14 +138,18 @@ Reactor* AuthService::Authenticate(Ctx* call, const etcdserverpb::AuthenticateRe
   struct Found {
     std::string hash;
     uint64_t revision = 0;
+    bool no_password = false;
   };
   // An unknown user, or one without a password, is refused at once, as etcd's CheckPassword.
   std::optional<Found> found = ctx_.machine->read_auth([&](const AuthStore& auth) {
     const regentpb::AuthUser* u = auth.user(request->name());
-    if (!u || u->no_password()) return std::optional<Found>();
-    return std::optional<Found>(Found{u->password_hash(), auth.revision()});
+    if (!u) return std::optional<Found>();
+    return std::optional<Found>(Found{u->password_hash(), auth.revision(), u->no_password()});
   });
   if (!found) return finish_now(call, to_grpc(invalid(err::kAuthFailed)));
+  if (found->no_password) {
+    return finish_now(call, to_grpc(Failure{StatusCode::UNKNOWN, std::string(err::kNoPasswordUser)}));
+  }
   Reactor* reactor = call->DefaultReactor();
   auto job = [this, reactor, response, name = request->name(), password = request->password(),
               found = std::move(*found)] {

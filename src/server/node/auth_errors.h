@@ -28,6 +28,10 @@ inline constexpr std::string_view kPermissionNotGiven = "etcdserver: permission 
 inline constexpr std::string_view kInvalidAuthMgmt = "etcdserver: invalid auth management";
 inline constexpr std::string_view kAuthFailed =
     "etcdserver: authentication failed, invalid user ID or password";
+// Unknown in etcd (auth.ErrNoPasswordUser, not one of rpctypes'): a password given for a user
+// added with --no-password, which authenticates only by its certificate's Common Name.
+inline constexpr std::string_view kNoPasswordUser =
+    "auth: authentication failed, password was given for no password user";
 // The caller's rights were looked up before an auth change that applied first: ask again.
 inline constexpr std::string_view kAuthOldRevision = "etcdserver: revision of auth store is old";
 // FailedPrecondition in etcd.
