@@ -20,6 +20,7 @@
 #include "server/bootstrapped_check.h"
 #include "server/election/candidate_queue.h"
 #include "server/force_new_cluster.h"
+#include "server/grpc_status.h"
 #include "server/host/corruption_check.h"
 #include "server/host/leader_change_log.h"
 #include "server/host/peer_directory.h"
@@ -33,7 +34,6 @@
 #include "server/lease/lessor.h"
 #include "server/member_identity.h"
 #include "server/member_security.h"
-#include "server/grpc_status.h"
 #include "server/node/kv_convert.h"
 #include "server/node/space_quota.h"
 #include "server/node/state_machine.h"
@@ -283,8 +283,8 @@ Expected<void, std::string> Member::start() {
   sent_tap_ = std::make_unique<TransportTap>(*transport_, *leaders_);
   if (auto started = node_->start(*sent_tap_); !started) return started;
   watch_hub_->start();
-  corruption_ = std::make_unique<CorruptionChecker>(
-      cluster_.self_id, *node_, machine_, security_.peer_dial, logger_);
+  corruption_ = std::make_unique<CorruptionChecker>(cluster_.self_id, *node_, machine_,
+                                                    security_.peer_dial, logger_);
   if (options_.initial_corrupt_check) {
     if (auto clean = corruption_->initial_check(5 * options_.election_timeout); !clean) {
       return unexpected(clean.error());

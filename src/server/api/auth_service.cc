@@ -47,7 +47,8 @@ template <class Response>
 Reactor* AuthService::propose(Ctx* call, regentpb::AuthChange change, Response* response) {
   regentpb::InternalRequest proposal;
   *proposal.mutable_auth() = std::move(change);
-  if (auto refused = stamp_caller(ctx_, *call, proposal)) return finish_now(call, to_grpc(*refused));
+  if (auto refused = stamp_caller(ctx_, *call, proposal))
+    return finish_now(call, to_grpc(*refused));
   Reactor* reactor = call->DefaultReactor();
   ctx_.node->propose(std::move(proposal),
                      [this, reactor, response](Expected<WriteResponse, Failure> outcome) {
@@ -63,7 +64,8 @@ Reactor* AuthService::propose_hashed(Ctx* call, regentpb::AuthChange change, std
                                      SetHash set_hash, Response* response) {
   regentpb::InternalRequest proposal;
   *proposal.mutable_auth() = std::move(change);
-  if (auto refused = stamp_caller(ctx_, *call, proposal)) return finish_now(call, to_grpc(*refused));
+  if (auto refused = stamp_caller(ctx_, *call, proposal))
+    return finish_now(call, to_grpc(*refused));
   // Checked again at apply; here so that a caller who may not change users cannot make the
   // member hash passwords for it.
   if (ctx_.auth) {
@@ -131,7 +133,8 @@ Reactor* AuthService::AuthStatus(Ctx* call, const etcdserverpb::AuthStatusReques
 
 Reactor* AuthService::Authenticate(Ctx* call, const etcdserverpb::AuthenticateRequest* request,
                                    etcdserverpb::AuthenticateResponse* response) {
-  if (!ctx_.machine->auth_enabled()) return finish_now(call, to_grpc(refused(err::kAuthNotEnabled)));
+  if (!ctx_.machine->auth_enabled())
+    return finish_now(call, to_grpc(refused(err::kAuthNotEnabled)));
   if (!attempts_.try_attempt(ctx_.auth ? ctx_.auth->connection_of(*call) : call->peer())) {
     return finish_now(call, to_grpc(too_many_attempts()));
   }
@@ -148,7 +151,8 @@ Reactor* AuthService::Authenticate(Ctx* call, const etcdserverpb::AuthenticateRe
   });
   if (!found) return finish_now(call, to_grpc(invalid(err::kAuthFailed)));
   if (found->no_password) {
-    return finish_now(call, to_grpc(Failure{StatusCode::UNKNOWN, std::string(err::kNoPasswordUser)}));
+    return finish_now(call,
+                      to_grpc(Failure{StatusCode::UNKNOWN, std::string(err::kNoPasswordUser)}));
   }
   Reactor* reactor = call->DefaultReactor();
   auto job = [this, reactor, response, name = request->name(), password = request->password(),
@@ -210,31 +214,33 @@ Reactor* AuthService::UserChangePassword(Ctx* call,
 
 Reactor* AuthService::UserGet(Ctx* call, const etcdserverpb::AuthUserGetRequest* request,
                               etcdserverpb::AuthUserGetResponse* response) {
-  return read(call, [this, name = request->name(), response](
-                        const AuthStore& auth,
-                        const regentpb::AuthCaller& caller) -> std::optional<Failure> {
-    // Root may look at anyone; a user at itself (etcd's authApplierV3.UserGet).
-    if (auto r = caller_refusal(auth, caller)) return from_kv(*r);
-    if (auth.enabled() && name != caller.username()) {
-      if (auto denied = as_failure(admin_refusal(auth, caller))) return denied;
-    }
-    const regentpb::AuthUser* u = auth.user(name);
-    if (!u) return refused(err::kUserNotFound);
-    for (const std::string& role : u->roles()) response->add_roles(role);
-    ctx_.fill(response->mutable_header());
-    return std::nullopt;
-  });
+  return read(
+      call,
+      [this, name = request->name(), response](
+          const AuthStore& auth, const regentpb::AuthCaller& caller) -> std::optional<Failure> {
+        // Root may look at anyone; a user at itself (etcd's authApplierV3.UserGet).
+        if (auto r = caller_refusal(auth, caller)) return from_kv(*r);
+        if (auth.enabled() && name != caller.username()) {
+          if (auto denied = as_failure(admin_refusal(auth, caller))) return denied;
+        }
+        const regentpb::AuthUser* u = auth.user(name);
+        if (!u) return refused(err::kUserNotFound);
+        for (const std::string& role : u->roles()) response->add_roles(role);
+        ctx_.fill(response->mutable_header());
+        return std::nullopt;
+      });
 }
 
 Reactor* AuthService::UserList(Ctx* call, const etcdserverpb::AuthUserListRequest*,
                                etcdserverpb::AuthUserListResponse* response) {
-  return read(call, [this, response](const AuthStore& auth,
-                                     const regentpb::AuthCaller& caller) -> std::optional<Failure> {
-    if (auto denied = as_failure(admin_refusal(auth, caller))) return denied;
-    for (const std::string& name : auth.user_names()) response->add_users(name);
-    ctx_.fill(response->mutable_header());
-    return std::nullopt;
-  });
+  return read(call,
+              [this, response](const AuthStore& auth,
+                               const regentpb::AuthCaller& caller) -> std::optional<Failure> {
+                if (auto denied = as_failure(admin_refusal(auth, caller))) return denied;
+                for (const std::string& name : auth.user_names()) response->add_users(name);
+                ctx_.fill(response->mutable_header());
+                return std::nullopt;
+              });
 }
 
 Reactor* AuthService::UserDelete(Ctx* call, const etcdserverpb::AuthUserDeleteRequest* request,
@@ -244,7 +250,8 @@ Reactor* AuthService::UserDelete(Ctx* call, const etcdserverpb::AuthUserDeleteRe
   return propose(call, std::move(change), response);
 }
 
-Reactor* AuthService::UserGrantRole(Ctx* call, const etcdserverpb::AuthUserGrantRoleRequest* request,
+Reactor* AuthService::UserGrantRole(Ctx* call,
+                                    const etcdserverpb::AuthUserGrantRoleRequest* request,
                                     etcdserverpb::AuthUserGrantRoleResponse* response) {
   regentpb::AuthChange change;
   change.mutable_user_grant_role()->set_user(request->user());
@@ -270,42 +277,45 @@ Reactor* AuthService::RoleAdd(Ctx* call, const etcdserverpb::AuthRoleAddRequest*
 
 Reactor* AuthService::RoleGet(Ctx* call, const etcdserverpb::AuthRoleGetRequest* request,
                               etcdserverpb::AuthRoleGetResponse* response) {
-  return read(call, [this, role = request->role(), response](
-                        const AuthStore& auth,
-                        const regentpb::AuthCaller& caller) -> std::optional<Failure> {
-    // Root may look at any role; a user at the roles it holds (etcd's authApplierV3.RoleGet).
-    if (auto r = caller_refusal(auth, caller)) return from_kv(*r);
-    if (auth.enabled()) {
-      const regentpb::AuthUser* self = auth.user(caller.username());
-      const bool holds =
-          self && std::find(self->roles().begin(), self->roles().end(), role) != self->roles().end();
-      if (!holds) {
-        if (auto denied = as_failure(admin_refusal(auth, caller))) return denied;
-      }
-    }
-    ctx_.fill(response->mutable_header());
-    if (role == kRootName) {  // Every key, read and write, as etcd answers for root.
-      authpb::Permission* all = response->add_perm();
-      all->set_permtype(authpb::Permission::READWRITE);
-      all->set_range_end(std::string(1, '\0'));
-      return std::nullopt;
-    }
-    const regentpb::AuthRole* r = auth.role(role);
-    if (!r) return refused(err::kRoleNotFound);
-    for (const regentpb::AuthPermission& p : r->permissions()) *response->add_perm() = to_api(p);
-    return std::nullopt;
-  });
+  return read(
+      call,
+      [this, role = request->role(), response](
+          const AuthStore& auth, const regentpb::AuthCaller& caller) -> std::optional<Failure> {
+        // Root may look at any role; a user at the roles it holds (etcd's authApplierV3.RoleGet).
+        if (auto r = caller_refusal(auth, caller)) return from_kv(*r);
+        if (auth.enabled()) {
+          const regentpb::AuthUser* self = auth.user(caller.username());
+          const bool holds = self && std::find(self->roles().begin(), self->roles().end(), role) !=
+                                         self->roles().end();
+          if (!holds) {
+            if (auto denied = as_failure(admin_refusal(auth, caller))) return denied;
+          }
+        }
+        ctx_.fill(response->mutable_header());
+        if (role == kRootName) {  // Every key, read and write, as etcd answers for root.
+          authpb::Permission* all = response->add_perm();
+          all->set_permtype(authpb::Permission::READWRITE);
+          all->set_range_end(std::string(1, '\0'));
+          return std::nullopt;
+        }
+        const regentpb::AuthRole* r = auth.role(role);
+        if (!r) return refused(err::kRoleNotFound);
+        for (const regentpb::AuthPermission& p : r->permissions())
+          *response->add_perm() = to_api(p);
+        return std::nullopt;
+      });
 }
 
 Reactor* AuthService::RoleList(Ctx* call, const etcdserverpb::AuthRoleListRequest*,
                                etcdserverpb::AuthRoleListResponse* response) {
-  return read(call, [this, response](const AuthStore& auth,
-                                     const regentpb::AuthCaller& caller) -> std::optional<Failure> {
-    if (auto denied = as_failure(admin_refusal(auth, caller))) return denied;
-    for (const std::string& name : auth.role_names()) response->add_roles(name);
-    ctx_.fill(response->mutable_header());
-    return std::nullopt;
-  });
+  return read(call,
+              [this, response](const AuthStore& auth,
+                               const regentpb::AuthCaller& caller) -> std::optional<Failure> {
+                if (auto denied = as_failure(admin_refusal(auth, caller))) return denied;
+                for (const std::string& name : auth.role_names()) response->add_roles(name);
+                ctx_.fill(response->mutable_header());
+                return std::nullopt;
+              });
 }
 
 Reactor* AuthService::RoleDelete(Ctx* call, const etcdserverpb::AuthRoleDeleteRequest* request,

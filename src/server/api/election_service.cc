@@ -23,7 +23,8 @@ std::optional<Failure> refuse_on_queue(const ServiceContext& ctx,
   if (!caller) return caller.error();
   const std::string prefix = queue_prefix(name);
   if (need == regentpb::READWRITE) {  // Both, each possibly from another role.
-    if (auto denied = ctx.auth->check_access(*caller, regentpb::WRITE, prefix, prefix_end(prefix))) {
+    if (auto denied =
+            ctx.auth->check_access(*caller, regentpb::WRITE, prefix, prefix_end(prefix))) {
       return denied;
     }
     need = regentpb::READ;
@@ -117,21 +118,22 @@ grpc::ServerUnaryReactor* ElectionService::Campaign(grpc::CallbackServerContext*
   const std::string value = request->value();
   const int64_t lease = request->lease();
   // QueueCall is the reactor of this call: gRPC accepts any reactor returned here.
-  QueueCall* queued = QueueCall::start(ctx_, queues_, queue_prefix(name), lease, request->value(),
-                                     [this, response, name, value, lease](const kv::KeyValue& own) {
-                                       ctx_.fill(response->mutable_header());
-                                       auto* leader = response->mutable_leader();
-                                       leader->set_name(name);
-                                       leader->set_key(own.key);
-                                       leader->set_rev(own.create_revision);
-                                       leader->set_lease(lease);
-                                       // A re-campaign with another value proclaims it (etcd's
-                                       // Campaign does the same).
-                                       if (own.value != value) {
-                                         proclaim(ctx_, own.key, own.create_revision, lease, value,
-                                                  [](Expected<void, Failure>) {});
-                                       }
-                                     });
+  QueueCall* queued =
+      QueueCall::start(ctx_, queues_, queue_prefix(name), lease, request->value(),
+                       [this, response, name, value, lease](const kv::KeyValue& own) {
+                         ctx_.fill(response->mutable_header());
+                         auto* leader = response->mutable_leader();
+                         leader->set_name(name);
+                         leader->set_key(own.key);
+                         leader->set_rev(own.create_revision);
+                         leader->set_lease(lease);
+                         // A re-campaign with another value proclaims it (etcd's
+                         // Campaign does the same).
+                         if (own.value != value) {
+                           proclaim(ctx_, own.key, own.create_revision, lease, value,
+                                    [](Expected<void, Failure>) {});
+                         }
+                       });
   return queued;
 }
 
@@ -213,7 +215,8 @@ grpc::ServerUnaryReactor* LockService::Unlock(grpc::CallbackServerContext* call,
                                               v3lockpb::UnlockResponse* response) {
   regentpb::InternalRequest proposal;
   proposal.mutable_delete_range()->set_key(request->key());
-  if (auto refused = stamp_caller(ctx_, *call, proposal)) return finish_now(call, to_grpc(*refused));
+  if (auto refused = stamp_caller(ctx_, *call, proposal))
+    return finish_now(call, to_grpc(*refused));
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   ctx_.node->propose(std::move(proposal),
                      [this, reactor, response](Expected<WriteResponse, Failure> done) {

@@ -23,7 +23,8 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* call,
   // here by then.
   auto read = [this, reactor, response, range = std::move(*checked), caller = std::move(caller)] {
     if (ctx_.auth) {
-      if (auto denied = ctx_.auth->check_access(caller, regentpb::READ, range.key, range.range_end)) {
+      if (auto denied =
+              ctx_.auth->check_access(caller, regentpb::READ, range.key, range.range_end)) {
         return reactor->Finish(to_grpc(*denied));
       }
     }

@@ -39,7 +39,8 @@ grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext*
   // index (node/alarm_set.h). Root only while auth is enabled (node/auth_check.h).
   regentpb::InternalRequest proposal;
   *proposal.mutable_alarm() = *request;
-  if (auto refused = stamp_caller(ctx_, *call, proposal)) return finish_now(call, to_grpc(*refused));
+  if (auto refused = stamp_caller(ctx_, *call, proposal))
+    return finish_now(call, to_grpc(*refused));
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   ctx_.node->propose(
       std::move(proposal), [this, reactor, response](Expected<WriteResponse, Failure> outcome) {

@@ -8,8 +8,8 @@ AttemptLimiter::AttemptLimiter(int burst, Clock::duration interval, Now now)
     : burst_(burst), interval_(interval), now_(std::move(now)) {}
 
 double AttemptLimiter::refilled(const Bucket& b, Clock::time_point now) const {
-  const double gained = std::chrono::duration<double>(now - b.at) /
-                        std::chrono::duration<double>(interval_);
+  const double gained =
+      std::chrono::duration<double>(now - b.at) / std::chrono::duration<double>(interval_);
   return std::min<double>(burst_, b.tokens + gained);
 }
 

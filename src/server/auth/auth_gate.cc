@@ -23,7 +23,8 @@ std::optional<std::string> token_of(const grpc::ServerContextBase& call) {
   return std::nullopt;
 }
 
-Expected<regentpb::AuthCaller, Failure> AuthGate::caller(const grpc::ServerContextBase& call) const {
+Expected<regentpb::AuthCaller, Failure> AuthGate::caller(
+    const grpc::ServerContextBase& call) const {
   regentpb::AuthCaller out;
   // The revision first: a user looked up after it can only be newer, which apply accepts.
   out.set_auth_revision(machine_.auth_revision());
@@ -64,9 +65,8 @@ std::optional<Failure> AuthGate::check_access(const regentpb::AuthCaller& caller
                                               std::string_view key,
                                               std::string_view range_end) const {
   if (!machine_.auth_enabled()) return std::nullopt;
-  return as_failure(machine_.read_auth([&](const AuthStore& auth) {
-    return access_refusal(auth, caller, need, key, range_end);
-  }));
+  return as_failure(machine_.read_auth(
+      [&](const AuthStore& auth) { return access_refusal(auth, caller, need, key, range_end); }));
 }
 
 std::optional<Failure> AuthGate::check_admin(const regentpb::AuthCaller& caller) const {

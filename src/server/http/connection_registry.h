@@ -23,7 +23,7 @@
 namespace regent::server::http {
 
 struct ConnectionInfo {
-  std::string remote;                     // "127.0.0.1:51234"
+  std::string remote;                    // "127.0.0.1:51234"
   std::optional<std::string> cert_name;  // A verified client certificate's Common Name.
 };
 

@@ -74,9 +74,9 @@ class AuthCheckTest : public ::testing::Test {
 TEST_F(AuthCheckTest, AUserWritesInsideItsRolesRangeOnly) {
   EXPECT_TRUE(put_as("u", "a/1"));
   expect_denied(put_as("u", "b/1"));
-  expect_denied(put_as("u", "r/1"));            // Read only.
-  EXPECT_TRUE(put_as("u", "w/1"));               // Write only...
-  expect_denied(put_as("u", "w/1", 0, true));    // ...so not with the previous value.
+  expect_denied(put_as("u", "r/1"));           // Read only.
+  EXPECT_TRUE(put_as("u", "w/1"));             // Write only...
+  expect_denied(put_as("u", "w/1", 0, true));  // ...so not with the previous value.
   EXPECT_TRUE(put_as("root", "b/1"));
   expect_denied(put_as("nobody", "a/1"));  // No such user.
 }
@@ -111,8 +111,12 @@ TEST_F(AuthCheckTest, ATxnIsCheckedOnEveryCompareAndBothBranches) {
   expect_denied(txn("r/1", "a/1", "b/2"));  // Failure branch reads an unreadable key.
   // A nested txn is checked too.
   auto r = stamped("u");
-  r.mutable_txn()->add_success()->mutable_request_txn()->add_success()->mutable_request_put()->set_key(
-      "b/nested");
+  r.mutable_txn()
+      ->add_success()
+      ->mutable_request_txn()
+      ->add_success()
+      ->mutable_request_put()
+      ->set_key("b/nested");
   expect_denied(sm_.apply(r));
 }
 
