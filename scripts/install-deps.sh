@@ -28,6 +28,7 @@ packages=(
   libssl-dev                                         # TLS (src/tls) and SHA-256 of backups
   openssl                                            # e2e: test_tls.py makes its certificates
   libcpp-httplib-dev                                 # the HTTP face's HTTP/1.1 parser
+  libcrypt-dev                                       # bcrypt password hashes (src/server/auth)
   etcd-client python3-etcd3                          # end-to-end tests: etcdctl, python etcd3
   python3-tooz python3-etcd3gw                       # e2e: OpenStack tooz over the JSON gateway
   patroni postgresql-15 python3-etcd                 # e2e: Patroni failover with Regent as its DCS

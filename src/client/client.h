@@ -12,6 +12,11 @@
 //    returned, marked `outcome_unknown` when the write may have been applied.
 //  - Every call has a deadline: its Context's, or `request_timeout` from the call's start;
 //    only calls that wait for an event (campaign, lock) may wait without one.
+//  - With credentials (username and password), every call and stream carries the Client's auth
+//    token, bought with Authenticate on the endpoint of the first call that needs one and shared
+//    by all calls; a call the server refuses for its token (expired, or the auth store changed
+//    under it) gets a fresh token and is re-sent once (src/client/internal/tokens.h). Other auth
+//    errors reach the caller with etcd's code and message.
 //  - A Client is thread-safe; objects built on it (KV, Lease, Watcher, Session, ...) share it
 //    through std::shared_ptr and keep it alive while their background threads run.
 #pragma once
@@ -58,6 +63,11 @@ struct ClientOptions {
   // refuses pings more often than every 5 s by default.
   std::chrono::milliseconds keepalive_time{10000};
   std::chrono::milliseconds keepalive_timeout{5000};
+  // etcd's password authentication (etcdctl's --user/--password; parse_user_flag() in
+  // client/credentials.h splits "name:password"). Used only when both are non-empty, as etcd's
+  // clientv3 does; a cluster with auth off is then used without a token.
+  std::string username;
+  std::string password;
 };
 
 class Client {

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "client/election.h"
+#include "client/internal/authenticate.h"
 #include "client/internal/connections.h"
 #include "client/internal/convert.h"
 #include "v3electionpb/v3election.grpc.pb.h"
@@ -49,8 +50,12 @@ void ElectionObserver::run_stream(size_t i) {
   grpc::ClientContext cc;
   // A member that loses its leader ends the stream, so the observer moves to one that has one.
   cc.AddMetadata("hasleader", "true");
+  auto& connections = client_->connections();
+  // Without a token (Authenticate failed) the next round tries again after its backoff.
+  auto token = internal::attach_token(connections, i, stop_, cc);
+  if (!token) return;
   Context::Hook hook = stop_.on_cancel([&cc] { cc.TryCancel(); });
-  auto stub = v3electionpb::Election::NewStub(client_->connections().channel(i));
+  auto stub = v3electionpb::Election::NewStub(connections.channel(i));
   v3electionpb::LeaderRequest request;
   request.set_name(name_);
   auto stream = stub->Observe(&cc, request);
@@ -67,7 +72,7 @@ void ElectionObserver::run_stream(size_t i) {
     on_leader_(kv);
   }
   cc.TryCancel();
-  stream->Finish().IgnoreError();
+  internal::note_stream_end(connections, *token, stream->Finish());
 }
 
 }  // namespace regent::client

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "client/internal/authenticate.h"
 #include "client/internal/call.h"
 #include "client/internal/connections.h"
 #include "client/internal/convert.h"
@@ -166,12 +167,47 @@ bool final_cancel(const etcdserverpb::WatchResponse& r) {
   return r.compact_revision() > 0 || r.cancel_reason().find("no leader") == std::string::npos;
 }
 
+// A cancel that asks for a fresh token: its reason is one of etcd's errors for which clientv3
+// re-authenticates (internal::auth_retry_for), alone or in gRPC's "rpc error: code = ... desc =
+// ..." form; the code is not told apart, since a cancel reason carries none reliably.
+bool stale_token_cancel(internal::Connections& connections, const etcdserverpb::WatchResponse& r) {
+  if (!connections.tokens().configured()) return false;
+  for (std::string_view text :
+       {"etcdserver: invalid auth token", "etcdserver: revision of auth store is old",
+        "etcdserver: user name is empty"}) {
+    if (r.cancel_reason().find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::optional<std::string> Watcher::stream_token(size_t i) {
+  auto& connections = client_->connections();
+  auto token =
+      connections.tokens().current(internal::authenticate_on(connections, i, std::nullopt, stop_));
+  if (token) return *token;
+  // An unreachable member is left for the next round; a refusal (wrong password, too many
+  // attempts) would be repeated by every member, so it ends the watch with etcd's words.
+  const Code code = token.error().code;
+  if (code != Code::kUnavailable && code != Code::kDeadlineExceeded && !stop_.cancelled()) {
+    end(token.error());
+  }
+  return std::nullopt;
+}
+
+bool Watcher::has_ended() const {
+  std::lock_guard lock(mu_);
+  return ended_.has_value();
+}
 
 bool Watcher::run_stream(size_t i) {
   auto& connections = client_->connections();
   grpc::ClientContext cc;
   cc.AddMetadata("hasleader", "true");
+  auto token = stream_token(i);
+  if (!token) return !has_ended();
+  if (!token->empty()) cc.AddMetadata(internal::kTokenMetadataKey, *token);
   Context::Hook hook = stop_.on_cancel([&cc] { cc.TryCancel(); });
   auto stub = etcdserverpb::Watch::NewStub(connections.channel(i));
   auto stream = stub->Watch(&cc);
@@ -181,11 +217,18 @@ bool Watcher::run_stream(size_t i) {
     start = next_revision_;
   }
   if (!stream->Write(create_request(key_, options_, start))) {
-    stream->Finish().IgnoreError();
+    internal::note_stream_end(connections, *token, stream->Finish());
     return true;
   }
   etcdserverpb::WatchResponse pb;
   while (stream->Read(&pb)) {
+    if (pb.canceled() && !refreshed_token_ && stale_token_cancel(connections, pb)) {
+      // etcd checks a watch's token when it is created, and cancels it with the token's
+      // error; as clientv3 does, the watch resumes once with a fresh token.
+      refreshed_token_ = true;
+      connections.tokens().forget(*token);
+      break;
+    }
     if (pb.canceled() && final_cancel(pb)) {
       Error e{.code = pb.compact_revision() > 0 ? Code::kOutOfRange : Code::kCancelled,
               .message =
@@ -202,6 +245,7 @@ bool Watcher::run_stream(size_t i) {
     }
     if (pb.canceled()) break;  // Lost its leader: resume elsewhere.
     if (pb.created()) {
+      refreshed_token_ = false;
       connections.note_success(i);
       {
         std::lock_guard lock(mu_);
@@ -224,7 +268,7 @@ bool Watcher::run_stream(size_t i) {
     if (!deliver(std::move(r))) break;
   }
   cc.TryCancel();
-  stream->Finish().IgnoreError();
+  internal::note_stream_end(connections, *token, stream->Finish());
   return true;
 }
 

@@ -91,6 +91,10 @@ class Watcher {
   void run();
   // One stream on endpoint i; returns false when the watch has ended.
   bool run_stream(size_t i);
+  // The auth token for a stream on endpoint i ("" for none needed); nullopt when none could be
+  // had (the watch has then ended if the server refused to authenticate).
+  std::optional<std::string> stream_token(size_t i);
+  bool has_ended() const;
   bool deliver(WatchResponse response);
   void end(Error error);
 
@@ -108,6 +112,9 @@ class Watcher {
   bool created_ = false;
   int64_t next_revision_ = 0;
   size_t resumes_ = 0;
+  // A stream was cancelled for a stale token and has not been created since: a second such
+  // cancel ends the watch rather than authenticating in a loop. Touched by the watch thread only.
+  bool refreshed_token_ = false;
   std::thread thread_;
 };
 

@@ -54,6 +54,10 @@ std::string_view to_string(ErrorCode code) {
       return "no space";
     case ErrorCode::kCorrupt:
       return "corrupt";
+    case ErrorCode::kAuthRefused:
+      return "auth refused";
+    case ErrorCode::kPermissionDenied:
+      return "permission denied";
   }
   return "unknown error";  // Only through a cast of an out-of-range value.
 }

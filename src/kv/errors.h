@@ -21,6 +21,12 @@ enum class ErrorCode {
   // not by the store; here because a write's outcome is the store's error type.
   kNoSpace,  // NOSPACE: the space quota was exceeded.
   kCorrupt,  // CORRUPT: a member's state was found to differ from the others'.
+  // Refused by the auth store (server/node/auth_store.h), etcd's FailedPrecondition ones: "user
+  // name not found", "root user does not exist", ...; here for the same reason as the alarms.
+  kAuthRefused,
+  // The caller's role grants no access to the keys asked for, or the call needs the root role
+  // (etcd's PermissionDenied); same reason.
+  kPermissionDenied,
 };
 
 struct Error {

@@ -7,6 +7,7 @@
 #include <future>
 #include <mutex>
 
+#include "server/api/auth_service.h"
 #include "server/api/call_counters.h"
 #include "server/api/cluster_service.h"
 #include "server/api/election_service.h"
@@ -19,6 +20,7 @@
 #include "server/bootstrapped_check.h"
 #include "server/election/candidate_queue.h"
 #include "server/force_new_cluster.h"
+#include "server/grpc_status.h"
 #include "server/host/corruption_check.h"
 #include "server/host/leader_change_log.h"
 #include "server/host/peer_directory.h"
@@ -32,6 +34,7 @@
 #include "server/lease/lessor.h"
 #include "server/member_identity.h"
 #include "server/member_security.h"
+#include "server/node/kv_convert.h"
 #include "server/node/space_quota.h"
 #include "server/node/state_machine.h"
 #include "server/removed_check.h"
@@ -57,7 +60,9 @@ constexpr const char* kRemovedFileName = "REMOVED";
 
 class Member final : public Server {
  public:
-  Member(const ServerOptions& options, Logger& logger) : options_(options), logger_(logger) {}
+  Member(const ServerOptions& options, Logger& logger) : options_(options), logger_(logger) {
+    machine_.set_token_sink(&tokens_);
+  }
   ~Member() override { shutdown(); }
 
   Expected<void, std::string> start();
@@ -84,7 +89,16 @@ class Member final : public Server {
   MemberSecurity security_;  // Outlives listener_ and transport_, which use it.
   storage::PosixFs fs_;
   std::unique_ptr<storage::DiskStorage> storage_;
+  // Simple tokens, filled by the state machine's applies of Authenticate (outlives machine_'s
+  // use of it); the auth checks of every service (context_.auth); bcrypt off gRPC's threads.
+  SimpleTokens tokens_{options_.auth_token_ttl};
   StateMachine machine_;
+  // Which client connection each gRPC call came on (the client port records them).
+  http::ConnectionRegistry connections_;
+  AuthGate auth_gate_{machine_, tokens_, &connections_, options_.security.client.client_cert_auth};
+  PasswordWorker password_worker_;
+  // Authenticate attempts per connection: 5 at once, then one a second (attempt_limiter.h).
+  AttemptLimiter auth_attempts_{5, std::chrono::seconds(1)};
   std::unique_ptr<RaftNode> node_;
   // The leader changes and their causes (the status page, /metrics): told of leaders by the
   // loop, of messages and dead peers through tap_ on their way to node_, and of what node_
@@ -110,6 +124,7 @@ class Member final : public Server {
   std::unique_ptr<Lessor> lessor_;  // Outlives grpc_: keep-alive streams use it.
   std::unique_ptr<LeaseForwarder> lease_forwarder_;
   std::unique_ptr<LeaseService> lease_;
+  std::unique_ptr<AuthService> auth_;
   CallCounters calls_;  // Outlives grpc_: its interceptors record into it.
   std::unique_ptr<grpc::Server> grpc_;
   // The client port (listener.h): connections go to grpc_ or, speaking HTTP/1.1, to http_.
@@ -212,6 +227,17 @@ Expected<void, std::string> Member::start() {
   to.max_batch_bytes = std::max<size_t>(to.max_batch_bytes, options_.max_request_bytes + (1 << 20));
   for (const auto& [id, address] : cluster_.peer_addresses) to.peers.push_back({id, address});
   to.members = [this] { return machine_.members(); };
+  to.hash_kv = [this](const etcdserverpb::HashKVRequest& request,
+                      etcdserverpb::HashKVResponse* response) {
+    auto result = machine_.read([&](const kv::Store& s) { return s.hash_kv(request.revision()); });
+    if (!result) return to_grpc(from_kv(result.error()));
+    etcdserverpb::ResponseHeader header;
+    header.set_cluster_id(cluster_.cluster_id);
+    header.set_member_id(cluster_.self_id);
+    header.set_revision(machine_.revision());
+    *response = to_proto(*result, header);
+    return grpc::Status::OK;
+  };
   to.server_credentials = security_.peer_port;
   to.channel_credentials = security_.peer_dial;
   to.read_snapshot =
@@ -257,9 +283,8 @@ Expected<void, std::string> Member::start() {
   sent_tap_ = std::make_unique<TransportTap>(*transport_, *leaders_);
   if (auto started = node_->start(*sent_tap_); !started) return started;
   watch_hub_->start();
-  corruption_ = std::make_unique<CorruptionChecker>(
-      cluster_.self_id, *node_, machine_,
-      [this](std::string_view url) { return security_.dial_client_url(url); }, logger_);
+  corruption_ = std::make_unique<CorruptionChecker>(cluster_.self_id, *node_, machine_,
+                                                    security_.peer_dial, logger_);
   if (options_.initial_corrupt_check) {
     if (auto clean = corruption_->initial_check(5 * options_.election_timeout); !clean) {
       return unexpected(clean.error());
@@ -276,7 +301,10 @@ Expected<void, std::string> Member::start() {
   context_.data_dir = options_.data_dir;
   context_.cluster_token = options_.cluster.initial_cluster_token;
   context_.security = &security_;
+  context_.auth = &auth_gate_;
   kv_ = std::make_unique<KvService>(context_);
+  auth_ = std::make_unique<AuthService>(context_, tokens_, password_worker_, auth_attempts_,
+                                        AuthService::Options{.bcrypt_cost = options_.bcrypt_cost});
   maintenance_ = std::make_unique<MaintenanceService>(context_, logger_);
   cluster_service_ = std::make_unique<ClusterService>(context_, no.request_timeout);
   lease_forwarder_ = std::make_unique<LeaseForwarder>(*node_, machine_, cluster_.self_id,
@@ -293,6 +321,7 @@ Expected<void, std::string> Member::start() {
   http::ListenerOptions port_options;
   port_options.addresses = cluster_.listen_client_addresses;
   port_options.tls = security_.client_port.get();
+  port_options.registry = &connections_;
   auto listener = http::ClientListener::bind(port_options, logger_);
   if (!listener) return unexpected(listener.error());
   listener_ = std::move(*listener);
@@ -325,10 +354,11 @@ Expected<void, std::string> Member::start() {
   builder.RegisterService(maintenance_.get());
   builder.RegisterService(cluster_service_.get());
   builder.RegisterService(lease_.get());
-  watch_ = std::make_unique<WatchService>(*watch_hub_);
+  watch_ = std::make_unique<WatchService>(*watch_hub_, &auth_gate_);
   builder.RegisterService(watch_.get());
   builder.RegisterService(election_.get());
   builder.RegisterService(lock_.get());
+  builder.RegisterService(auth_.get());
   grpc_ = builder.BuildAndStart();
   if (!grpc_) return unexpected(std::string("cannot start the gRPC server"));
 

@@ -49,6 +49,10 @@ struct ServerOptions {
   std::vector<std::string> listen_metrics_urls;
   // TLS of the client and peer ports (server/member_security.h), etcd's flags.
   tls::SecurityFlags security;
+  // Auth (server/api/auth_service.h): etcd's --auth-token-ttl (seconds a simple token lives
+  // unused) and --bcrypt-cost. --auth-token takes "simple" only.
+  std::chrono::seconds auth_token_ttl{300};
+  int bcrypt_cost = 10;
 };
 
 class Server {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -147,6 +148,19 @@ Expected<SslPtr, std::string> accept_tls(SSL_CTX* ctx, int fd, std::chrono::mill
       return unexpected(std::string("poll failed during the handshake"));
     }
   }
+}
+
+std::optional<std::string> verified_common_name(SSL* ssl) {
+  if (SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+  X509* cert = SSL_get_peer_certificate(ssl);
+  if (cert == nullptr) return std::nullopt;
+  std::optional<std::string> out;
+  char cn[256];
+  const int n = X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn,
+                                          static_cast<int>(sizeof cn));
+  if (n > 0) out = std::string(cn, static_cast<size_t>(n));
+  X509_free(cert);
+  return out;
 }
 
 void run_tunnel(SSL* ssl, int tls_fd, int plain_fd) {

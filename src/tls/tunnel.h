@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/expected.h"
@@ -34,6 +35,10 @@ using SslPtr = std::unique_ptr<SSL, SslFree>;
 // Runs the server side of a handshake on `fd` (made non-blocking). The error says why the client
 // was refused (OpenSSL's reason: no certificate, unknown CA, not TLS, ...) or that it timed out.
 Expected<SslPtr, std::string> accept_tls(SSL_CTX* ctx, int fd, std::chrono::milliseconds timeout);
+
+// The Common Name of the certificate the client presented, if the handshake verified it against
+// the trusted CAs (--client-cert-auth); nullopt otherwise. Auth takes it as the user's name.
+std::optional<std::string> verified_common_name(SSL* ssl);
 
 // Pumps bytes between `ssl` (over `tls_fd`) and `plain_fd` (made non-blocking) until both
 // directions end or either end fails. Closes neither fd; shutting either down ends it (the

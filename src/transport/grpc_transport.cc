@@ -89,7 +89,8 @@ Expected<void, std::string> GrpcTransport::listen() {
       &port_);
   builder.RegisterService(&receiver_);
   if (options_.members) {
-    members_service_ = std::make_unique<MembersService>(options_.cluster_id, options_.members);
+    members_service_ =
+        std::make_unique<MembersService>(options_.cluster_id, options_.members, options_.hash_kv);
     builder.RegisterService(members_service_.get());
   }
   builder.SetMaxReceiveMessageSize(static_cast<int>(

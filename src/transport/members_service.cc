@@ -9,4 +9,11 @@ grpc::Status MembersService::Members(grpc::ServerContext*, const regentpb::Membe
   return grpc::Status::OK;
 }
 
+grpc::Status MembersService::HashKV(grpc::ServerContext*,
+                                    const etcdserverpb::HashKVRequest* request,
+                                    etcdserverpb::HashKVResponse* response) {
+  if (!hash_kv_) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "no store hash here");
+  return hash_kv_(*request, response);
+}
+
 }  // namespace regent::transport

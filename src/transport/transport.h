@@ -16,6 +16,8 @@
 //    on_snapshot_sent.
 #pragma once
 
+#include <grpcpp/support/status.h>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -53,6 +55,10 @@ struct Options {
   // This member's member table, answered to peers that ask (the PeerInfo service, peer.proto).
   // Called from the listener's threads: must be thread-safe. Unset: the service is not offered.
   std::function<std::vector<regentpb::Member>()> members;
+  // This member's store hash at a revision (PeerInfo.HashKV, for the corruption check); same
+  // threading rule. Unset: answered Unimplemented.
+  std::function<grpc::Status(const etcdserverpb::HashKVRequest&, etcdserverpb::HashKVResponse*)>
+      hash_kv;
   // Whether a member was removed from the cluster for good: its streams are refused with
   // kRemovedMessage, which tells it to stop (as etcd's peers answer a removed member). Unset:
   // none is.

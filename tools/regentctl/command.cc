@@ -9,6 +9,9 @@
 #include <cstdlib>
 #include <thread>
 
+#include "client/credentials.h"
+#include "password.h"
+
 namespace regent::ctl {
 
 namespace {
@@ -96,7 +99,12 @@ std::optional<int64_t> parse_lease_id(const std::string& text) {
   return static_cast<int64_t>(v);
 }
 
-int report(const client::Error& error) { return report(error.message); }
+int report(const client::Error& error) {
+  // gRPC's C++ server answers an unknown service or method with no text at all; the code is
+  // then all there is to say.
+  if (error.message.empty()) return report(std::string(client::code_name(error.code)));
+  return report(error.message);
+}
 
 int report(const std::string& message) {
   fmt::print(stderr, "Error: {}\n", message);
@@ -130,11 +138,20 @@ std::shared_ptr<client::Client> connect(const Globals& g) {
   }
   using std::chrono::duration_cast;
   using std::chrono::milliseconds;
-  auto c = client::Client::connect(
-      client::ClientOptions{.endpoints = g.endpoints,
-                            .tls = g.tls,
-                            .dial_timeout = duration_cast<milliseconds>(*dial),
-                            .request_timeout = duration_cast<milliseconds>(*timeout)});
+  client::ClientOptions options{.endpoints = g.endpoints,
+                                .tls = g.tls,
+                                .dial_timeout = duration_cast<milliseconds>(*dial),
+                                .request_timeout = duration_cast<milliseconds>(*timeout)};
+  if (auto user = client::parse_user_flag(g.user, g.password)) {
+    options.username = user->username;
+    if (!user->password) user->password = read_password("Password: ");
+    if (!user->password) {
+      report("failed to read the password of --user");
+      return nullptr;
+    }
+    options.password = *user->password;
+  }
+  auto c = client::Client::connect(std::move(options));
   if (!c) {
     report(c.error());
     return nullptr;

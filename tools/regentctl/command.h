@@ -30,6 +30,8 @@ struct Globals {
   std::string dial_timeout = "2s";
   bool hex = false;
   client::TlsOptions tls;  // --cacert, --cert, --key, --insecure-skip-tls-verify
+  std::string user;        // --user: "name" or "name:password"
+  std::string password;    // --password
   // The command after `--` for elect and lock (taken out of argv before parsing).
   std::vector<std::string> exec;
 };
@@ -56,7 +58,8 @@ int usage(const std::string& message);  // Same, returning kExitUsage.
 // The output format of -w, or nullopt after a usage error (table only where etcdctl has one).
 std::optional<PrintOptions> print_options(const Globals& g, bool table_ok);
 
-// A client of --endpoints with --dial-timeout and --command-timeout; nullptr after report().
+// A client of --endpoints with --dial-timeout, --command-timeout and --user/--password (asking
+// for a password --user left out); nullptr after report().
 std::shared_ptr<client::Client> connect(const Globals& g);
 // The context of one request: --command-timeout from now, cancelled by a signal.
 client::Context command_context(const Globals& g);

@@ -75,6 +75,14 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure-skip-tls-verify", g.tls.insecure_skip_verify,
                "skip server certificate verification (encrypts; does not authenticate)");
 
+  // etcdctl's authentication flags: "name:password", or "name" with --password, or "name"
+  // alone, the password then asked for (read from stdin when it is not a terminal).
+  app.add_option("--user", g.user,
+                 "username[:password] for authentication (prompt if password is not supplied)");
+  app.add_option("--password", g.password,
+                 "password for authentication (if this option is used, --user option shouldn't "
+                 "include password)");
+
   int exit_code = regent::ctl::kExitOk;
   regent::ctl::add_kv_commands(app, g, exit_code);
   regent::ctl::add_txn_command(app, g, exit_code);
@@ -84,6 +92,9 @@ int main(int argc, char** argv) {
   regent::ctl::add_snapshot_commands(app, g, exit_code);
   regent::ctl::add_elect_command(app, g, exit_code);
   regent::ctl::add_lock_command(app, g, exit_code);
+  regent::ctl::add_auth_commands(app, g, exit_code);
+  regent::ctl::add_user_commands(app, g, exit_code);
+  regent::ctl::add_role_commands(app, g, exit_code);
   fall_through(&app);
 
   std::reverse(args.begin(), args.end());  // CLI11 takes a vector of arguments last-first.

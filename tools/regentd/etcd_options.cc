@@ -20,7 +20,6 @@ constexpr EtcdOnlyOption kOptions[] = {
     {"peer-crl-file", "", kRefuse, "checks no certificate revocation lists"},
     {"cipher-suites", "", kRefuse, "uses OpenSSL's and gRPC's default cipher suites"},
     {"experimental-peer-skip-client-san-verification", "false", kRefuse, "has no such setting"},
-    {"auth-token", "simple", kRefuse, "has no Auth API yet"},
     // Where data lives and how much of it: ignoring these changes what is on disk.
     {"wal-dir", "", kRefuse, "keeps its log in <data-dir>/wal and has no --wal-dir"},
     {"auto-compaction-retention", "0|0s", kRefuse,
@@ -56,8 +55,6 @@ constexpr EtcdOnlyOption kOptions[] = {
     {"enable-grpc-gateway", "true", kWarn, "always serves the JSON gateway"},
     {"cors", "*", kWarn, "has no CORS setting"},
     {"host-whitelist", "*", kWarn, "has no host whitelist"},
-    {"bcrypt-cost", "10", kWarn, "has no Auth API yet"},
-    {"auth-token-ttl", "300", kWarn, "has no Auth API yet"},
     {"enable-pprof", "false", kWarn, "has no pprof endpoints"},
     {"metrics", "basic", kWarn, "serves one set of metrics"},
     {"debug", "false", kWarn, "takes --log-level debug instead"},

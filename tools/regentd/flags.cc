@@ -98,6 +98,22 @@ void add_tuning_flags(CLI::App& app, Settings& s) {
   app.add_option("--max-txn-ops", o.max_txn_ops, "Most operations in one txn")
       ->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--auth-token", s.auth_token,
+                 "Kind of auth token: simple (etcd's jwt tokens are not supported)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& v) -> std::string {
+            if (v == "simple") return {};
+            return "'" + v + "': only simple tokens are supported (etcd's jwt is not)";
+          },
+          "simple", "auth token kind"));
+  app.add_option("--auth-token-ttl", s.auth_token_ttl_seconds,
+                 "Seconds a simple token stays valid while unused")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100'000'000));
+  app.add_option("--bcrypt-cost", o.bcrypt_cost, "bcrypt's cost for hashing passwords")
+      ->capture_default_str()
+      ->check(CLI::Range(4, 31));
   app.add_option("--experimental-watch-progress-notify-interval", s.progress_interval,
                  "Between progress notifications to idle watchers that ask for them (Go "
                  "duration: 10m, 30s, 500ms)")
@@ -154,7 +170,7 @@ void add_operator_flags(CLI::App& app, Settings& s) {
 }
 
 // etcd 3.4's flags that regentd has with the same meaning (etcd --help).
-constexpr std::array<std::string_view, 35> kSharedWithEtcd = {
+constexpr std::array<std::string_view, 38> kSharedWithEtcd = {
     "name",
     "data-dir",
     "listen-client-urls",
@@ -170,6 +186,9 @@ constexpr std::array<std::string_view, 35> kSharedWithEtcd = {
     "snapshot-count",
     "max-request-bytes",
     "max-txn-ops",
+    "auth-token",
+    "auth-token-ttl",
+    "bcrypt-cost",
     "strict-reconfig-check",
     "quota-backend-bytes",
     "experimental-initial-corrupt-check",
@@ -238,6 +257,7 @@ void finish_settings(Settings& s) {
       *server::parse_duration(s.lease_checkpoint_interval));
   o.corrupt_check_interval = std::chrono::duration_cast<std::chrono::milliseconds>(
       *server::parse_duration(s.corrupt_check_time));
+  o.auth_token_ttl = std::chrono::seconds(s.auth_token_ttl_seconds);
 }
 
 }  // namespace regent::regentd

@@ -27,6 +27,8 @@ struct Settings {
   // JSON lines as etcd's zap logger writes them.
   std::string logger = "capnslog";
   std::string config_file;
+  std::string auth_token = "simple";
+  int64_t auth_token_ttl_seconds = 300;
 };
 
 // A fresh CLI11 app whose options write into `settings`. Fresh each time because a CLI11 app

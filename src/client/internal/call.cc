@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "client/internal/authenticate.h"
 #include "client/internal/connections.h"
 
 namespace regent::client::internal {
@@ -73,6 +74,35 @@ Clock::time_point attempt_deadline(const Connections& connections, CallPolicy po
   return std::min(deadline, now + slice);
 }
 
+// The deadline of the attempt about to be made, if the call has one: a blocking call's attempt
+// gets all of it.
+std::optional<Clock::time_point> next_attempt_deadline(const Connections& connections,
+                                                       CallPolicy policy,
+                                                       std::optional<Clock::time_point> deadline) {
+  if (!deadline) return std::nullopt;
+  if (policy.blocking) return deadline;
+  return attempt_deadline(connections, policy, *deadline);
+}
+
+// One attempt on endpoint i: the request with the client's token, re-sent once with a fresh
+// token when the server asks for one (tokens.h).
+Result<grpc::Status> send_attempt(Connections& connections, size_t i, const Context& ctx,
+                                  std::optional<Clock::time_point> deadline, const SendFn& send) {
+  return send_with_token(connections.tokens(), authenticate_on(connections, i, deadline, ctx),
+                         [&](const std::string& token) {
+                           grpc::ClientContext cc;
+                           if (deadline) cc.set_deadline(grpc_deadline(*deadline));
+                           if (!token.empty()) cc.AddMetadata(kTokenMetadataKey, token);
+                           Context::Hook hook = ctx.on_cancel([&cc] { cc.TryCancel(); });
+                           return send(connections.channel(i), cc);
+                         });
+}
+
+// An Authenticate that got no answer from the endpoint (as opposed to a refusal).
+bool unanswered(const Error& e) {
+  return e.code == Code::kUnavailable || e.code == Code::kDeadlineExceeded;
+}
+
 }  // namespace
 
 Result<void> call(Connections& connections, const Context& ctx, CallPolicy policy,
@@ -107,18 +137,17 @@ Result<void> call(Connections& connections, const Context& ctx, CallPolicy polic
                    .endpoint = endpoint};
       continue;
     }
-    grpc::ClientContext cc;
-    std::optional<Clock::time_point> this_deadline;
-    if (deadline) {
-      this_deadline =
-          policy.blocking ? *deadline : attempt_deadline(connections, policy, *deadline);
-      cc.set_deadline(grpc_deadline(*this_deadline));
+    const auto this_deadline = next_attempt_deadline(connections, policy, deadline);
+    auto sent = send_attempt(connections, i, ctx, this_deadline, send);
+    if (!sent) {
+      // Authenticate failed, so the request itself was not sent or was refused: never applied.
+      if (ctx.cancelled()) return fail(context_error(ctx));
+      if (!unanswered(sent.error())) return fail(sent.error());
+      connections.note_failure(i);
+      last = sent.error();
+      continue;
     }
-    grpc::Status status;
-    {
-      Context::Hook hook = ctx.on_cancel([&cc] { cc.TryCancel(); });
-      status = send(connections.channel(i), cc);
-    }
+    const grpc::Status status = *sent;
     if (status.ok()) {
       connections.note_success(i);
       return {};

@@ -1,5 +1,9 @@
 // The one place where a unary call meets failover: which endpoint to try, how long an attempt
-// may take, and whether a failure may be retried (the rule stated at the top of client.h).
+// may take, and whether a failure may be retried (the rule stated at the top of client.h). Each
+// attempt carries the client's auth token and may be re-sent once on the same endpoint with a
+// fresh one (tokens.h). An Authenticate that gets no answer moves the call on like an
+// unreachable endpoint; one the server refuses (wrong password, too many attempts) is the call's
+// error.
 #pragma once
 
 #include <grpc/support/time.h>

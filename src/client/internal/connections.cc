@@ -88,7 +88,9 @@ std::shared_ptr<grpc::Channel> make_channel(const ClientOptions& options, const 
 }  // namespace
 
 Connections::Connections(const ClientOptions& options, std::vector<Target> targets)
-    : options_(options), endpoints_(options.endpoints) {
+    : options_(options),
+      endpoints_(options.endpoints),
+      tokens_(options.username, options.password) {
   for (const auto& target : targets) channels_.push_back(make_channel(options_, target));
   monitor_ = std::thread([this] {
     // gRPC reads a socket only while some thread polls; this one always does, through one

@@ -23,6 +23,7 @@
 
 #include "client/client.h"
 #include "client/context.h"
+#include "client/internal/tokens.h"
 
 namespace regent::client::internal {
 
@@ -54,6 +55,8 @@ class Connections {
   const std::string& endpoint(size_t i) const { return endpoints_[i]; }
   std::shared_ptr<grpc::Channel> channel(size_t i) const { return channels_[i]; }
   const ClientOptions& options() const { return options_; }
+  // The auth token all calls of this client share.
+  Tokens& tokens() { return tokens_; }
 
   size_t preferred() const { return preferred_.load() % size(); }
   void note_success(size_t i) { preferred_.store(i); }
@@ -66,6 +69,7 @@ class Connections {
   ClientOptions options_;
   std::vector<std::string> endpoints_;
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
+  Tokens tokens_;
   std::atomic<size_t> preferred_{0};
   std::atomic<bool> stopping_{false};
   std::thread monitor_;

@@ -12,6 +12,43 @@ namespace {
 
 std::string queue_prefix(const std::string& name) { return name + "/"; }
 
+// Whether the call's caller may `need` the keys of the election or lock `name` (its candidates'
+// keys all start with queue_prefix(name)), as etcd's election and lock services, which are
+// clients of its KV API with the caller's token, would find; the failure to answer if not.
+std::optional<Failure> refuse_on_queue(const ServiceContext& ctx,
+                                       const grpc::CallbackServerContext& call,
+                                       regentpb::AuthPermissionType need, const std::string& name) {
+  if (!ctx.auth || !ctx.auth->enabled()) return std::nullopt;
+  auto caller = ctx.auth->caller(call);
+  if (!caller) return caller.error();
+  const std::string prefix = queue_prefix(name);
+  if (need == regentpb::READWRITE) {  // Both, each possibly from another role.
+    if (auto denied =
+            ctx.auth->check_access(*caller, regentpb::WRITE, prefix, prefix_end(prefix))) {
+      return denied;
+    }
+    need = regentpb::READ;
+  }
+  return ctx.auth->check_access(*caller, need, prefix, prefix_end(prefix));
+}
+
+// An Observe refused before it began: ends at once with `status`.
+class RefusedObserve final : public grpc::ServerWriteReactor<v3electionpb::LeaderResponse> {
+ public:
+  explicit RefusedObserve(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+// The same for one candidate's key (resign, proclaim, unlock).
+std::optional<Failure> refuse_on_key(const ServiceContext& ctx,
+                                     const grpc::CallbackServerContext& call,
+                                     const std::string& key) {
+  if (!ctx.auth || !ctx.auth->enabled()) return std::nullopt;
+  auto caller = ctx.auth->caller(call);
+  if (!caller) return caller.error();
+  return ctx.auth->check_access(*caller, regentpb::WRITE, key);
+}
+
 Failure no_election_leader() {
   return {StatusCode::FAILED_PRECONDITION, "etcdserver: election: no leader"};
 }
@@ -71,36 +108,43 @@ class ObserveCall final : public grpc::ServerWriteReactor<v3electionpb::LeaderRe
 
 }  // namespace
 
-grpc::ServerUnaryReactor* ElectionService::Campaign(grpc::CallbackServerContext*,
+grpc::ServerUnaryReactor* ElectionService::Campaign(grpc::CallbackServerContext* call,
                                                     const v3electionpb::CampaignRequest* request,
                                                     v3electionpb::CampaignResponse* response) {
+  if (auto denied = refuse_on_queue(ctx_, *call, regentpb::READWRITE, request->name())) {
+    return finish_now(call, to_grpc(*denied));
+  }
   const std::string name = request->name();
   const std::string value = request->value();
   const int64_t lease = request->lease();
   // QueueCall is the reactor of this call: gRPC accepts any reactor returned here.
-  QueueCall* call = QueueCall::start(ctx_, queues_, queue_prefix(name), lease, request->value(),
-                                     [this, response, name, value, lease](const kv::KeyValue& own) {
-                                       ctx_.fill(response->mutable_header());
-                                       auto* leader = response->mutable_leader();
-                                       leader->set_name(name);
-                                       leader->set_key(own.key);
-                                       leader->set_rev(own.create_revision);
-                                       leader->set_lease(lease);
-                                       // A re-campaign with another value proclaims it (etcd's
-                                       // Campaign does the same).
-                                       if (own.value != value) {
-                                         proclaim(ctx_, own.key, own.create_revision, lease, value,
-                                                  [](Expected<void, Failure>) {});
-                                       }
-                                     });
-  return call;
+  QueueCall* queued =
+      QueueCall::start(ctx_, queues_, queue_prefix(name), lease, request->value(),
+                       [this, response, name, value, lease](const kv::KeyValue& own) {
+                         ctx_.fill(response->mutable_header());
+                         auto* leader = response->mutable_leader();
+                         leader->set_name(name);
+                         leader->set_key(own.key);
+                         leader->set_rev(own.create_revision);
+                         leader->set_lease(lease);
+                         // A re-campaign with another value proclaims it (etcd's
+                         // Campaign does the same).
+                         if (own.value != value) {
+                           proclaim(ctx_, own.key, own.create_revision, lease, value,
+                                    [](Expected<void, Failure>) {});
+                         }
+                       });
+  return queued;
 }
 
 grpc::ServerUnaryReactor* ElectionService::Proclaim(grpc::CallbackServerContext* call,
                                                     const v3electionpb::ProclaimRequest* request,
                                                     v3electionpb::ProclaimResponse* response) {
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   const auto& leader = request->leader();
+  if (auto denied = refuse_on_key(ctx_, *call, leader.key())) {
+    return finish_now(call, to_grpc(*denied));
+  }
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   proclaim(ctx_, leader.key(), leader.rev(), leader.lease(), request->value(),
            [this, reactor, response](Expected<void, Failure> done) {
              if (!done) return reactor->Finish(to_grpc(done.error()));
@@ -113,6 +157,9 @@ grpc::ServerUnaryReactor* ElectionService::Proclaim(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* ElectionService::Leader(grpc::CallbackServerContext* call,
                                                   const v3electionpb::LeaderRequest* request,
                                                   v3electionpb::LeaderResponse* response) {
+  if (auto denied = refuse_on_queue(ctx_, *call, regentpb::READ, request->name())) {
+    return finish_now(call, to_grpc(*denied));
+  }
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   ctx_.node->read_index([this, reactor, response,
                          prefix = queue_prefix(request->name())](Expected<void, Failure> ready) {
@@ -127,13 +174,19 @@ grpc::ServerUnaryReactor* ElectionService::Leader(grpc::CallbackServerContext* c
 }
 
 grpc::ServerWriteReactor<v3electionpb::LeaderResponse>* ElectionService::Observe(
-    grpc::CallbackServerContext*, const v3electionpb::LeaderRequest* request) {
+    grpc::CallbackServerContext* call, const v3electionpb::LeaderRequest* request) {
+  if (auto denied = refuse_on_queue(ctx_, *call, regentpb::READ, request->name())) {
+    return new RefusedObserve(to_grpc(*denied));  // Deletes itself in OnDone.
+  }
   return new ObserveCall(ctx_, queues_, request->name());  // Deletes itself in OnDone.
 }
 
 grpc::ServerUnaryReactor* ElectionService::Resign(grpc::CallbackServerContext* call,
                                                   const v3electionpb::ResignRequest* request,
                                                   v3electionpb::ResignResponse* response) {
+  if (auto denied = refuse_on_key(ctx_, *call, request->leader().key())) {
+    return finish_now(call, to_grpc(*denied));
+  }
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   leave_queue(ctx_, request->leader().key(), request->leader().rev(),
               [this, reactor, response](Expected<void, Failure> done) {
@@ -144,9 +197,12 @@ grpc::ServerUnaryReactor* ElectionService::Resign(grpc::CallbackServerContext* c
   return reactor;
 }
 
-grpc::ServerUnaryReactor* LockService::Lock(grpc::CallbackServerContext*,
+grpc::ServerUnaryReactor* LockService::Lock(grpc::CallbackServerContext* call,
                                             const v3lockpb::LockRequest* request,
                                             v3lockpb::LockResponse* response) {
+  if (auto denied = refuse_on_queue(ctx_, *call, regentpb::READWRITE, request->name())) {
+    return finish_now(call, to_grpc(*denied));
+  }
   return QueueCall::start(ctx_, queues_, queue_prefix(request->name()), request->lease(), "",
                           [this, response](const kv::KeyValue& own) {
                             ctx_.fill(response->mutable_header());
@@ -157,9 +213,11 @@ grpc::ServerUnaryReactor* LockService::Lock(grpc::CallbackServerContext*,
 grpc::ServerUnaryReactor* LockService::Unlock(grpc::CallbackServerContext* call,
                                               const v3lockpb::UnlockRequest* request,
                                               v3lockpb::UnlockResponse* response) {
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   regentpb::InternalRequest proposal;
   proposal.mutable_delete_range()->set_key(request->key());
+  if (auto refused = stamp_caller(ctx_, *call, proposal))
+    return finish_now(call, to_grpc(*refused));
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   ctx_.node->propose(std::move(proposal),
                      [this, reactor, response](Expected<WriteResponse, Failure> done) {
                        if (!done) return reactor->Finish(to_grpc(done.error()));

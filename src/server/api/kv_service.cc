@@ -12,8 +12,22 @@ grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* call,
   auto checked = check_range_request(*request);
   if (!checked) return finish_now(call, to_grpc(from_kv(checked.error())));
   if (auto refused = ctx_.node->read_refusal()) return finish_now(call, to_grpc(*refused));
+  regentpb::AuthCaller caller;
+  if (ctx_.auth) {
+    auto who = ctx_.auth->caller(*call);
+    if (!who) return finish_now(call, to_grpc(who.error()));
+    caller = std::move(*who);
+  }
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  auto read = [this, reactor, response, range = std::move(*checked)] {
+  // Checked once the read may be answered: a permission revoked before it was asked is applied
+  // here by then.
+  auto read = [this, reactor, response, range = std::move(*checked), caller = std::move(caller)] {
+    if (ctx_.auth) {
+      if (auto denied =
+              ctx_.auth->check_access(caller, regentpb::READ, range.key, range.range_end)) {
+        return reactor->Finish(to_grpc(*denied));
+      }
+    }
     auto result = ctx_.machine->read([&](const kv::Store& s) { return s.range(range); });
     if (!result) return reactor->Finish(to_grpc(from_kv(result.error())));
     etcdserverpb::ResponseHeader header;

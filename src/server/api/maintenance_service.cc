@@ -8,6 +8,25 @@
 
 namespace regent::server {
 
+namespace {
+
+// A Snapshot refused before it began: ends at once with `status`.
+class RefusedSnapshot final : public grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse> {
+ public:
+  explicit RefusedSnapshot(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+// Defragment, Hash, HashKV, MoveLeader and Snapshot need the root role while auth is enabled
+// (etcd's authMaintenanceServer); Status and listing alarms need nothing.
+std::optional<Failure> MaintenanceService::refuse_unless_root(
+    const grpc::CallbackServerContext& call) const {
+  if (!ctx_.auth) return std::nullopt;
+  return ctx_.auth->admin_call(call);
+}
+
 grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext* call,
                                                     const etcdserverpb::AlarmRequest* request,
                                                     etcdserverpb::AlarmResponse* response) {
@@ -17,9 +36,11 @@ grpc::ServerUnaryReactor* MaintenanceService::Alarm(grpc::CallbackServerContext*
     return finish_now(call, grpc::Status::OK);
   }
   // Raised and cleared through the log: every member refuses the same writes from the same
-  // index (node/alarm_set.h).
+  // index (node/alarm_set.h). Root only while auth is enabled (node/auth_check.h).
   regentpb::InternalRequest proposal;
   *proposal.mutable_alarm() = *request;
+  if (auto refused = stamp_caller(ctx_, *call, proposal))
+    return finish_now(call, to_grpc(*refused));
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   ctx_.node->propose(
       std::move(proposal), [this, reactor, response](Expected<WriteResponse, Failure> outcome) {
@@ -58,6 +79,7 @@ grpc::ServerUnaryReactor* MaintenanceService::Defragment(
     etcdserverpb::DefragmentResponse* response) {
   // A member's state on disk is its log and snapshots: written compactly again by a snapshot of
   // everything applied, after which the log before it and older snapshot files go.
+  if (auto denied = refuse_unless_root(*call)) return finish_now(call, to_grpc(*denied));
   const int64_t before = state_disk_bytes(ctx_.data_dir, ctx_.node->status().reserved_disk_bytes);
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   ctx_.node->defragment([this, reactor, response, before](Expected<void, Failure> done) {
@@ -73,6 +95,7 @@ grpc::ServerUnaryReactor* MaintenanceService::Defragment(
 grpc::ServerUnaryReactor* MaintenanceService::Hash(grpc::CallbackServerContext* call,
                                                    const etcdserverpb::HashRequest*,
                                                    etcdserverpb::HashResponse* response) {
+  if (auto denied = refuse_unless_root(*call)) return finish_now(call, to_grpc(*denied));
   const uint32_t hash = ctx_.machine->read([](const kv::Store& s) { return s.hash(); });
   ctx_.fill(response->mutable_header());
   response->set_hash(hash);
@@ -82,6 +105,7 @@ grpc::ServerUnaryReactor* MaintenanceService::Hash(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* MaintenanceService::HashKV(grpc::CallbackServerContext* call,
                                                      const etcdserverpb::HashKVRequest* request,
                                                      etcdserverpb::HashKVResponse* response) {
+  if (auto denied = refuse_unless_root(*call)) return finish_now(call, to_grpc(*denied));
   auto result =
       ctx_.machine->read([&](const kv::Store& s) { return s.hash_kv(request->revision()); });
   if (!result) return finish_now(call, to_grpc(from_kv(result.error())));
@@ -94,6 +118,7 @@ grpc::ServerUnaryReactor* MaintenanceService::HashKV(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(
     grpc::CallbackServerContext* call, const etcdserverpb::MoveLeaderRequest* request,
     etcdserverpb::MoveLeaderResponse* response) {
+  if (auto denied = refuse_unless_root(*call)) return finish_now(call, to_grpc(*denied));
   if (request->targetid() == raft::kNone) {
     return finish_now(call, to_grpc(bad_transferee()));
   }
@@ -108,7 +133,10 @@ grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(
 }
 
 grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse>* MaintenanceService::Snapshot(
-    grpc::CallbackServerContext* /*call*/, const etcdserverpb::SnapshotRequest* /*request*/) {
+    grpc::CallbackServerContext* call, const etcdserverpb::SnapshotRequest* /*request*/) {
+  if (auto denied = refuse_unless_root(*call)) {
+    return new RefusedSnapshot(to_grpc(*denied));  // Deletes itself when done.
+  }
   return new SnapshotStream(ctx_, logger_);  // Deletes itself when done.
 }
 

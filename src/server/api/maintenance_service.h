@@ -36,6 +36,8 @@ class MaintenanceService final : public etcdserverpb::Maintenance::CallbackServi
       grpc::CallbackServerContext* call, const etcdserverpb::SnapshotRequest* request) override;
 
  private:
+  std::optional<Failure> refuse_unless_root(const grpc::CallbackServerContext& call) const;
+
   const ServiceContext& ctx_;
   Logger& logger_;
 };

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "etcdserverpb/rpc.pb.h"
+#include "server/auth/auth_gate.h"
+#include "server/grpc_status.h"
 #include "server/host/raft_node.h"
 #include "server/member_security.h"
 #include "server/node/state_machine.h"
@@ -30,6 +32,8 @@ struct ServiceContext {
   std::string cluster_token;  // --initial-cluster-token: new members' ids
   // How to dial another member's client URL (a call forwarded to the leader).
   const MemberSecurity* security = nullptr;
+  // Who makes each call, and the checks answered without the log (auth_gate.h). Not owned.
+  const AuthGate* auth = nullptr;
 
   // Fills a response header; revision 0 means the store's current one.
   void fill(etcdserverpb::ResponseHeader* header, int64_t revision = 0) const {
@@ -39,6 +43,18 @@ struct ServiceContext {
     header->set_raft_term(node->term());
   }
 };
+
+// Stamps on `proposal` who makes `call`, for the checks at apply (node/auth_check.h); the
+// failure to answer with when the call's token is not valid.
+inline std::optional<Failure> stamp_caller(const ServiceContext& ctx,
+                                           const grpc::ServerContextBase& call,
+                                           regentpb::InternalRequest& proposal) {
+  if (ctx.auth == nullptr) return std::nullopt;
+  auto caller = ctx.auth->caller(call);
+  if (!caller) return caller.error();
+  *proposal.mutable_header()->mutable_caller() = std::move(*caller);
+  return std::nullopt;
+}
 
 // Answers a call at once (a check failed, or the answer needs no waiting).
 inline grpc::ServerUnaryReactor* finish_now(grpc::CallbackServerContext* call,

@@ -41,8 +41,9 @@ class Link final : public WatchSink {
 
 class WatchReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
  public:
-  WatchReactor(WatchHub& hub, bool require_leader)
-      : hub_(hub), link_(std::make_shared<Link>(this)) {
+  WatchReactor(WatchHub& hub, bool require_leader, const AuthGate* auth,
+               const grpc::CallbackServerContext* call)
+      : hub_(hub), auth_(auth), call_(call), link_(std::make_shared<Link>(this)) {
     auto opened = hub_.open(link_, require_leader);
     if (!opened) {
       link_->finish(to_grpc(opened.error()));
@@ -67,10 +68,25 @@ class WatchReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
       hub_.cancel_stream(stream_);  // Ends the call once no write is in flight.
       return;
     }
-    if (hub_.handle(stream_, request)) StartRead(&request_);
+    const std::string refusal = create_refusal(request);
+    if (hub_.handle(stream_, request, refusal)) StartRead(&request_);
   }
 
   void OnWriteDone(bool ok) override { hub_.on_written(stream_, ok); }
+
+  // Why the caller may not watch what a create request asks for (etcd checks each watcher as it
+  // is created, with the stream's credentials as they stand then); empty when it may.
+  std::string create_refusal(const etcdserverpb::WatchRequest& request) const {
+    if (!auth_ || !request.has_create_request() || !auth_->enabled()) return {};
+    auto caller = auth_->caller(*call_);
+    if (!caller) return caller.error().message;
+    const auto& r = request.create_request();
+    const std::string key = r.key().empty() ? std::string(1, '\0') : r.key();
+    if (auto denied = auth_->check_access(*caller, regentpb::READ, key, r.range_end())) {
+      return denied->message;
+    }
+    return {};
+  }
 
   void OnCancel() override { hub_.cancel_stream(stream_); }
 
@@ -82,6 +98,8 @@ class WatchReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
 
  private:
   WatchHub& hub_;
+  const AuthGate* auth_;
+  const grpc::CallbackServerContext* call_;  // Lives until OnDone.
   std::shared_ptr<Link> link_;
   uint64_t stream_ = 0;  // 0: refused; the hub numbers streams from 1.
   Bytes request_;
@@ -121,7 +139,7 @@ void Link::finish(const grpc::Status& status) {
 }  // namespace
 
 grpc::ServerBidiReactor<Bytes, Bytes>* WatchService::Watch(grpc::CallbackServerContext* call) {
-  return new WatchReactor(hub_, requires_leader(*call));
+  return new WatchReactor(hub_, requires_leader(*call), auth_, call);
 }
 
 }  // namespace regent::server

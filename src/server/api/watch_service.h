@@ -5,6 +5,7 @@
 #pragma once
 
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "server/auth/auth_gate.h"
 #include "server/watch/watch_hub.h"
 
 namespace regent::server {
@@ -14,13 +15,15 @@ namespace regent::server {
 class WatchService final
     : public etcdserverpb::Watch::WithRawCallbackMethod_Watch<etcdserverpb::Watch::Service> {
  public:
-  explicit WatchService(WatchHub& hub) : hub_(hub) {}
+  // `auth` (null: no checks) decides whether each watcher's caller may read its range.
+  WatchService(WatchHub& hub, const AuthGate* auth) : hub_(hub), auth_(auth) {}
 
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Watch(
       grpc::CallbackServerContext* call) override;
 
  private:
   WatchHub& hub_;
+  const AuthGate* auth_;
 };
 
 }  // namespace regent::server

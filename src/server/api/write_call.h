@@ -18,6 +18,7 @@ grpc::ServerUnaryReactor* propose_write(const ServiceContext& ctx,
   if (proposal.ByteSizeLong() > ctx.max_request_bytes) {
     return finish_now(call, to_grpc(request_too_large()));
   }
+  if (auto refused = stamp_caller(ctx, *call, proposal)) return finish_now(call, to_grpc(*refused));
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   ctx.node->propose(std::move(proposal),
                     [&ctx, reactor, response](Expected<WriteResponse, Failure> outcome) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "regentpb/peer.grpc.pb.h"
 #include "server/cluster_config.h"
 
 namespace regent::server {
@@ -13,12 +14,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// On the member's peer port (PeerInfo.HashKV), as etcd's check asks its peers' /members/hashkv:
+// no client credentials or auth role involved.
 std::optional<MemberHash> ask(const regentpb::Member& member, int64_t revision,
-                              const CorruptionChecker::Dial& dial) {
-  for (const std::string& url : member.client_urls()) {
+                              const std::shared_ptr<grpc::ChannelCredentials>& peer_dial) {
+  for (const std::string& url : member.peer_urls()) {
     auto address = url_to_address(url);
     if (!address) continue;
-    auto stub = etcdserverpb::Maintenance::NewStub(grpc::CreateChannel(*address, dial(url)));
+    auto stub = regentpb::PeerInfo::NewStub(grpc::CreateChannel(*address, peer_dial));
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + CorruptionChecker::kPeerDeadline);
     etcdserverpb::HashKVRequest request;
@@ -55,8 +58,13 @@ std::vector<raft::NodeId> members_differing(raft::NodeId self, const MemberHash&
 }
 
 CorruptionChecker::CorruptionChecker(raft::NodeId self, RaftNode& node, const StateMachine& machine,
-                                     Dial dial, Logger& logger)
-    : self_(self), node_(node), machine_(machine), logger_(logger), dial_(std::move(dial)) {}
+                                     std::shared_ptr<grpc::ChannelCredentials> peer_dial,
+                                     Logger& logger)
+    : self_(self),
+      node_(node),
+      machine_(machine),
+      logger_(logger),
+      peer_dial_(std::move(peer_dial)) {}
 
 CorruptionChecker::~CorruptionChecker() { stop(); }
 
@@ -73,7 +81,7 @@ std::vector<MemberHash> CorruptionChecker::ask_peers(int64_t revision) const {
   std::vector<MemberHash> answers;
   for (const regentpb::Member& m : machine_.members()) {
     if (m.id() == self_) continue;
-    if (auto h = ask(m, revision, dial_)) answers.push_back(*h);
+    if (auto h = ask(m, revision, peer_dial_)) answers.push_back(*h);
   }
   return answers;
 }

@@ -57,11 +57,9 @@ class CorruptionChecker {
  public:
   static constexpr std::chrono::seconds kPeerDeadline{3};
 
-  // What to dial a member's client URL with (TLS for https://).
-  using Dial = std::function<std::shared_ptr<grpc::ChannelCredentials>(std::string_view url)>;
-
-  CorruptionChecker(raft::NodeId self, RaftNode& node, const StateMachine& machine, Dial dial,
-                    Logger& logger);
+  // `peer_dial`: what other members' peer ports are dialed with (TLS for https:// peers).
+  CorruptionChecker(raft::NodeId self, RaftNode& node, const StateMachine& machine,
+                    std::shared_ptr<grpc::ChannelCredentials> peer_dial, Logger& logger);
   ~CorruptionChecker();
 
   Expected<void, std::string> initial_check(std::chrono::milliseconds wait_for_apply);
@@ -79,7 +77,7 @@ class CorruptionChecker {
   RaftNode& node_;
   const StateMachine& machine_;
   Logger& logger_;
-  const Dial dial_;
+  const std::shared_ptr<grpc::ChannelCredentials> peer_dial_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -46,10 +46,10 @@ Expected<std::unique_ptr<google::protobuf::Message>, Reply> Gateway::parse(
 }
 
 Reply Gateway::call(const GatewayRoute& route, const google::protobuf::Message& request,
-                    int client_fd) {
+                    int client_fd, const GenericCall::Metadata& metadata) {
   const google::protobuf::MethodDescriptor& m = method_of(route);
   auto response = new_message(m.output_type());
-  GenericCall call(stub_, grpc_path(m), client_fd);
+  GenericCall call(stub_, grpc_path(m), client_fd, metadata);
   const bool answered = call.write(request, /*last=*/true) && call.read(*response);
   const grpc::Status status = call.finish();
   if (!status.ok()) return error_reply(status);
@@ -60,10 +60,11 @@ Reply Gateway::call(const GatewayRoute& route, const google::protobuf::Message& 
 }
 
 void Gateway::stream(const GatewayRoute& route, const google::protobuf::Message& request,
-                     int client_fd, const std::function<bool(const std::string&)>& write) {
+                     int client_fd, const std::function<bool(const std::string&)>& write,
+                     const GenericCall::Metadata& metadata) {
   const google::protobuf::MethodDescriptor& m = method_of(route);
   auto response = new_message(m.output_type());
-  GenericCall call(stub_, grpc_path(m), client_fd);
+  GenericCall call(stub_, grpc_path(m), client_fd, metadata);
   // The body's one request is all this client sends. Keep-alive and observe are told so: their
   // streams end once answered. A watch goes on until its HTTP client leaves (etcd's too).
   const bool last = route.method != "etcdserverpb.Watch.Watch";

@@ -18,6 +18,7 @@
 #include "common/expected.h"
 #include "server/http/gateway_json.h"
 #include "server/http/gateway_routes.h"
+#include "server/http/generic_call.h"
 
 namespace regent::server::http {
 
@@ -29,11 +30,14 @@ class Gateway {
   // A request for `route` made from `body`, or the 400 reply saying why it is malformed.
   static Expected<std::unique_ptr<google::protobuf::Message>, Reply> parse(
       const GatewayRoute& route, std::string_view body);
-  // A unary route's answer. `client_fd` (-1: none) is watched for the client hanging up.
-  Reply call(const GatewayRoute& route, const google::protobuf::Message& request, int client_fd);
+  // A unary route's answer. `client_fd` (-1: none) is watched for the client hanging up;
+  // `metadata` goes with the call (gateway_metadata()).
+  Reply call(const GatewayRoute& route, const google::protobuf::Message& request, int client_fd,
+             const GenericCall::Metadata& metadata = {});
   // A streaming route: each line through `write` until the call ends or `write` fails.
   void stream(const GatewayRoute& route, const google::protobuf::Message& request, int client_fd,
-              const std::function<bool(const std::string&)>& write);
+              const std::function<bool(const std::string&)>& write,
+              const GenericCall::Metadata& metadata = {});
 
  private:
   grpc::GenericStub stub_;

@@ -38,6 +38,23 @@ constexpr std::array kRoutes = {
     GatewayRoute{"election/resign", "v3electionpb.Election.Resign"},
     GatewayRoute{"lock/lock", "v3lockpb.Lock.Lock"},
     GatewayRoute{"lock/unlock", "v3lockpb.Lock.Unlock"},
+    GatewayRoute{"auth/enable", "etcdserverpb.Auth.AuthEnable"},
+    GatewayRoute{"auth/disable", "etcdserverpb.Auth.AuthDisable"},
+    GatewayRoute{"auth/status", "etcdserverpb.Auth.AuthStatus"},
+    GatewayRoute{"auth/authenticate", "etcdserverpb.Auth.Authenticate"},
+    GatewayRoute{"auth/user/add", "etcdserverpb.Auth.UserAdd"},
+    GatewayRoute{"auth/user/get", "etcdserverpb.Auth.UserGet"},
+    GatewayRoute{"auth/user/list", "etcdserverpb.Auth.UserList"},
+    GatewayRoute{"auth/user/delete", "etcdserverpb.Auth.UserDelete"},
+    GatewayRoute{"auth/user/changepw", "etcdserverpb.Auth.UserChangePassword"},
+    GatewayRoute{"auth/user/grant", "etcdserverpb.Auth.UserGrantRole"},
+    GatewayRoute{"auth/user/revoke", "etcdserverpb.Auth.UserRevokeRole"},
+    GatewayRoute{"auth/role/add", "etcdserverpb.Auth.RoleAdd"},
+    GatewayRoute{"auth/role/get", "etcdserverpb.Auth.RoleGet"},
+    GatewayRoute{"auth/role/list", "etcdserverpb.Auth.RoleList"},
+    GatewayRoute{"auth/role/delete", "etcdserverpb.Auth.RoleDelete"},
+    GatewayRoute{"auth/role/grant", "etcdserverpb.Auth.RoleGrantPermission"},
+    GatewayRoute{"auth/role/revoke", "etcdserverpb.Auth.RoleRevokePermission"},
 };
 
 }  // namespace

@@ -34,8 +34,10 @@ bool hung_up(int fd) {
 
 }  // namespace
 
-GenericCall::GenericCall(grpc::GenericStub& stub, const std::string& method, int client_fd)
+GenericCall::GenericCall(grpc::GenericStub& stub, const std::string& method, int client_fd,
+                         const Metadata& metadata)
     : client_fd_(client_fd) {
+  for (const auto& [key, value] : metadata) context_.AddMetadata(key, value);
   stream_ = stub.PrepareCall(&context_, method, &queue_);
   stream_->StartCall(this);
   started_ = wait();

@@ -14,13 +14,18 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace regent::server::http {
 
 class GenericCall {
  public:
+  using Metadata = std::vector<std::pair<std::string, std::string>>;
   // `method`: "/etcdserverpb.KV/Range". `client_fd`: the HTTP client's socket (-1: none).
-  GenericCall(grpc::GenericStub& stub, const std::string& method, int client_fd);
+  // `metadata` goes with the call (the client's token, which HTTP client it is).
+  GenericCall(grpc::GenericStub& stub, const std::string& method, int client_fd,
+              const Metadata& metadata = {});
   ~GenericCall();
   GenericCall(const GenericCall&) = delete;
   GenericCall& operator=(const GenericCall&) = delete;

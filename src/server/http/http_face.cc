@@ -159,16 +159,26 @@ void HttpFace::gateway(std::string_view suffix, const httplib::Request& request,
   if (request.method != "POST") return method_not_allowed(response, "POST");
   auto parsed = Gateway::parse(*route, request.body);
   if (!parsed) return reply(response, parsed.error());
+  // etcd's gateway passes the Authorization header on as the call's token; which HTTP client
+  // it is counts its Authenticate attempts (server/auth/attempt_limiter.h).
+  GenericCall::Metadata metadata{
+      {"regent-http-client", request.remote_addr + ":" + std::to_string(request.remote_port)}};
+  if (request.has_header("Authorization")) {
+    metadata.emplace_back("token", request.get_header_value("Authorization"));
+  }
   if (route->kind == CallKind::kUnary) {
-    return reply(response, gateway_.call(*route, **parsed, t_connection->socket()));
+    return reply(response, gateway_.call(*route, **parsed, t_connection->socket(), metadata));
   }
   FdStream& stream = *t_connection;
   bool open = stream.write_all(kStreamHead);
   if (open) {
-    gateway_.stream(*route, **parsed, stream.socket(), [&](const std::string& line) {
-      open = open && write_chunk(stream, line);
-      return open;
-    });
+    gateway_.stream(
+        *route, **parsed, stream.socket(),
+        [&](const std::string& line) {
+          open = open && write_chunk(stream, line);
+          return open;
+        },
+        metadata);
     if (open) stream.write_all("0\r\n\r\n");
   }
   stream.hijack();

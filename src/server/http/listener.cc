@@ -192,7 +192,7 @@ void ClientListener::serve(int fd) {
   if (options_.tls != nullptr) {
     serve_tls(fd);
   } else {
-    serve_plain(fd);
+    serve_plain(fd, ConnectionInfo{.remote = peer_of(fd), .cert_name = std::nullopt});
   }
   finish_thread();
 }
@@ -211,14 +211,15 @@ void ClientListener::serve_tls(int fd) {
     logger_.warn("client port: socketpair: {}", std::strerror(errno));
     return close_open(fd);
   }
+  ConnectionInfo info{.remote = peer_of(fd), .cert_name = tls::verified_common_name(ssl->get())};
   bool started = false;
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
       open_.insert(pair[1]);
       ++running_;
-      std::thread([this, plain = pair[1]] {
-        serve_plain(plain);
+      std::thread([this, plain = pair[1], info = std::move(info)]() mutable {
+        serve_plain(plain, std::move(info));
         finish_thread();
       }).detach();
       started = true;
@@ -233,12 +234,13 @@ void ClientListener::serve_tls(int fd) {
   close_open(fd);
 }
 
-void ClientListener::serve_plain(int fd) {
+void ClientListener::serve_plain(int fd, ConnectionInfo info) {
   const std::optional<Protocol> protocol = sniff(fd, options_.sniff_timeout);
   if (protocol == Protocol::kGrpc) {
     std::lock_guard lock(mu_);
     open_.erase(fd);  // gRPC owns it now; stop() must not touch a number gRPC may reuse.
     if (!stopping_) {
+      if (options_.registry != nullptr) options_.registry->add(fd, std::move(info));
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
       grpc_(fd);
       return;

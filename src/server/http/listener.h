@@ -35,6 +35,7 @@
 
 #include "common/expected.h"
 #include "common/logger.h"
+#include "server/http/connection_registry.h"
 #include "tls/server_context.h"
 
 namespace regent::server::http {
@@ -46,6 +47,9 @@ struct ListenerOptions {
   // Set: every connection must speak TLS (a plaintext client fails the handshake and is closed).
   // Not owned; outlives the listener.
   tls::ServerContext* tls = nullptr;
+  // Set: each connection handed to gRPC is recorded there (its address, its certificate's
+  // name). Not owned; outlives the listener.
+  ConnectionRegistry* registry = nullptr;
 };
 
 class ClientListener {
@@ -74,8 +78,8 @@ class ClientListener {
   void accept_loop(int listen_fd);
   void serve(int fd);
   void serve_tls(int fd);
-  // Sniffs `fd` and hands it over; closes it unless gRPC took it.
-  void serve_plain(int fd);
+  // Sniffs `fd` and hands it over; closes it unless gRPC took it. `info`: the client's.
+  void serve_plain(int fd, ConnectionInfo info);
   // Forgets and closes a connection's fd that is still the listener's.
   void close_open(int fd);
   void finish_thread();

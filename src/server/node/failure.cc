@@ -63,6 +63,10 @@ Failure from_kv(const kv::Error& e) {
       return make(StatusCode::RESOURCE_EXHAUSTED, e.message);
     case kv::ErrorCode::kCorrupt:  // rpctypes.ErrGRPCCorrupt
       return make(StatusCode::DATA_LOSS, e.message);
+    case kv::ErrorCode::kAuthRefused:  // rpctypes.ErrGRPCUserNotFound and its kin
+      return make(StatusCode::FAILED_PRECONDITION, e.message);
+    case kv::ErrorCode::kPermissionDenied:  // rpctypes.ErrGRPCPermissionDenied
+      return make(StatusCode::PERMISSION_DENIED, e.message);
     case kv::ErrorCode::kCorruptImage:
       break;
   }

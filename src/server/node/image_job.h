@@ -39,6 +39,7 @@ struct MachineExtras {
   std::vector<regentpb::Member> members;
   std::vector<etcdserverpb::AlarmMember> alarms;
   std::vector<uint64_t> removed;  // Members removed for good, sorted.
+  regentpb::AuthImage auth;
 };
 
 class ImageJob {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "server/node/auth_check.h"
+#include "server/node/auth_errors.h"
 #include "server/node/kv_convert.h"
 #include "server/node/lease_convert.h"
 #include "server/node/member_table.h"
@@ -40,10 +42,15 @@ void StateMachine::publish_counters_locked() {
   revision_.store(store_.revision(), std::memory_order_release);
   bytes_in_use_.store(store_.bytes_in_use(), std::memory_order_release);
   any_alarm_.store(!alarms_.list().empty(), std::memory_order_release);
+  auth_enabled_.store(auth_.enabled(), std::memory_order_release);
+  auth_revision_.store(auth_.revision(), std::memory_order_release);
 }
 
 WriteResult StateMachine::apply_locked(const regentpb::InternalRequest& request) {
   using R = regentpb::InternalRequest;
+  if (std::optional<kv::Error> refused = auth_refusal(auth_, store_, request)) {
+    return unexpected(*refused);
+  }
   if (std::optional<kv::Error> refused = alarms_.refusal(request)) return unexpected(*refused);
   switch (request.request_case()) {
     case R::kPut:
@@ -72,10 +79,39 @@ WriteResult StateMachine::apply_locked(const regentpb::InternalRequest& request)
       return unexpected(kv::invalid_argument("etcdserver: membership change outside its path"));
     case R::kAlarm:
       return WriteResponse{AlarmChange{alarms_.apply(request.alarm())}};
+    case R::kAuth:
+      return apply_auth_locked(request.auth());
     case R::REQUEST_NOT_SET:
       break;
   }
   return unexpected(kv::invalid_argument("etcdserver: empty request"));
+}
+
+WriteResult StateMachine::apply_auth_locked(const regentpb::AuthChange& change) {
+  namespace err = auth_error;
+  if (change.has_authenticate()) {
+    // etcd's authStore.Authenticate: the password was checked before proposing, at
+    // checked_revision; what may have changed since refuses here, the same on every member.
+    const auto& a = change.authenticate();
+    if (!auth_.enabled()) return unexpected(err::refused(err::kAuthNotEnabled));
+    const regentpb::AuthUser* u = auth_.user(a.name());
+    if (!u || u->no_password()) return unexpected(err::invalid(err::kAuthFailed));
+    if (a.checked_revision() != auth_.revision()) {
+      return unexpected(err::invalid(err::kAuthOldRevision));
+    }
+    if (tokens_) tokens_->assign(a.token(), a.name());
+    return WriteResponse{AuthApplied{auth_.revision()}};
+  }
+  auto applied = auth_.apply(change);
+  if (!applied) return unexpected(applied.error());
+  if (tokens_) {
+    if (change.has_user_delete()) tokens_->forget_user(change.user_delete().name());
+    if (change.has_user_change_password()) {
+      tokens_->forget_user(change.user_change_password().name());
+    }
+    if (change.has_disable()) tokens_->forget_all();
+  }
+  return WriteResponse{AuthApplied{auth_.revision()}};
 }
 
 Expected<MemberChangeResponse, Failure> StateMachine::apply_member_change(
@@ -137,7 +173,8 @@ bool StateMachine::alarm_raised(etcdserverpb::AlarmType type, uint64_t member) c
 }
 
 MachineExtras StateMachine::extras_locked() const {
-  return MachineExtras{.members = members_, .alarms = alarms_.list(), .removed = removed_};
+  return MachineExtras{
+      .members = members_, .alarms = alarms_.list(), .removed = removed_, .auth = auth_.image()};
 }
 
 std::string StateMachine::encode_image(std::string kv_image, const MachineExtras& extras) {
@@ -146,6 +183,7 @@ std::string StateMachine::encode_image(std::string kv_image, const MachineExtras
   for (const regentpb::Member& m : extras.members) *data.add_members() = m;
   for (const etcdserverpb::AlarmMember& a : extras.alarms) *data.add_alarms() = a;
   for (uint64_t id : extras.removed) data.add_removed(id);
+  *data.mutable_auth() = extras.auth;
   return data.SerializeAsString();
 }
 
@@ -167,6 +205,9 @@ Expected<void, std::string> StateMachine::restore(std::string_view bytes) {
   }
   auto store = kv::Store::restore(data.kv_image());
   if (!store) return unexpected(store.error().message);
+  // An image from before the auth store has none: auth disabled, no users, as a new cluster.
+  auto auth = AuthStore::restore(data.auth());
+  if (!auth) return unexpected(auth.error());
   std::vector<regentpb::Member> members(data.members().begin(), data.members().end());
   sort_members(members);
   std::unique_lock lock(mu_);
@@ -174,6 +215,8 @@ Expected<void, std::string> StateMachine::restore(std::string_view bytes) {
   members_ = std::move(members);
   alarms_.restore(AlarmSet::Alarms(data.alarms().begin(), data.alarms().end()));
   removed_.assign(data.removed().begin(), data.removed().end());
+  auth_ = std::move(*auth);
+  if (tokens_) tokens_->forget_all();  // Users and passwords may differ in the new state.
   std::sort(removed_.begin(), removed_.end());
   publish_counters_locked();
   return {};

@@ -1,5 +1,6 @@
-// The replicated state machine of a member: the key-value store plus the member table, changed
-// only by applying committed log entries, in log order, on the Raft loop's thread.
+// The replicated state machine of a member: the key-value store, the member table, the alarms
+// and the auth store (users, roles, permissions: auth_store.h), changed only by applying
+// committed log entries, in log order, on the Raft loop's thread.
 //
 // Invariants:
 //  - apply() is a deterministic function of the entry and the state: members that applied the
@@ -20,6 +21,8 @@
 #include "kv/store.h"
 #include "regentpb/request.pb.h"
 #include "server/node/alarm_set.h"
+#include "server/node/auth_store.h"
+#include "server/node/auth_token_sink.h"
 #include "server/node/failure.h"
 #include "server/node/image_job.h"
 
@@ -37,16 +40,24 @@ struct AlarmChange {
   AlarmSet::Alarms alarms;
 };
 
+// What an applied auth change answers: the auth revision after it.
+struct AuthApplied {
+  uint64_t revision = 0;
+};
+
 // What an applied write answers its client.
 using WriteResponse =
     std::variant<kv::PutResponse, kv::DeleteRangeResponse, kv::TxnResponse, kv::CompactionResponse,
                  std::monostate /* publish */, kv::LeaseGrantResponse, kv::LeaseRevokeResponse,
-                 kv::LeaseCheckpointResponse, MemberChangeResponse, AlarmChange>;
+                 kv::LeaseCheckpointResponse, MemberChangeResponse, AlarmChange, AuthApplied>;
 using WriteResult = Expected<WriteResponse, kv::Error>;
 
 class StateMachine {
  public:
   explicit StateMachine(std::vector<regentpb::Member> members = {});
+  // Where Authenticate entries put their tokens (none: they are checked and dropped, as in the
+  // simulator). Set before the first apply; not owned.
+  void set_token_sink(AuthTokenSink* sink) { tokens_ = sink; }
 
   WriteResult apply(const regentpb::InternalRequest& request);
   // A membership change (member_table.h): checked against the table and applied, or refused
@@ -59,6 +70,12 @@ class StateMachine {
     std::shared_lock lock(mu_);
     return f(store_);
   }
+  // Runs f(const AuthStore&) with applies held off: the auth checks of every request.
+  template <class F>
+  auto read_auth(F&& f) const {
+    std::shared_lock lock(mu_);
+    return f(auth_);
+  }
   std::vector<regentpb::Member> members() const;
   AlarmSet::Alarms alarms() const;
   // Whether `id` was a member and was removed: ids are never reused, so for good.
@@ -70,6 +87,10 @@ class StateMachine {
   uint64_t bytes_in_use() const { return bytes_in_use_.load(std::memory_order_acquire); }
   // Lock-free: whether any alarm is raised, as of the last apply.
   bool any_alarm() const { return any_alarm_.load(std::memory_order_acquire); }
+  // Lock-free, as of the last apply: whether auth is enabled and the auth revision, so that a
+  // request on a cluster without auth costs no lock to stamp (auth_check.h).
+  bool auth_enabled() const { return auth_enabled_.load(std::memory_order_acquire); }
+  uint64_t auth_revision() const { return auth_revision_.load(std::memory_order_acquire); }
 
   // The whole state as a snapshot's data, and back. restore() of bytes that do not decode
   // fails and leaves the state as it was.
@@ -87,15 +108,20 @@ class StateMachine {
 
   WriteResult apply_locked(const regentpb::InternalRequest& request);
   void publish_locked(const regentpb::Member& m);
+  WriteResult apply_auth_locked(const regentpb::AuthChange& change);
 
   mutable std::shared_mutex mu_;
   kv::Store store_;
   std::vector<regentpb::Member> members_;  // Sorted by id.
   AlarmSet alarms_;
   std::vector<uint64_t> removed_;  // Sorted.
+  AuthStore auth_;
   std::atomic<int64_t> revision_{1};
   std::atomic<uint64_t> bytes_in_use_{0};
   std::atomic<bool> any_alarm_{false};
+  std::atomic<bool> auth_enabled_{false};
+  std::atomic<uint64_t> auth_revision_{0};
+  AuthTokenSink* tokens_ = nullptr;
 };
 
 }  // namespace regent::server

@@ -107,7 +107,8 @@ Expected<uint64_t, Failure> WatchHub::open(std::shared_ptr<WatchSink> sink, bool
   return id;
 }
 
-bool WatchHub::handle(uint64_t stream, const etcdserverpb::WatchRequest& request) {
+bool WatchHub::handle(uint64_t stream, const etcdserverpb::WatchRequest& request,
+                      std::string_view create_refusal) {
   Actions actions;
   bool read_on = false;
   {
@@ -117,7 +118,11 @@ bool WatchHub::handle(uint64_t stream, const etcdserverpb::WatchRequest& request
     Stream& s = it->second;
     switch (request.request_union_case()) {
       case etcdserverpb::WatchRequest::kCreateRequest:
-        create(s, request.create_request());
+        if (create_refusal.empty()) {
+          create(s, request.create_request());
+        } else {
+          refuse_create(s, create_refusal);
+        }
         break;
       case etcdserverpb::WatchRequest::kCancelRequest:
         cancel(s, request.cancel_request().watch_id());
@@ -166,18 +171,20 @@ void WatchHub::cancel_stream(uint64_t stream) {
   actions.run();
 }
 
+void WatchHub::refuse_create(Stream& s, std::string_view reason) {
+  etcdserverpb::WatchResponse out = response(-1, machine_.revision());
+  out.set_created(true);
+  out.set_canceled(true);
+  out.set_cancel_reason(std::string(reason));
+  queue(s, out);
+}
+
 void WatchHub::create(Stream& s, const etcdserverpb::WatchCreateRequest& r) {
   const int64_t revision = machine_.revision();
   // etcd: an empty key is "\0", the smallest key; range_end "\0" means every key from `key`.
   std::string key = r.key().empty() ? kZero : r.key();
   const std::string& end = r.range_end();
-  auto refuse = [&](std::string_view reason) {
-    etcdserverpb::WatchResponse out = response(-1, revision);
-    out.set_created(true);
-    out.set_canceled(true);
-    out.set_cancel_reason(std::string(reason));
-    queue(s, out);
-  };
+  auto refuse = [&](std::string_view reason) { refuse_create(s, reason); };
   if (!end.empty() && end != kZero && end <= key) return refuse(kEmptyRange);
   int64_t id = r.watch_id();
   if (id != kAutoWatchId) {

@@ -132,8 +132,11 @@ class WatchHub final : public NodeObserver {
   // A new client stream; refused with "no leader" if it requires one and none is known.
   Expected<uint64_t, Failure> open(std::shared_ptr<WatchSink> sink, bool require_leader);
   // A request from the stream's client. Returns whether to read the next one now; if not, the
-  // hub calls read_more() once the stream's queue has drained.
-  bool handle(uint64_t stream, const etcdserverpb::WatchRequest& request);
+  // hub calls read_more() once the stream's queue has drained. `create_refusal`, for a create
+  // request its caller may not make (auth): the watcher is refused as etcd refuses it, created
+  // and cancelled at once with that reason.
+  bool handle(uint64_t stream, const etcdserverpb::WatchRequest& request,
+              std::string_view create_refusal = {});
   // The write in flight completed (ok: sent; otherwise the stream is broken and is finished).
   void on_written(uint64_t stream, bool ok);
   // The client went away: finish the stream once no write is in flight.
@@ -215,6 +218,7 @@ class WatchHub final : public NodeObserver {
   };
 
   void create(Stream& s, const etcdserverpb::WatchCreateRequest& r);
+  void refuse_create(Stream& s, std::string_view reason);
   void cancel(Stream& s, int64_t watch_id);
   void request_progress(Stream& s);
   // A watcher's events as serialized responses with watch_id 0 (batch_events), each with its
