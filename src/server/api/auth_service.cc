@@ -174,6 +174,9 @@ void AuthService::issue_token(Reactor* reactor, const std::string& name, uint64_
   a->set_name(name);
   a->set_token(token);
   a->set_checked_revision(checked);
+  a->set_issued_unix_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count());
   ctx_.node->propose(std::move(proposal), [this, reactor, response, token = std::move(token)](
                                               Expected<WriteResponse, Failure> outcome) {
     if (!outcome) return reactor->Finish(to_grpc(outcome.error()));

@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -26,7 +27,8 @@ void random_bytes(unsigned char* out, size_t n) {
 
 }  // namespace
 
-SimpleTokens::SimpleTokens(std::chrono::seconds ttl, Now now) : ttl_(ttl), now_(std::move(now)) {}
+SimpleTokens::SimpleTokens(std::chrono::seconds ttl, Now now, WallNow wall_now)
+    : ttl_(ttl), now_(std::move(now)), wall_now_(std::move(wall_now)) {}
 
 std::string SimpleTokens::generate() {
   // 52 letters: draw bytes below 208 (4 x 52) so that every letter is equally likely.
@@ -45,11 +47,17 @@ std::string SimpleTokens::generate() {
   return out;
 }
 
-void SimpleTokens::assign(std::string_view token, std::string_view user) {
+void SimpleTokens::assign(std::string_view token, std::string_view user, int64_t issued_unix_ms) {
+  const auto age = wall_now_() -
+                   std::chrono::system_clock::time_point(std::chrono::milliseconds(issued_unix_ms));
+  // A clock behind the issuer's gives a negative age: never more than the whole TTL.
+  const auto left = std::clamp<Clock::duration>(
+      ttl_ - std::chrono::duration_cast<Clock::duration>(age), Clock::duration::zero(), ttl_);
   std::lock_guard lock(mu_);
   const Clock::time_point now = now_();
   sweep_locked(now);
-  tokens_[std::string(token)] = Entry{std::string(user), now + ttl_};
+  if (left <= Clock::duration::zero()) return;  // Expired before this member learned it.
+  tokens_[std::string(token)] = Entry{std::string(user), now + left};
 }
 
 void SimpleTokens::forget_user(std::string_view user) {

@@ -28,14 +28,18 @@ class SimpleTokens final : public AuthTokenSink {
  public:
   using Clock = std::chrono::steady_clock;
   using Now = std::function<Clock::time_point()>;
+  using WallNow = std::function<std::chrono::system_clock::time_point()>;
 
-  explicit SimpleTokens(std::chrono::seconds ttl, Now now = Clock::now);
+  explicit SimpleTokens(std::chrono::seconds ttl, Now now = Clock::now,
+                        WallNow wall_now = std::chrono::system_clock::now);
 
   // A fresh token: 32 letters from the kernel's random source, a dot and a per-member counter
   // (etcd's are 16 letters and the Raft index); unique, and not guessable.
   std::string generate();
 
-  void assign(std::string_view token, std::string_view user) override;
+  // Valid for the TTL from when it was issued (by the issuing member's clock, trusted to within
+  // the TTL): an entry applied at once gives the whole TTL, one replayed later what is left.
+  void assign(std::string_view token, std::string_view user, int64_t issued_unix_ms) override;
   void forget_user(std::string_view user) override;
   void forget_all() override;
 
@@ -52,6 +56,7 @@ class SimpleTokens final : public AuthTokenSink {
 
   const std::chrono::seconds ttl_;
   const Now now_;
+  const WallNow wall_now_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> tokens_;
   Clock::time_point next_sweep_{};

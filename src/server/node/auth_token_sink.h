@@ -7,6 +7,7 @@
 // call back into it, nor block.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 namespace regent::server {
@@ -14,7 +15,9 @@ namespace regent::server {
 class AuthTokenSink {
  public:
   virtual ~AuthTokenSink() = default;
-  virtual void assign(std::string_view token, std::string_view user) = 0;
+  // `issued_unix_ms`: when the proposing member issued it (its wall clock), so that an entry
+  // replayed long after (a restart) yields a token already expired.
+  virtual void assign(std::string_view token, std::string_view user, int64_t issued_unix_ms) = 0;
   // The user was deleted or its password changed: its tokens are void (etcd's invalidateUser).
   virtual void forget_user(std::string_view user) = 0;
   // Auth was disabled, or the state replaced by a snapshot.

@@ -99,7 +99,7 @@ WriteResult StateMachine::apply_auth_locked(const regentpb::AuthChange& change) 
     if (a.checked_revision() != auth_.revision()) {
       return unexpected(err::invalid(err::kAuthOldRevision));
     }
-    if (tokens_) tokens_->assign(a.token(), a.name());
+    if (tokens_) tokens_->assign(a.token(), a.name(), a.issued_unix_ms());
     return WriteResponse{AuthApplied{auth_.revision()}};
   }
   auto applied = auth_.apply(change);

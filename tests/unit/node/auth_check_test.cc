@@ -17,7 +17,7 @@ using namespace testing;  // NOLINT: the change builders.
 
 class RecordingSink final : public AuthTokenSink {
  public:
-  void assign(std::string_view token, std::string_view user) override {
+  void assign(std::string_view token, std::string_view user, int64_t) override {
     assigned.emplace_back(token, user);
   }
   void forget_user(std::string_view user) override { forgotten.emplace_back(user); }

@@ -21,26 +21,57 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+// A steady clock and a wall clock that move together, by hand.
 struct FakeClock {
   Clock::time_point now = Clock::time_point{} + 1000s;
+  std::chrono::system_clock::time_point wall =
+      std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 50);
   auto fn() {
     return [this] { return now; };
+  }
+  auto wall_fn() {
+    return [this] { return wall; };
+  }
+  void advance(Clock::duration d) {
+    now += d;
+    wall += std::chrono::duration_cast<std::chrono::system_clock::duration>(d);
+  }
+  int64_t wall_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
   }
 };
 
 TEST(SimpleTokensTest, ATokenNamesItsUserUntilUnusedForTheTtl) {
   FakeClock clock;
-  SimpleTokens tokens(5s, clock.fn());
+  SimpleTokens tokens(5s, clock.fn(), clock.wall_fn());
   const std::string t = tokens.generate();
-  tokens.assign(t, "alice");
+  tokens.assign(t, "alice", clock.wall_ms());
   EXPECT_EQ(tokens.user_of(t), "alice");
-  clock.now += 4s;
+  clock.advance(4s);
   EXPECT_EQ(tokens.user_of(t), "alice");  // Used: pushed a TTL away again.
-  clock.now += 4s;
+  clock.advance(4s);
   EXPECT_EQ(tokens.user_of(t), "alice");
-  clock.now += 5s;
+  clock.advance(5s);
   EXPECT_EQ(tokens.user_of(t), std::nullopt);  // Expired, and gone.
   EXPECT_EQ(tokens.user_of("never-issued.1"), std::nullopt);
+}
+
+TEST(SimpleTokensTest, ATokenLearnedLateGetsOnlyWhatIsLeftOfItsTtl) {
+  FakeClock clock;
+  SimpleTokens tokens(5s, clock.fn(), clock.wall_fn());
+  const int64_t issued = clock.wall_ms();
+  clock.advance(60s);  // A member replaying the log at a restart, a minute later.
+  tokens.assign("old.1", "alice", issued);
+  EXPECT_EQ(tokens.user_of("old.1"), std::nullopt);
+  tokens.assign("recent.2", "alice", clock.wall_ms() - 3000);  // Issued 3 s ago: 2 s left.
+  clock.advance(1s);
+  EXPECT_EQ(tokens.user_of("recent.2"), "alice");
+  clock.advance(6s);
+  EXPECT_EQ(tokens.user_of("recent.2"), std::nullopt);
+  // The issuer's clock ahead of this member's: never more than the TTL.
+  tokens.assign("ahead.3", "alice", clock.wall_ms() + 60'000);
+  clock.advance(6s);
+  EXPECT_EQ(tokens.user_of("ahead.3"), std::nullopt);
 }
 
 TEST(SimpleTokensTest, TokensAreUniqueAndVoidedWithTheirUser) {
@@ -51,8 +82,11 @@ TEST(SimpleTokensTest, TokensAreUniqueAndVoidedWithTheirUser) {
     EXPECT_GE(t.size(), 34u);
     EXPECT_TRUE(seen.insert(t.substr(0, 32)).second) << "letters repeat: " << t;
   }
-  tokens.assign("a.1", "alice");
-  tokens.assign("b.2", "bob");
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  tokens.assign("a.1", "alice", now_ms);
+  tokens.assign("b.2", "bob", now_ms);
   tokens.forget_user("alice");
   EXPECT_EQ(tokens.user_of("a.1"), std::nullopt);
   EXPECT_EQ(tokens.user_of("b.2"), "bob");
@@ -62,10 +96,10 @@ TEST(SimpleTokensTest, TokensAreUniqueAndVoidedWithTheirUser) {
 
 TEST(SimpleTokensTest, ExpiredTokensDoNotAccumulate) {
   FakeClock clock;
-  SimpleTokens tokens(2s, clock.fn());
+  SimpleTokens tokens(2s, clock.fn(), clock.wall_fn());
   for (int i = 0; i < 100; ++i) {
-    tokens.assign("t." + std::to_string(i), "u");
-    clock.now += 1s;
+    tokens.assign("t." + std::to_string(i), "u", clock.wall_ms());
+    clock.advance(1s);
   }
   EXPECT_LE(tokens.size(), 12u);  // About the tokens of the last sweep interval and TTL.
 }
