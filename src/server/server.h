@@ -14,6 +14,7 @@
 #include "common/expected.h"
 #include "common/logger.h"
 #include "server/cluster_config.h"
+#include "server/node/fault_points.h"
 #include "tls/tls_flags.h"
 
 namespace regent::server {
@@ -49,6 +50,9 @@ struct ServerOptions {
   std::vector<std::string> listen_metrics_urls;
   // TLS of the client and peer ports (server/member_security.h), etcd's flags.
   tls::SecurityFlags security;
+  // A broken ordering, for the chaos harness's proof that its checkers catch one: honoured only
+  // by the test variant regentd-faulty; any other member refuses to start with it.
+  NodeFault node_fault = NodeFault::kNone;
 };
 
 class Server {

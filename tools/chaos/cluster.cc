@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "client/kv.h"
@@ -12,6 +13,9 @@
 namespace regent::chaos {
 
 namespace {
+
+// Debian's libfaketime, the thread-safe build (members are multi-threaded).
+constexpr const char* kLibFaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
 
 std::shared_ptr<client::Client> connect(std::vector<std::string> endpoints) {
   client::ClientOptions o;
@@ -45,6 +49,20 @@ Cluster::Cluster(NetWorld& world, ClusterConfig config)
     mc.initial_cluster = initial;
     mc.extra_env = config_.member_env;
     mc.extra_flags = config_.member_flags;
+    if (config_.fake_clock) {
+      // Only the wall clock is faked: a real clock jump moves CLOCK_REALTIME, never
+      // CLOCK_MONOTONIC. The file is read again every second, so the nemesis moves the clock by
+      // rewriting it (clock_fault.h).
+      mc.clock_file = fmt::format("{}/{}.faketime", config_.run_dir, mc.name);
+      std::filesystem::create_directories(config_.run_dir);
+      std::ofstream(mc.clock_file) << "+0\n";
+      for (std::string v :
+           {"LD_PRELOAD=" + std::string(kLibFaketime), "FAKETIME_TIMESTAMP_FILE=" + mc.clock_file,
+            std::string("FAKETIME_DONT_FAKE_MONOTONIC=1"),
+            std::string("FAKETIME_CACHE_DURATION=1")}) {
+        mc.extra_env.push_back(v);
+      }
+    }
     members_.push_back(std::make_unique<MemberProcess>(mc));
     clients_.push_back(connect({members_.back()->client_url()}));
     endpoints.push_back(members_.back()->client_url());

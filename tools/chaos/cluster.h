@@ -26,6 +26,7 @@ struct ClusterConfig {
   std::string run_dir;
   std::vector<std::string> member_env;
   std::vector<std::string> member_flags;
+  bool fake_clock = false;  // Preload libfaketime (the clock nemesis).
 };
 
 class Cluster {

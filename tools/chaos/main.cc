@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -88,7 +89,9 @@ int run(const Options& o, const std::string& command) {
   Cluster cluster(**world, ClusterConfig{.server = o.server,
                                          .run_dir = o.dir,
                                          .member_env = o.member_env,
-                                         .member_flags = {"--snapshot-count", "2000"}});
+                                         .member_flags = {"--snapshot-count", "2000"},
+                                         .fake_clock = std::find(o.nemeses.begin(), o.nemeses.end(),
+                                                                 "clock") != o.nemeses.end()});
   if (auto r = cluster.start(); !r) {
     fmt::print(stderr, "regent-chaos: starting the members: {}\n", r.error());
     return 2;

@@ -27,6 +27,9 @@ struct MemberConfig {
   std::string cluster_state = "new";
   std::vector<std::string> extra_env;  // e.g. the faulty build's REGENT_TEST_NODE_FAULT.
   std::vector<std::string> extra_flags;
+  // With the clock nemesis: the libfaketime offset file this member's wall clock reads (it is
+  // started with libfaketime preloaded); empty otherwise.
+  std::string clock_file;
 };
 
 class MemberProcess {

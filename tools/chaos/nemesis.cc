@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
+#include "disk_fault.h"
 #include "op_log.h"
 
 namespace regent::chaos {
@@ -17,7 +20,8 @@ std::string name_of(int i) { return fmt::format("n{}", i + 1); }
 }  // namespace
 
 const std::vector<std::string>& known_nemeses() {
-  static const std::vector<std::string> kinds = {"kill", "pause", "partition", "bridge"};
+  static const std::vector<std::string> kinds = {"kill",   "pause", "partition",
+                                                 "bridge", "clock", "disk"};
   return kinds;
 }
 
@@ -51,6 +55,8 @@ void Nemesis::run(Clock::time_point until, const std::atomic<bool>& stop) {
     if (kind == "pause") event.detail = pause();
     if (kind == "partition") event.detail = partition();
     if (kind == "bridge") event.detail = bridge();
+    if (kind == "clock") event.detail = clock();
+    if (kind == "disk") event.detail = disk();
     fmt::print("[{:7.1f}s] nemesis: {} {}\n", event.start_us / 1e6, kind, event.detail);
     std::fflush(stdout);
     const auto hold_until = std::min(until, Clock::now() + milliseconds(rng_.between(3000, 7000)));
@@ -71,6 +77,10 @@ void Nemesis::run(Clock::time_point until, const std::atomic<bool>& stop) {
 
 void Nemesis::heal_all() {
   flapping_.clear();
+  for (int i = 0; i < cluster_.size(); ++i) {
+    const std::string& file = cluster_.member(i).config().clock_file;
+    if (!file.empty()) std::ofstream(file) << "+0\n";
+  }
   if (auto r = world_.heal(); !r) notes_.push_back("heal failed: " + r.error());
   note_crashed_members();
   for (int i = 0; i < cluster_.size(); ++i) {
@@ -214,6 +224,54 @@ std::string Nemesis::bridge() {
   }
   return fmt::format("{} | {} | {}, bridged by {}", describe_groups({left}), name_of(middle),
                      describe_groups({right}), name_of(middle));
+}
+
+}  // namespace regent::chaos
+
+namespace regent::chaos {
+
+std::string Nemesis::clock() {
+  std::string label;
+  const int i = pick_target(&label);
+  const std::string& file = cluster_.member(i).config().clock_file;
+  if (file.empty()) return label + ": not faked (members started without libfaketime)";
+  static constexpr int kOffsets[] = {-3600, -120, -30, -5, 5, 30, 120, 3600};
+  const int offset = kOffsets[rng_.uniform(std::size(kOffsets))];
+  std::ofstream(file) << fmt::format("{:+d}\n", offset);
+  return fmt::format("{} wall clock {:+d} s", label, offset);
+}
+
+std::string Nemesis::disk() {
+  std::string label;
+  const int i = pick_target(&label);
+  MemberProcess& m = cluster_.member(i);
+  m.kill9();
+  const std::string dir = m.config().data_dir;
+  const std::string saved = dir + ".before-fault";
+  if (auto r = copy_dir(dir, saved); !r) return label + ": could not save its data: " + r.error();
+  const bool snapshot = rng_.chance(1, 2);
+  auto flipped = flip_bit_in_newest(dir, snapshot ? ".snap" : ".wal", rng_);
+  if (!flipped && snapshot) flipped = flip_bit_in_newest(dir, ".wal", rng_);
+  std::string detail = label + ": " + (flipped ? flipped.value() : flipped.error());
+  if (auto r = m.start(); !r) return detail + "; restart failed: " + r.error();
+  // Refusing is the right answer; give it a few seconds to decide.
+  for (int t = 0; t < 50 && m.running(); ++t) {
+    std::this_thread::sleep_for(milliseconds(100));
+    if (m.exited()) {
+      detail += "; it refused to start (see its log); its own data given back";
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+      std::filesystem::rename(saved, dir, ec);
+      if (auto r = m.start(); !r) detail += "; restart failed: " + r.error();
+      notes_.push_back(fmt::format("disk fault on {}: refused to start, as it should", label));
+      return detail;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(saved, ec);
+  notes_.push_back(fmt::format("disk fault on {}: it started on the damaged directory ({})", label,
+                               flipped ? flipped.value() : flipped.error()));
+  return detail + "; it started on the damaged directory";
 }
 
 }  // namespace regent::chaos

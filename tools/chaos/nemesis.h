@@ -7,6 +7,11 @@
 //   partition  halves (majority/minority), the leader isolated, one-way (a member hears nobody
 //              but everybody hears it), and flapping halves (cut and healed every second)
 //   bridge     two halves that only one member connects
+//   clock      one member's wall clock moved by seconds to an hour, either way (libfaketime;
+//              CLOCK_MONOTONIC untouched, as on a real machine), back at heal
+//   disk       a member killed, one bit flipped in its newest log segment or snapshot, restarted:
+//              a refusal to start is the right answer (its own data is then given back so it
+//              rejoins); a member that starts must not serve the damage (the checks judge)
 // Invariants:
 //  - At most one fault is active at a time, and heal() ends it whatever it was: cuts removed,
 //    paused members resumed, killed members restarted. heal_all() is idempotent.
@@ -55,6 +60,8 @@ class Nemesis {
   std::string pause();
   std::string partition();
   std::string bridge();
+  std::string clock();
+  std::string disk();
   // A member: the leader half of the time (when one is known), else a random one.
   int pick_target(std::string* label);
   // Cuts both directions between every pair not in the same group.

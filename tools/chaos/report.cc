@@ -52,10 +52,11 @@ RunSummary write_report(const Options& options, const std::string& command,
   }
   size_t shown = 0;
   for (const auto& c : checks) {
-    s.violations += c.violations.size();
+    for (const auto& v : c.violations) s.violations += v.lost_write ? 0 : 1;
     s.acknowledged_lost += c.acknowledged_lost;
   }
-  out += fmt::format("\nviolations: {}\n", s.violations);
+  out += fmt::format("\nviolations: {}, acknowledged writes lost: {}\n", s.violations,
+                     s.acknowledged_lost);
   for (const auto& c : checks) {
     for (const auto& v : c.violations) {
       if (shown++ >= kViolationsShown) continue;
@@ -64,7 +65,6 @@ RunSummary write_report(const Options& options, const std::string& command,
     }
   }
   if (shown > kViolationsShown) out += fmt::format("  ... and {} more\n", shown - kViolationsShown);
-  out += fmt::format("acknowledged writes lost: {}\n", s.acknowledged_lost);
   std::vector<std::string> all_notes = notes;
   for (const auto& c : checks) all_notes.insert(all_notes.end(), c.notes.begin(), c.notes.end());
   if (!all_notes.empty()) out += "\nnotes:\n";

@@ -24,6 +24,8 @@ struct Violation {
   std::string what;
   // The smallest part of the history that shows it, one operation per line.
   std::vector<std::string> history;
+  // An acknowledged write missing afterwards: counted among the writes lost, not the violations.
+  bool lost_write = false;
 };
 
 struct CheckResult {
