@@ -56,7 +56,8 @@ std::string default_server(const char* argv0) {
 }  // namespace
 
 const std::vector<std::string>& known_workloads() {
-  static const std::vector<std::string> names = {"register", "set", "watch", "lock", "lease"};
+  static const std::vector<std::string> names = {"register", "set",  "append",
+                                                 "watch",    "lock", "lease"};
   return names;
 }
 

@@ -59,12 +59,15 @@ RunSummary write_report(const Options& options, const std::string& command,
                      s.acknowledged_lost);
   for (const auto& c : checks) {
     for (const auto& v : c.violations) {
-      if (shown++ >= kViolationsShown) continue;
+      if (!v.shown || shown++ >= kViolationsShown) continue;
       out += fmt::format("  [{}] {}\n", v.workload, v.what);
       for (const auto& line : v.history) out += "      " + line + "\n";
     }
   }
-  if (shown > kViolationsShown) out += fmt::format("  ... and {} more\n", shown - kViolationsShown);
+  const uint64_t listed = std::min<uint64_t>(shown, kViolationsShown);
+  uint64_t all = 0;
+  for (const auto& c : checks) all += c.violations.size();
+  if (all > listed) out += fmt::format("  ... and {} more (counted, not shown)\n", all - listed);
   std::vector<std::string> all_notes = notes;
   for (const auto& c : checks) all_notes.insert(all_notes.end(), c.notes.begin(), c.notes.end());
   if (!all_notes.empty()) out += "\nnotes:\n";

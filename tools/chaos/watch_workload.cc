@@ -11,7 +11,7 @@ namespace regent::chaos {
 
 namespace {
 const std::string kWatchPrefix = "rgchaos/watch/";
-// Violations shown per span: one missing event usually means many.
+// Violations printed per span (all are counted): one missing event usually means many.
 constexpr int kPerSpan = 3;
 }  // namespace
 
@@ -145,17 +145,30 @@ CheckResult WatchWorkload::check() {
   std::lock_guard lock(mu_);
   std::map<std::string, const Put*> by_value;
   std::map<int64_t, const Put*> ok_by_revision;
+  uint64_t duplicates = 0;
   for (const auto& p : puts_) {
     by_value[p.value] = &p;
-    if (p.outcome == Outcome::kOk) ok_by_revision[p.revision] = &p;
+    if (p.outcome != Outcome::kOk) continue;
+    auto [it, fresh] = ok_by_revision.emplace(p.revision, &p);
+    if (!fresh) {
+      // One revision, one change: two acknowledged puts cannot both own it.
+      out.violations.push_back(
+          {name(),
+           fmt::format("two acknowledged puts were answered with revision {}", p.revision),
+           {fmt::format("put {} = {} ok, revision {}", it->second->key, it->second->value,
+                        p.revision),
+            fmt::format("put {} = {} ok, revision {}", p.key, p.value, p.revision)},
+           false,
+           ++duplicates <= 5});
+    }
   }
   std::map<int64_t, std::pair<std::string, std::string>> agreed;  // revision -> key, value.
   size_t events = 0;
   for (const auto& span : spans_) {
     int shown = 0;
     auto flag = [&](std::string what, std::vector<std::string> history) {
-      if (shown++ < kPerSpan)
-        out.violations.push_back({name(), std::move(what), std::move(history)});
+      out.violations.push_back(
+          {name(), std::move(what), std::move(history), false, shown++ < kPerSpan});
     };
     const std::string who =
         fmt::format("watcher {} (span from revision {})", span->watcher, span->start);
@@ -193,11 +206,20 @@ CheckResult WatchWorkload::check() {
     const int64_t end = span->ended.empty() ? last_revision_ : previous;
     for (auto it = ok_by_revision.lower_bound(span->start);
          it != ok_by_revision.end() && it->first <= end; ++it) {
-      if (seen.count(it->first) == 0) {
+      auto s = seen.find(it->first);
+      if (s == seen.end()) {
         flag(fmt::format("{} missed {} = {} at revision {} (acknowledged)", who, it->second->key,
                          it->second->value, it->first),
              {fmt::format("put {} = {} ok, revision {}", it->second->key, it->second->value,
                           it->first)});
+      } else if (s->second->key != it->second->key || s->second->value != it->second->value) {
+        flag(fmt::format("{} saw {} = {} at revision {}, the revision of the acknowledged put "
+                         "{} = {}",
+                         who, s->second->key, s->second->value, it->first, it->second->key,
+                         it->second->value),
+             {fmt::format("put {} = {} ok, revision {}", it->second->key, it->second->value,
+                          it->first),
+              fmt::format("event {} {} = {}", it->first, s->second->key, s->second->value)});
       }
     }
   }

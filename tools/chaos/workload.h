@@ -26,6 +26,8 @@ struct Violation {
   std::vector<std::string> history;
   // An acknowledged write missing afterwards: counted among the writes lost, not the violations.
   bool lost_write = false;
+  // Past the first few of a kind a checker shows whole, violations are counted but not printed.
+  bool shown = true;
 };
 
 struct CheckResult {
