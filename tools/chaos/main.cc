@@ -127,6 +127,7 @@ int run(const Options& o, const std::string& command) {
   for (auto& w : workloads) {
     say("checking " + w->name());
     checks.push_back(w->check());
+    checks.back().workload = w->name();
   }
   std::string timeline;
   if (auto t =

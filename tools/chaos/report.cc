@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 
 namespace regent::chaos {
 
@@ -41,6 +42,19 @@ RunSummary write_report(const Options& options, const std::string& command,
       out += fmt::format(", {} {}", to_string(o), by.count(o) ? by.at(o) : 0);
     }
     out += "\n";
+  }
+  // One line per workload, for scripts (scripts/chaos-matrix.sh builds docs/RELIABILITY.md's
+  // table from them): operations, ok, failed, unknown, violations, acknowledged writes lost.
+  out += "\nper workload (operations ok failed unknown violations lost):\n";
+  const auto counts = log.counts();
+  for (const auto& c : checks) {
+    uint64_t v = 0, ops = 0;
+    for (const auto& x : c.violations) v += x.lost_write ? 0 : 1;
+    std::map<Outcome, uint64_t> by;
+    if (auto it = counts.find(c.workload); it != counts.end()) by = it->second;
+    for (const auto& [o, n] : by) ops += n;
+    out += fmt::format("  result {} {} {} {} {} {} {}\n", c.workload, ops, by[Outcome::kOk],
+                       by[Outcome::kFailed], by[Outcome::kUnknown], v, c.acknowledged_lost);
   }
   // Why operations failed, most frequent first: tells a fault's effect from a bug's.
   std::vector<std::pair<uint64_t, std::string>> errors;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <map>
@@ -21,10 +22,24 @@ Expected<std::string, std::string> write_timeline(const std::string& dir,
     std::ofstream rate(dir + "/throughput.dat");
     for (const auto& [sec, c] : per_second)
       rate << sec << ' ' << c[0] << ' ' << c[1] << ' ' << c[2] << '\n';
-    std::ofstream lat(dir + "/latency.dat");
+    // Latency of ok operations per second (median, 99th percentile, max), so that the picture
+    // stays small however many operations ran; failed and unknown ones are drawn one by one.
+    std::map<uint64_t, std::vector<uint64_t>> ok_latency;
+    std::ofstream bad(dir + "/latency-failed.dat");
     for (const auto& s : samples) {
-      lat << fmt::format("{:.3f} {:.3f} {}\n", s.invoke_us / 1e6,
-                         (s.complete_us - s.invoke_us) / 1e3, static_cast<int>(s.outcome));
+      const uint64_t latency = s.complete_us - s.invoke_us;
+      if (s.outcome == Outcome::kOk) {
+        ok_latency[s.invoke_us / 1000000].push_back(latency);
+      } else {
+        bad << fmt::format("{:.3f} {:.3f} {}\n", s.invoke_us / 1e6, latency / 1e3,
+                           static_cast<int>(s.outcome));
+      }
+    }
+    std::ofstream lat(dir + "/latency.dat");
+    for (auto& [sec, v] : ok_latency) {
+      std::sort(v.begin(), v.end());
+      lat << fmt::format("{}.5 {:.3f} {:.3f} {:.3f}\n", sec, v[v.size() / 2] / 1e3,
+                         v[v.size() * 99 / 100] / 1e3, v.back() / 1e3);
     }
   }
   std::string gp = fmt::format(
@@ -50,9 +65,12 @@ Expected<std::string, std::string> write_timeline(const std::string& dir,
       "'' using 1:4 with steps lc rgb '#f90' title 'unknown'\n"
       "set ylabel 'latency (ms, log)'\n"
       "set logscale y\n"
-      "plot '{0}/latency.dat' using 1:($3==0?$2:1/0) with dots lc rgb '#2a7' title 'ok', "
-      "'' using 1:($3==1?$2:1/0) with points pt 7 ps 0.2 lc rgb '#c33' title 'failed', "
-      "'' using 1:($3==2?$2:1/0) with points pt 7 ps 0.3 lc rgb '#f90' title 'unknown'\n"
+      "plot '{0}/latency.dat' using 1:2 with steps lw 2 lc rgb '#2a7' title 'ok p50', "
+      "'' using 1:3 with steps lc rgb '#27a' title 'ok p99', "
+      "'' using 1:4 with steps lc rgb '#999' title 'ok max', "
+      "'{0}/latency-failed.dat' using 1:($3==1?$2:1/0) with points pt 7 ps 0.3 lc rgb '#c33' "
+      "title 'failed', '' using 1:($3==2?$2:1/0) with points pt 7 ps 0.4 lc rgb '#f90' "
+      "title 'unknown'\n"
       "unset multiplot\n",
       dir);
   const std::string script = dir + "/timeline.gp";

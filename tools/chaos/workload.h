@@ -31,6 +31,7 @@ struct Violation {
 };
 
 struct CheckResult {
+  std::string workload;
   std::vector<Violation> violations;
   uint64_t acknowledged_lost = 0;
   std::vector<std::string> notes;  // E.g. an inconclusive search: not a violation, but said.
