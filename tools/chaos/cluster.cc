@@ -107,7 +107,7 @@ std::optional<int> Cluster::leader() {
   for (int i = 0; i < size(); ++i) {
     if (!member(i).running() || member(i).paused()) continue;
     client::Maintenance m(clients_[static_cast<size_t>(i)]);
-    auto s = m.status(0, client::Context::with_timeout(std::chrono::milliseconds(500)));
+    auto s = m.status(0, client::Context::with_timeout(std::chrono::milliseconds(1000)));
     if (!s) continue;
     ++answered;
     index_of_id_[s->header.member_id] = i;

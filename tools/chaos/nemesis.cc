@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "client/maintenance.h"
 #include "disk_fault.h"
 #include "op_log.h"
 
@@ -20,8 +21,8 @@ std::string name_of(int i) { return fmt::format("n{}", i + 1); }
 }  // namespace
 
 const std::vector<std::string>& known_nemeses() {
-  static const std::vector<std::string> kinds = {"kill",   "pause", "partition",
-                                                 "bridge", "clock", "disk"};
+  static const std::vector<std::string> kinds = {"kill",  "pause", "partition", "bridge",
+                                                 "clock", "disk",  "churn"};
   return kinds;
 }
 
@@ -57,6 +58,7 @@ void Nemesis::run(Clock::time_point until, const std::atomic<bool>& stop) {
     if (kind == "bridge") event.detail = bridge();
     if (kind == "clock") event.detail = clock();
     if (kind == "disk") event.detail = disk();
+    if (kind == "churn") event.detail = churn();
     fmt::print("[{:7.1f}s] nemesis: {} {}\n", event.start_us / 1e6, kind, event.detail);
     std::fflush(stdout);
     const auto hold_until = std::min(until, Clock::now() + milliseconds(rng_.between(3000, 7000)));
@@ -83,9 +85,11 @@ void Nemesis::heal_all() {
   }
   if (auto r = world_.heal(); !r) notes_.push_back("heal failed: " + r.error());
   note_crashed_members();
+  const bool added_back = add_back_removed();
   for (int i = 0; i < cluster_.size(); ++i) {
     MemberProcess& m = cluster_.member(i);
     m.resume();
+    if (i == removed_ && !added_back) continue;  // Not a member: starting it would be refused.
     if (!m.running()) {
       if (auto r = m.start(); !r)
         notes_.push_back(fmt::format("restart {}: {}", name_of(i), r.error()));
@@ -272,6 +276,76 @@ std::string Nemesis::disk() {
   notes_.push_back(fmt::format("disk fault on {}: it started on the damaged directory ({})", label,
                                flipped ? flipped.value() : flipped.error()));
   return detail + "; it started on the damaged directory";
+}
+
+}  // namespace regent::chaos
+
+namespace regent::chaos {
+
+std::string Nemesis::churn() {
+  if (removed_ >= 0) return "skipped: a member is still out of the cluster";
+  std::string label;
+  const int i = pick_target(&label);
+  MemberProcess& m = cluster_.member(i);
+  client::Maintenance admin(cluster_.any_client());
+  const auto ctx = [] { return client::Context::with_timeout(std::chrono::seconds(5)); };
+  auto list = admin.member_list(ctx());
+  if (!list) return label + ": member list failed: " + list.error().describe();
+  uint64_t id = 0;
+  for (const auto& member : list->members) {
+    for (const auto& url : member.peer_urls) id = url == m.peer_url() ? member.id : id;
+  }
+  if (id == 0) return label + ": not in the member list";
+  if (auto r = admin.member_remove(id, ctx()); !r) {
+    notes_.push_back(fmt::format("churn: removing {} failed: {}", label, r.error().describe()));
+    return label + ": remove failed: " + r.error().describe();
+  }
+  // A removed member stops by itself (both regentd and etcd); it is stopped here at once, so that
+  // its exit is not taken for a crash.
+  m.kill9();
+  std::error_code ec;
+  std::filesystem::remove_all(m.config().data_dir, ec);
+  removed_ = i;
+  return fmt::format("{} removed (id {:x}), data wiped", label, id);
+}
+
+bool Nemesis::add_back_removed() {
+  if (removed_ < 0) return true;
+  MemberProcess& m = cluster_.member(removed_);
+  client::Maintenance admin(cluster_.any_client());
+  // Bounded: a cluster that just healed may refuse a change for a few seconds (a new leader, or
+  // etcd's strict reconfiguration check while a member catches up).
+  std::string why;
+  for (int attempt = 0; attempt < 15; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(milliseconds(1000));
+    auto added = admin.member_add({m.peer_url()}, false,
+                                  client::Context::with_timeout(std::chrono::seconds(5)));
+    if (!added) {
+      why = added.error().describe();
+      continue;
+    }
+    auto list = admin.member_list(client::Context::with_timeout(std::chrono::seconds(5)));
+    std::string initial;
+    for (int j = 0; j < cluster_.size(); ++j) {
+      bool listed = j == removed_;
+      for (const auto& member : list ? list->members : std::vector<client::Member>{}) {
+        for (const auto& url : member.peer_urls)
+          listed = listed || url == cluster_.member(j).peer_url();
+      }
+      if (listed) {
+        initial += fmt::format("{}{}={}", initial.empty() ? "" : ",",
+                               cluster_.member(j).config().name, cluster_.member(j).peer_url());
+      }
+    }
+    m.mutable_config().cluster_state = "existing";
+    m.mutable_config().initial_cluster = initial;
+    if (auto r = m.start(); !r)
+      notes_.push_back("churn: starting the re-added member: " + r.error());
+    removed_ = -1;
+    return true;
+  }
+  notes_.push_back(fmt::format("churn: could not add n{} back: {}", removed_ + 1, why));
+  return false;
 }
 
 }  // namespace regent::chaos

@@ -9,6 +9,9 @@
 //   bridge     two halves that only one member connects
 //   clock      one member's wall clock moved by seconds to an hour, either way (libfaketime;
 //              CLOCK_MONOTONIC untouched, as on a real machine), back at heal
+//   churn      a member removed from the cluster (Cluster.MemberRemove) and stopped, its data
+//              wiped; at heal added back (MemberAdd) and started empty with
+//              --initial-cluster-state existing, to catch up from the leader
 //   disk       a member killed, one bit flipped in its newest log segment or snapshot, restarted:
 //              a refusal to start is the right answer (its own data is then given back so it
 //              rejoins); a member that starts must not serve the damage (the checks judge)
@@ -62,6 +65,9 @@ class Nemesis {
   std::string bridge();
   std::string clock();
   std::string disk();
+  std::string churn();
+  // Adds the member churn() removed back, if any (bounded retries); false if it could not.
+  bool add_back_removed();
   // A member: the leader half of the time (when one is known), else a random one.
   int pick_target(std::string* label);
   // Cuts both directions between every pair not in the same group.
@@ -78,6 +84,8 @@ class Nemesis {
   std::vector<std::string> notes_;
   // Flapping: the groups to cut again each second until heal.
   std::vector<std::vector<int>> flapping_;
+  // Churn: the member removed and not yet added back (-1: none).
+  int removed_ = -1;
 };
 
 }  // namespace regent::chaos
