@@ -73,6 +73,7 @@ int run(const Options& o, const std::string& command) {
     fmt::print(stderr, "regent-chaos: {}\n", lock.error());
     return 2;
   }
+  run_micros();  // The run's clock starts now, not while it waited for another run.
   for (const auto& left : NetWorld::remove_leftovers()) say("removed a leftover: " + left);
   std::filesystem::create_directories(o.dir);
   say(fmt::format("run directory {}, seed {}", o.dir, o.seed));
@@ -185,6 +186,5 @@ int main(int argc, char** argv) {
     ::unsetenv(v);
   }
   install_signal_handlers();
-  run_micros();  // The run's clock starts now.
   return run(*options, command);
 }
