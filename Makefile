@@ -31,12 +31,13 @@ TSAN_DIR    := build/tsan
 # while the transport's still report gRPC's own internals (docs/ARCHITECTURE.md, "Tests").
 TSAN_TESTS  := ^server\.
 # The ASan/UBSan tree builds the gRPC layers too and runs their unit tests; the tests that start
-# member processes (client, loadgen, e2e) run in the release tree only.
+# member processes (client, loadgen, e2e, chaos, with its checkers' unit tests) run in the release
+# tree only.
 ASAN_TARGETS := regent_common_test regent_raft_test regent_storage_test regent_storage_crash_test \
                 regent_kv_test regent_node_test regent_sim_test regent_sim_algos_test \
                 regent_transport_test regent_server_test regent_regentd_test regent_tls_test \
                 regent-sim regent-crash-writer regent-demo
-ASAN_TESTS_EXCLUDED := ^(client|loadgen|e2e)\.|^regent_(client|loadgen)_test_NOT_BUILT$$
+ASAN_TESTS_EXCLUDED := ^(client|loadgen|e2e|chaos|chaos_checks)\.|^regent_(client|loadgen|chaos_checks)_test_NOT_BUILT$$
 TSAN_ENV    := TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan-suppressions.txt"
 FUZZ_DIR    := build/fuzz
 FUZZ_SECONDS ?= 600

@@ -92,63 +92,68 @@ void LockWorkload::finish() {
   }
 }
 
+namespace {
+
+// Tokens must agree with real time: by token descending, no hold whose interval (its lock, or
+// its fenced write) began after a larger token's interval ended. Returns the first such pair
+// (larger, smaller), if any.
+template <class Begin, class End>
+std::optional<std::pair<const LockWorkload::Hold*, const LockWorkload::Hold*>> against_real_time(
+    std::vector<const LockWorkload::Hold*> holds, Begin begin, End end) {
+  std::sort(holds.begin(), holds.end(), [](auto* a, auto* b) { return a->token > b->token; });
+  const LockWorkload::Hold* earliest_larger = nullptr;
+  for (const auto* h : holds) {
+    if (earliest_larger && end(*earliest_larger) < begin(*h)) {
+      return std::make_pair(earliest_larger, h);
+    }
+    if (!earliest_larger || end(*h) < end(*earliest_larger)) earliest_larger = h;
+  }
+  return std::nullopt;
+}
+
+std::string show_lock(const LockWorkload::Hold& h) {
+  return fmt::format("worker {} lock -> token {} [{}, {}] ok", h.worker, h.token, h.lock_invoke_us,
+                     h.lock_complete_us);
+}
+
+std::string show_write(const LockWorkload::Hold& h) {
+  return fmt::format("worker {} fenced write token {} [{}, {}] ok", h.worker, h.token,
+                     h.write_invoke_us, h.write_complete_us);
+}
+
+}  // namespace
+
 CheckResult LockWorkload::check() {
   CheckResult out;
   std::lock_guard lock(mu_);
   std::map<int64_t, const Hold*> by_token;
+  std::vector<const Hold*> all, wins;  // Wins: ok fenced writes whose guard held.
   for (const auto& h : holds_) {
+    all.push_back(&h);
+    if (h.write == Outcome::kOk && h.succeeded) wins.push_back(&h);
     auto [it, fresh] = by_token.emplace(h.token, &h);
     if (!fresh) {
-      out.violations.push_back(
-          {name(),
-           fmt::format("fencing token {} was handed to two holders", h.token),
-           {fmt::format("worker {} acquired with token {}", it->second->worker, h.token),
-            fmt::format("worker {} acquired with token {}", h.worker, h.token)}});
+      out.violations.push_back({name(),
+                                fmt::format("fencing token {} was handed to two holders", h.token),
+                                {show_lock(*it->second), show_lock(h)}});
     }
   }
-  // Ok fenced writes that succeeded, by token descending: none may be invoked after a write
-  // with a larger token completed.
-  std::vector<const Hold*> wins;
-  for (const auto& h : holds_) {
-    if (h.write == Outcome::kOk && h.succeeded) wins.push_back(&h);
+  if (auto pair = against_real_time(
+          wins, [](const Hold& h) { return h.write_invoke_us; },
+          [](const Hold& h) { return h.write_complete_us; })) {
+    out.violations.push_back(
+        {name(),
+         fmt::format("fenced write with token {} succeeded after one with token {} completed",
+                     pair->second->token, pair->first->token),
+         {show_write(*pair->first), show_write(*pair->second)}});
   }
-  std::sort(wins.begin(), wins.end(), [](auto* a, auto* b) { return a->token > b->token; });
-  const Hold* earliest_larger = nullptr;
-  for (const Hold* h : wins) {
-    if (earliest_larger && earliest_larger->write_complete_us < h->write_invoke_us) {
-      out.violations.push_back(
-          {name(),
-           fmt::format("fenced write with token {} succeeded after one with token {} completed",
-                       h->token, earliest_larger->token),
-           {fmt::format("worker {} fenced write token {} [{}, {}] ok", earliest_larger->worker,
-                        earliest_larger->token, earliest_larger->write_invoke_us,
-                        earliest_larger->write_complete_us),
-            fmt::format("worker {} fenced write token {} [{}, {}] ok", h->worker, h->token,
-                        h->write_invoke_us, h->write_complete_us)}});
-    }
-    if (!earliest_larger || h->write_complete_us < earliest_larger->write_complete_us) {
-      earliest_larger = h;
-    }
-  }
-  // Tokens grow in real time: by token descending, no acquisition with a smaller token may be
-  // invoked after one with a larger token completed.
-  std::vector<const Hold*> all;
-  for (const auto& h : holds_) all.push_back(&h);
-  std::sort(all.begin(), all.end(), [](auto* a, auto* b) { return a->token > b->token; });
-  const Hold* first_larger = nullptr;
-  for (const Hold* h : all) {
-    if (first_larger && first_larger->lock_complete_us < h->lock_invoke_us) {
-      out.violations.push_back(
-          {name(),
-           fmt::format("token {} acquired after token {} had been", h->token, first_larger->token),
-           {fmt::format("worker {} lock -> token {} [{}, {}] ok", first_larger->worker,
-                        first_larger->token, first_larger->lock_invoke_us,
-                        first_larger->lock_complete_us),
-            fmt::format("worker {} lock -> token {} [{}, {}] ok", h->worker, h->token,
-                        h->lock_invoke_us, h->lock_complete_us)}});
-      break;
-    }
-    if (!first_larger || h->lock_complete_us < first_larger->lock_complete_us) first_larger = h;
+  if (auto pair = against_real_time(
+          all, [](const Hold& h) { return h.lock_invoke_us; },
+          [](const Hold& h) { return h.lock_complete_us; })) {
+    out.violations.push_back({name(),
+                              fmt::format("token {} acquired after token {} had been",
+                                          pair->second->token, pair->first->token),
+                              {show_lock(*pair->first), show_lock(*pair->second)}});
   }
   int64_t largest = 0;
   for (const Hold* h : wins) largest = std::max(largest, h->token);

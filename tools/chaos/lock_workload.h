@@ -22,13 +22,7 @@ namespace regent::chaos {
 
 class LockWorkload : public Workload {
  public:
-  LockWorkload(Cluster& cluster, OpLog& log) : cluster_(cluster), log_(log) {}
-  std::string name() const override { return "lock"; }
-  void step(int worker, Prng& rng) override;
-  void finish() override;
-  CheckResult check() override;
-
- private:
+  // One acquisition: its fencing token and its one fenced write.
   struct Hold {
     int worker = 0;
     int64_t token = 0;
@@ -40,6 +34,13 @@ class LockWorkload : public Workload {
     bool succeeded = false;  // The fence's compare held (for an ok write).
   };
 
+  LockWorkload(Cluster& cluster, OpLog& log) : cluster_(cluster), log_(log) {}
+  std::string name() const override { return "lock"; }
+  void step(int worker, Prng& rng) override;
+  void finish() override;
+  CheckResult check() override;
+
+ private:
   Cluster& cluster_;
   OpLog& log_;
   std::mutex mu_;

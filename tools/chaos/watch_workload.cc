@@ -140,16 +140,13 @@ void WatchWorkload::finish() {
   stop_watchers();
 }
 
-CheckResult WatchWorkload::check() {
-  CheckResult out;
-  std::lock_guard lock(mu_);
-  std::map<std::string, const Put*> by_value;
-  std::map<int64_t, const Put*> ok_by_revision;
+WatchWorkload::PutIndex WatchWorkload::index_puts(CheckResult& out) const {
+  PutIndex index;
   uint64_t duplicates = 0;
   for (const auto& p : puts_) {
-    by_value[p.value] = &p;
+    index.by_value[p.value] = &p;
     if (p.outcome != Outcome::kOk) continue;
-    auto [it, fresh] = ok_by_revision.emplace(p.revision, &p);
+    auto [it, fresh] = index.ok_by_revision.emplace(p.revision, &p);
     if (!fresh) {
       // One revision, one change: two acknowledged puts cannot both own it.
       out.violations.push_back(
@@ -162,66 +159,77 @@ CheckResult WatchWorkload::check() {
            ++duplicates <= 5});
     }
   }
-  std::map<int64_t, std::pair<std::string, std::string>> agreed;  // revision -> key, value.
+  return index;
+}
+
+void WatchWorkload::check_span(const Span& span, const PutIndex& puts, Agreed& agreed,
+                               CheckResult& out) const {
+  int shown = 0;
+  auto flag = [&](std::string what, std::vector<std::string> history) {
+    out.violations.push_back(
+        {name(), std::move(what), std::move(history), false, shown++ < kPerSpan});
+  };
+  const std::string who =
+      fmt::format("watcher {} (span from revision {})", span.watcher, span.start);
+  int64_t previous = span.start - 1;
+  std::map<int64_t, const Seen*> seen;
+  for (const auto& e : span.events) {
+    if (e.revision <= previous) {
+      flag(fmt::format("{} saw revision {} after {}: repeated or out of order", who, e.revision,
+                       previous),
+           {fmt::format("event {} {} = {}", e.revision, e.key, e.value)});
+    }
+    previous = std::max(previous, e.revision);
+    seen[e.revision] = &e;
+    auto put = puts.by_value.find(e.value);
+    if (put == puts.by_value.end() || put->second->key != e.key) {
+      flag(fmt::format("{} saw {} = {} at revision {}, which no writer put", who, e.key, e.value,
+                       e.revision),
+           {});
+    } else if (put->second->outcome == Outcome::kOk && put->second->revision != e.revision) {
+      flag(fmt::format("{} saw {} = {} at revision {}, but the put was answered with revision {}",
+                       who, e.key, e.value, e.revision, put->second->revision),
+           {});
+    } else if (put->second->outcome == Outcome::kFailed) {
+      flag(fmt::format("{} saw {} = {}, whose put failed", who, e.key, e.value), {});
+    }
+    auto [it, fresh] = agreed.emplace(e.revision, std::make_pair(e.key, e.value));
+    if (!fresh && it->second != std::make_pair(e.key, e.value)) {
+      flag(fmt::format("watchers disagree at revision {}: {} = {} and {} = {}", e.revision,
+                       it->second.first, it->second.second, e.key, e.value),
+           {});
+    }
+  }
+  // The span watched [start, end]: to the final put, or to what it saw before it ended.
+  const int64_t end = span.ended.empty() ? last_revision_ : previous;
+  for (auto it = puts.ok_by_revision.lower_bound(span.start);
+       it != puts.ok_by_revision.end() && it->first <= end; ++it) {
+    const Put& put = *it->second;
+    const std::string acked =
+        fmt::format("put {} = {} ok, revision {}", put.key, put.value, it->first);
+    auto s = seen.find(it->first);
+    if (s == seen.end()) {
+      flag(fmt::format("{} missed {} = {} at revision {} (acknowledged)", who, put.key, put.value,
+                       it->first),
+           {acked});
+    } else if (s->second->key != put.key || s->second->value != put.value) {
+      flag(fmt::format("{} saw {} = {} at revision {}, the revision of the acknowledged put "
+                       "{} = {}",
+                       who, s->second->key, s->second->value, it->first, put.key, put.value),
+           {acked, fmt::format("event {} {} = {}", it->first, s->second->key, s->second->value)});
+    }
+  }
+}
+
+CheckResult WatchWorkload::check() {
+  CheckResult out;
+  std::lock_guard lock(mu_);
+  const PutIndex puts = index_puts(out);
+  Agreed agreed;
   size_t events = 0;
   for (const auto& span : spans_) {
-    int shown = 0;
-    auto flag = [&](std::string what, std::vector<std::string> history) {
-      out.violations.push_back(
-          {name(), std::move(what), std::move(history), false, shown++ < kPerSpan});
-    };
-    const std::string who =
-        fmt::format("watcher {} (span from revision {})", span->watcher, span->start);
-    int64_t previous = span->start - 1;
-    std::map<int64_t, const Seen*> seen;
-    for (const auto& e : span->events) {
-      ++events;
-      if (e.revision <= previous) {
-        flag(fmt::format("{} saw revision {} after {}: repeated or out of order", who, e.revision,
-                         previous),
-             {fmt::format("event {} {} = {}", e.revision, e.key, e.value)});
-      }
-      previous = std::max(previous, e.revision);
-      seen[e.revision] = &e;
-      auto put = by_value.find(e.value);
-      if (put == by_value.end() || put->second->key != e.key) {
-        flag(fmt::format("{} saw {} = {} at revision {}, which no writer put", who, e.key, e.value,
-                         e.revision),
-             {});
-      } else if (put->second->outcome == Outcome::kOk && put->second->revision != e.revision) {
-        flag(fmt::format("{} saw {} = {} at revision {}, but the put was answered with revision {}",
-                         who, e.key, e.value, e.revision, put->second->revision),
-             {});
-      } else if (put->second->outcome == Outcome::kFailed) {
-        flag(fmt::format("{} saw {} = {}, whose put failed", who, e.key, e.value), {});
-      }
-      auto [it, fresh] = agreed.emplace(e.revision, std::make_pair(e.key, e.value));
-      if (!fresh && it->second != std::make_pair(e.key, e.value)) {
-        flag(fmt::format("watchers disagree at revision {}: {} = {} and {} = {}", e.revision,
-                         it->second.first, it->second.second, e.key, e.value),
-             {});
-      }
-    }
-    // The span watched [start, end]: to the final put, or to what it saw before it ended.
-    const int64_t end = span->ended.empty() ? last_revision_ : previous;
-    for (auto it = ok_by_revision.lower_bound(span->start);
-         it != ok_by_revision.end() && it->first <= end; ++it) {
-      auto s = seen.find(it->first);
-      if (s == seen.end()) {
-        flag(fmt::format("{} missed {} = {} at revision {} (acknowledged)", who, it->second->key,
-                         it->second->value, it->first),
-             {fmt::format("put {} = {} ok, revision {}", it->second->key, it->second->value,
-                          it->first)});
-      } else if (s->second->key != it->second->key || s->second->value != it->second->value) {
-        flag(fmt::format("{} saw {} = {} at revision {}, the revision of the acknowledged put "
-                         "{} = {}",
-                         who, s->second->key, s->second->value, it->first, it->second->key,
-                         it->second->value),
-             {fmt::format("put {} = {} ok, revision {}", it->second->key, it->second->value,
-                          it->first),
-              fmt::format("event {} {} = {}", it->first, s->second->key, s->second->value)});
-      }
-    }
+    events += span->events.size();
+    check_span(*span, puts, agreed, out);
   }
   out.notes.push_back(fmt::format("watch: {} spans, {} events delivered, {} puts", spans_.size(),
                                   events, puts_.size()));

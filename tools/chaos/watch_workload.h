@@ -50,6 +50,15 @@ class WatchWorkload : public Workload {
     int64_t revision = 0;  // Ok puts: the revision the answer named.
   };
 
+  // What check() knows of the puts: each by its (unique) value, the ok ones by revision.
+  struct PutIndex {
+    std::map<std::string, const Put*> by_value;
+    std::map<int64_t, const Put*> ok_by_revision;
+  };
+  using Agreed = std::map<int64_t, std::pair<std::string, std::string>>;  // revision: key, value
+  PutIndex index_puts(CheckResult& out) const;
+  // One span: its events in order and accounted for, then every acknowledged put it covered.
+  void check_span(const Span& span, const PutIndex& puts, Agreed& agreed, CheckResult& out) const;
   void start_watchers();
   void start_span(int watcher, int64_t from);
   // Stops restarts, joins the threads that made them and ends every watcher (outside mu_: their
