@@ -67,6 +67,55 @@ std::vector<std::thread> start_workers(const Options& o,
   return threads;
 }
 
+// After the load, with the faults healed: final reads, checks, timeline, report. Returns the exit
+// status.
+int check_and_report(const Options& o, const std::string& command, Cluster& cluster,
+                     const OpLog& log, std::vector<std::unique_ptr<Workload>>& workloads,
+                     const Nemesis& nemesis) {
+  std::vector<std::string> notes = nemesis.notes();
+  say("load stopped, faults healed; waiting for every member to serve");
+  if (!cluster.wait_healthy(std::chrono::seconds(60))) {
+    notes.push_back("not every member served within 60 s of the heal");
+  }
+  for (auto& w : workloads) w->finish();
+  std::vector<CheckResult> checks;
+  for (auto& w : workloads) {
+    say("checking " + w->name());
+    checks.push_back(w->check());
+    checks.back().workload = w->name();
+  }
+  std::string timeline;
+  if (auto t =
+          write_timeline(o.dir, log.samples(), nemesis.schedule(),
+                         fmt::format("{} members of {}, seed {}", o.members,
+                                     std::filesystem::path(o.server).filename().string(), o.seed));
+      t) {
+    timeline = *t;
+  } else {
+    notes.push_back("no timeline: " + t.error());
+  }
+  cluster.stop_all();
+  const RunSummary s = write_report(o, command, nemesis.schedule(), log, checks, notes, timeline);
+  const bool clean = s.violations == 0 && s.acknowledged_lost == 0;
+  if (clean && !o.keep_data) {
+    for (int i = 0; i < cluster.size(); ++i) {
+      std::filesystem::remove_all(cluster.member(i).config().data_dir);
+    }
+  }
+  // A run in which nothing succeeded checked nothing; it must not pass.
+  const auto counts = log.counts();
+  uint64_t ok = 0;
+  for (const auto& [name, by] : counts) ok += by.count(Outcome::kOk) ? by.at(Outcome::kOk) : 0;
+  if (ok == 0) {
+    fmt::print(stderr, "regent-chaos: no operation succeeded; nothing was checked\n");
+    fmt::print("{}\n", last_line(s));
+    return 2;
+  }
+  fmt::print("{}\n", last_line(s));
+  if (o.expect_violation) return clean ? 1 : 0;
+  return clean ? 0 : 1;
+}
+
 int run(const Options& o, const std::string& command) {
   auto lock = RunLock::acquire(std::chrono::seconds(900));
   if (!lock) {
@@ -118,48 +167,7 @@ int run(const Options& o, const std::string& command) {
     fmt::print(stderr, "regent-chaos: interrupted; members stopped, network removed\n");
     return 130;
   }
-  std::vector<std::string> notes = nemesis.notes();
-  say("load stopped, faults healed; waiting for every member to serve");
-  if (!cluster.wait_healthy(std::chrono::seconds(60))) {
-    notes.push_back("not every member served within 60 s of the heal");
-  }
-  for (auto& w : workloads) w->finish();
-  std::vector<CheckResult> checks;
-  for (auto& w : workloads) {
-    say("checking " + w->name());
-    checks.push_back(w->check());
-    checks.back().workload = w->name();
-  }
-  std::string timeline;
-  if (auto t =
-          write_timeline(o.dir, log.samples(), nemesis.schedule(),
-                         fmt::format("{} members of {}, seed {}", o.members,
-                                     std::filesystem::path(o.server).filename().string(), o.seed));
-      t) {
-    timeline = *t;
-  } else {
-    notes.push_back("no timeline: " + t.error());
-  }
-  cluster.stop_all();
-  const RunSummary s = write_report(o, command, nemesis.schedule(), log, checks, notes, timeline);
-  const bool clean = s.violations == 0 && s.acknowledged_lost == 0;
-  if (clean && !o.keep_data) {
-    for (int i = 0; i < cluster.size(); ++i) {
-      std::filesystem::remove_all(cluster.member(i).config().data_dir);
-    }
-  }
-  // A run in which nothing succeeded checked nothing; it must not pass.
-  const auto counts = log.counts();
-  uint64_t ok = 0;
-  for (const auto& [name, by] : counts) ok += by.count(Outcome::kOk) ? by.at(Outcome::kOk) : 0;
-  if (ok == 0) {
-    fmt::print(stderr, "regent-chaos: no operation succeeded; nothing was checked\n");
-    fmt::print("{}\n", last_line(s));
-    return 2;
-  }
-  fmt::print("{}\n", last_line(s));
-  if (o.expect_violation) return clean ? 1 : 0;
-  return clean ? 0 : 1;
+  return check_and_report(o, command, cluster, log, workloads, nemesis);
 }
 
 }  // namespace
