@@ -94,6 +94,7 @@ int check_and_report(const Options& o, const std::string& command, Cluster& clus
   } else {
     notes.push_back("no timeline: " + t.error());
   }
+  if (!log.write_tsv(o.dir + "/operations.tsv")) notes.push_back("operations.tsv not written");
   cluster.stop_all();
   const RunSummary s = write_report(o, command, nemesis.schedule(), log, checks, notes, timeline);
   const bool clean = s.violations == 0 && s.acknowledged_lost == 0;

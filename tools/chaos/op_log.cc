@@ -1,6 +1,7 @@
 #include "op_log.h"
 
 #include <chrono>
+#include <fstream>
 
 namespace regent::chaos {
 
@@ -26,8 +27,19 @@ uint64_t run_micros() {
 void OpLog::record(const std::string& workload, uint64_t invoke_us, uint64_t complete_us,
                    Outcome outcome, const std::string& error) {
   std::lock_guard lock(mu_);
-  samples_.push_back({workload, invoke_us, complete_us, outcome});
+  samples_.push_back({workload, error, invoke_us, complete_us, outcome});
   if (outcome != Outcome::kOk) ++errors_[workload + " " + to_string(outcome) + ": " + error];
+}
+
+bool OpLog::write_tsv(const std::string& path) const {
+  std::lock_guard lock(mu_);
+  std::ofstream out(path);
+  out << "workload\tinvoke_us\tcomplete_us\toutcome\terror\n";
+  for (const auto& s : samples_) {
+    out << s.workload << '\t' << s.invoke_us << '\t' << s.complete_us << '\t'
+        << to_string(s.outcome) << '\t' << s.error << '\n';
+  }
+  return static_cast<bool>(out);
 }
 
 std::map<std::string, uint64_t> OpLog::errors() const {

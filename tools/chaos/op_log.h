@@ -24,6 +24,7 @@ uint64_t run_micros();
 
 struct OpSample {
   std::string workload;
+  std::string error;  // Empty for an ok operation.
   uint64_t invoke_us = 0;
   uint64_t complete_us = 0;
   Outcome outcome = Outcome::kOk;
@@ -38,6 +39,10 @@ class OpLog {
   // Counts by workload, then outcome.
   std::map<std::string, std::map<Outcome, uint64_t>> counts() const;
   uint64_t total() const;
+  // Every operation, one per line: workload, invoke and complete (µs since the run began),
+  // outcome, and the error of a failed or unknown one. Returns false if the file could not be
+  // written.
+  bool write_tsv(const std::string& path) const;
   // "workload outcome: message" -> how many times.
   std::map<std::string, uint64_t> errors() const;
 
