@@ -10,7 +10,8 @@
 // it exits, on success, failure and SIGINT/SIGTERM alike (SIGKILL leaves namespaces that the next
 // run removes first); the last line printed is "N operations, V violations, L acknowledged writes
 // lost" whenever checks ran; the exit status is 0 only if V = 0 and L = 0 (inverted by
-// --expect-violation), 2 for a run that could not be made, 77 without root.
+// --expect-violation), 2 for a run that could not be made or checked nothing (no operation
+// succeeded, or a fault could not be injected), 77 without root.
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
@@ -109,6 +110,12 @@ int check_and_report(const Options& o, const std::string& command, Cluster& clus
   for (const auto& [name, by] : counts) ok += by.count(Outcome::kOk) ? by.at(Outcome::kOk) : 0;
   if (ok == 0) {
     fmt::print(stderr, "regent-chaos: no operation succeeded; nothing was checked\n");
+    fmt::print("{}\n", last_line(s));
+    return 2;
+  }
+  if (nemesis.harness_failures() > 0) {
+    fmt::print(stderr, "regent-chaos: {} faults could not be injected or healed (notes above)\n",
+               nemesis.harness_failures());
     fmt::print("{}\n", last_line(s));
     return 2;
   }

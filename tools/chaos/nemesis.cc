@@ -83,7 +83,7 @@ void Nemesis::heal_all() {
     const std::string& file = cluster_.member(i).config().clock_file;
     if (!file.empty()) std::ofstream(file) << "+0\n";
   }
-  if (auto r = world_.heal(); !r) notes_.push_back("heal failed: " + r.error());
+  if (auto r = world_.heal(); !r) harness_failure("heal failed: " + r.error());
   note_crashed_members();
   const bool added_back = add_back_removed();
   for (int i = 0; i < cluster_.size(); ++i) {
@@ -92,9 +92,14 @@ void Nemesis::heal_all() {
     if (i == removed_ && !added_back) continue;  // Not a member: starting it would be refused.
     if (!m.running()) {
       if (auto r = m.start(); !r)
-        notes_.push_back(fmt::format("restart {}: {}", name_of(i), r.error()));
+        harness_failure(fmt::format("restart {}: {}", name_of(i), r.error()));
     }
   }
+}
+
+void Nemesis::harness_failure(std::string what) {
+  ++harness_failures_;
+  notes_.push_back("harness: " + what);
 }
 
 void Nemesis::note_crashed_members() {
@@ -150,7 +155,7 @@ void Nemesis::cut_between(const std::vector<std::vector<int>>& groups) {
       if (a == b) continue;
       for (int to : groups[a]) {
         for (int from : groups[b]) {
-          if (auto r = world_.cut(to, from); !r) notes_.push_back("cut failed: " + r.error());
+          if (auto r = world_.cut(to, from); !r) harness_failure("cut failed: " + r.error());
         }
       }
     }
@@ -199,7 +204,7 @@ std::string Nemesis::partition() {
       const int deaf = pick_target(&label);
       for (int i = 0; i < n; ++i) {
         if (i == deaf) continue;
-        if (auto r = world_.cut(deaf, i); !r) notes_.push_back("cut failed: " + r.error());
+        if (auto r = world_.cut(deaf, i); !r) harness_failure("cut failed: " + r.error());
       }
       return "one-way: " + label + " hears nobody, everybody hears it";
     }
@@ -222,8 +227,9 @@ std::string Nemesis::bridge() {
   for (size_t i = 1; i < order.size(); ++i) (i % 2 ? left : right).push_back(order[i]);
   for (int a : left) {
     for (int b : right) {
-      (void)world_.cut(a, b);
-      (void)world_.cut(b, a);
+      for (auto [to, from] : {std::pair{a, b}, std::pair{b, a}}) {
+        if (auto r = world_.cut(to, from); !r) harness_failure("cut failed: " + r.error());
+      }
     }
   }
   return fmt::format("{} | {} | {}, bridged by {}", describe_groups({left}), name_of(middle),
@@ -252,7 +258,10 @@ std::string Nemesis::disk() {
   m.kill9();
   const std::string dir = m.config().data_dir;
   const std::string saved = dir + ".before-fault";
-  if (auto r = copy_dir(dir, saved); !r) return label + ": could not save its data: " + r.error();
+  if (auto r = copy_dir(dir, saved); !r) {
+    harness_failure(fmt::format("disk fault on {}: could not save its data: {}", label, r.error()));
+    return label + ": could not save its data";
+  }
   const bool snapshot = rng_.chance(1, 2);
   auto flipped = flip_bit_in_newest(dir, snapshot ? ".snap" : ".wal", rng_);
   if (!flipped && snapshot) flipped = flip_bit_in_newest(dir, ".wal", rng_);

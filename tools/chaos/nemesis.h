@@ -56,6 +56,9 @@ class Nemesis {
 
   const std::vector<FaultEvent>& schedule() const { return schedule_; }
   const std::vector<std::string>& notes() const { return notes_; }
+  // Faults the harness failed to inject or heal (an iptables or ip command failing, a data
+  // directory not copied): a run with any did not test what it claims, so it cannot pass.
+  int harness_failures() const { return harness_failures_; }
 
  private:
   // Each begins a fault and returns its description; the fault lasts until heal_all().
@@ -74,6 +77,7 @@ class Nemesis {
   void cut_between(const std::vector<std::vector<int>>& groups);
   std::string describe_groups(const std::vector<std::vector<int>>& groups) const;
   void note_crashed_members();
+  void harness_failure(std::string what);
   bool sleep_until(std::chrono::steady_clock::time_point t, const std::atomic<bool>& stop);
 
   NetWorld& world_;
@@ -86,6 +90,7 @@ class Nemesis {
   std::vector<std::vector<int>> flapping_;
   // Churn: the member removed and not yet added back (-1: none).
   int removed_ = -1;
+  int harness_failures_ = 0;
 };
 
 }  // namespace regent::chaos
