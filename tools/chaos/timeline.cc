@@ -26,11 +26,15 @@ Expected<std::string, std::string> write_timeline(const std::string& dir,
     // stays small however many operations ran; failed and unknown ones are drawn one by one.
     std::map<uint64_t, std::vector<uint64_t>> ok_latency;
     std::ofstream bad(dir + "/latency-failed.dat");
+    // At most kPointsPerSecond failed and unknown ones per second and outcome: a partition can
+    // fail thousands a second, and the throughput plot already counts them.
+    constexpr int kPointsPerSecond = 25;
+    std::map<std::pair<uint64_t, Outcome>, int> drawn;
     for (const auto& s : samples) {
       const uint64_t latency = s.complete_us - s.invoke_us;
       if (s.outcome == Outcome::kOk) {
         ok_latency[s.invoke_us / 1000000].push_back(latency);
-      } else {
+      } else if (drawn[{s.invoke_us / 1000000, s.outcome}]++ < kPointsPerSecond) {
         bad << fmt::format("{:.3f} {:.3f} {}\n", s.invoke_us / 1e6, latency / 1e3,
                            static_cast<int>(s.outcome));
       }
