@@ -25,6 +25,7 @@ class LockWorkload : public Workload {
   // One acquisition: its fencing token and its one fenced write.
   struct Hold {
     int worker = 0;
+    int64_t lease = 0;  // The session's: its lock key is <name>/<lease>.
     int64_t token = 0;
     uint64_t lock_invoke_us = 0;
     uint64_t lock_complete_us = 0;
