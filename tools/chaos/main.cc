@@ -99,7 +99,9 @@ int check_and_report(const Options& o, const std::string& command, Cluster& clus
   cluster.stop_all();
   const RunSummary s = write_report(o, command, nemesis.schedule(), log, checks, notes, timeline);
   const bool clean = s.violations == 0 && s.acknowledged_lost == 0;
-  if (clean && !o.keep_data) {
+  // Data directories are kept for a verdict that fails (to look into), dropped otherwise: a
+  // faulty build caught as expected needs no diagnosis, and each leaves hundreds of MB.
+  if (clean != o.expect_violation && !o.keep_data) {
     for (int i = 0; i < cluster.size(); ++i) {
       std::filesystem::remove_all(cluster.member(i).config().data_dir);
     }
