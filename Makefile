@@ -11,6 +11,7 @@
 #   make microbench  Release benchmarks of raft, storage and kv (MICROBENCH_ARGS)
 #   make fuzz-soak   each fuzz target for FUZZ_SECONDS (default 600)
 #   make soak        fuzz-soak, then simulated worlds until interrupted (regent-sim --soak)
+#   make chaos       regent-chaos for as long as asked (CHAOS_ARGS, e.g. --time 3600; needs root)
 #   make run         the in-process demo (tools/demo), RUN_ARGS are passed to it
 #   make format      clang-format -i over our sources; make format-check only reports
 #   make clean       remove build/
@@ -30,18 +31,20 @@ TSAN_DIR    := build/tsan
 # while the transport's still report gRPC's own internals (docs/ARCHITECTURE.md, "Tests").
 TSAN_TESTS  := ^server\.
 # The ASan/UBSan tree builds the gRPC layers too and runs their unit tests; the tests that start
-# member processes (client, loadgen, e2e) run in the release tree only.
+# member processes (client, loadgen, e2e, chaos, with its checkers' unit tests) run in the release
+# tree only.
 ASAN_TARGETS := regent_common_test regent_raft_test regent_storage_test regent_storage_crash_test \
                 regent_kv_test regent_node_test regent_sim_test regent_sim_algos_test \
                 regent_transport_test regent_server_test regent_regentd_test regent_tls_test \
                 regent-sim regent-crash-writer regent-demo
-ASAN_TESTS_EXCLUDED := ^(client|loadgen|e2e)\.|^regent_(client|loadgen)_test_NOT_BUILT$$
+ASAN_TESTS_EXCLUDED := ^(client|loadgen|e2e|chaos|chaos_checks)\.|^regent_(client|loadgen|chaos_checks)_test_NOT_BUILT$$
 TSAN_ENV    := TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan-suppressions.txt"
 FUZZ_DIR    := build/fuzz
 FUZZ_SECONDS ?= 600
 BENCH_ARGS  ?=
 MICROBENCH_ARGS ?=
 RUN_ARGS    ?=
+CHAOS_ARGS  ?= --time 600 --members 5 --nemesis all --workload all
 CTEST_FLAGS := --output-on-failure --no-tests=error -j2
 
 # halt_on_error: stop at the first report, so the failure is the one that matters.
@@ -52,7 +55,8 @@ FORMAT_DIRS = $(wildcard src tests microbench tools sim fuzz)
 FORMAT_FILES = $(if $(FORMAT_DIRS),$(shell find $(FORMAT_DIRS) -type f \
                  \( -name '*.h' -o -name '*.cc' -o -name '*.hpp' -o -name '*.cpp' \)))
 
-.PHONY: deps build build-asan build-fuzz build-tsan test bench microbench fuzz-soak soak run format format-check clean \
+.PHONY: deps build build-asan build-fuzz build-tsan test bench microbench fuzz-soak soak chaos run format \
+        format-check clean \
         help
 
 deps:
@@ -135,6 +139,12 @@ fuzz-soak: build-fuzz
 soak: build
 	@if (( $(FUZZ_SECONDS) > 0 )); then $(MAKE) --no-print-directory fuzz-soak; fi
 	$(RELEASE_DIR)/regent-sim --soak --seed $(or $(SOAK_SEED),1)
+
+# Our own Jepsen (tools/chaos/main.cc): real members on network-namespace hosts under a nemesis
+# for as long as CHAOS_ARGS says, every client history checked; report, timeline and logs under
+# build/release/chaos-runs/. Exit status 0 only with no violation and no acknowledged write lost.
+chaos: build
+	cd $(RELEASE_DIR) && ./regent-chaos $(CHAOS_ARGS)
 
 # A local 3-member cluster on 127.0.0.1 (client ports 2379, 22379, 32379), data under ./data,
 # until Ctrl-C; see scripts/run-cluster.sh.

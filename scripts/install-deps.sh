@@ -34,6 +34,10 @@ packages=(
   patroni postgresql-15 python3-etcd                 # e2e: Patroni failover with Regent as its DCS
   prometheus                                         # e2e: promtool check metrics on /metrics
   chromium                                           # e2e: the status page in a real browser
+  etcd-server                                        # regent-chaos --server etcd, make bench
+  iptables                                           # regent-chaos: partitions inside namespaces
+  faketime libfaketime                               # regent-chaos: clock skew of one member
+  gnuplot-nox                                        # regent-chaos: the run's timeline (SVG)
 )
 if (( $# > 0 )); then
   packages=()

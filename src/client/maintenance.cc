@@ -92,6 +92,37 @@ Result<MemberListResponse> Maintenance::member_list(const Context& ctx) const {
   return out;
 }
 
+Result<Member> Maintenance::member_add(const std::vector<std::string>& peer_urls, bool learner,
+                                       const Context& ctx) const {
+  etcdserverpb::MemberAddRequest request;
+  for (const auto& url : peer_urls) request.add_peerurls(url);
+  request.set_islearner(learner);
+  etcdserverpb::MemberAddResponse r;
+  auto done =
+      internal::call(client_->connections(), ctx, CallPolicy{.retry = Retry::kWrite},
+                     [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext& cc) {
+                       return etcdserverpb::Cluster::NewStub(channel)->MemberAdd(&cc, request, &r);
+                     });
+  if (!done) return fail(done.error());
+  Member member{
+      .id = r.member().id(), .name = r.member().name(), .is_learner = r.member().islearner()};
+  member.peer_urls.assign(r.member().peerurls().begin(), r.member().peerurls().end());
+  return member;
+}
+
+Result<void> Maintenance::member_remove(uint64_t id, const Context& ctx) const {
+  etcdserverpb::MemberRemoveRequest request;
+  request.set_id(id);
+  etcdserverpb::MemberRemoveResponse r;
+  auto done = internal::call(
+      client_->connections(), ctx, CallPolicy{.retry = Retry::kWrite},
+      [&](const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext& cc) {
+        return etcdserverpb::Cluster::NewStub(channel)->MemberRemove(&cc, request, &r);
+      });
+  if (!done) return fail(done.error());
+  return {};
+}
+
 Result<uint64_t> Maintenance::move_leader(uint64_t target, const Context& ctx) const {
   // etcd serves MoveLeader on the leader only: find it among the endpoints.
   std::optional<size_t> leader_endpoint;

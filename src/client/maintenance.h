@@ -66,6 +66,11 @@ class Maintenance {
   // as answers) and no alarm raised.
   HealthResponse health(size_t endpoint, const Context& ctx = Context()) const;
   Result<MemberListResponse> member_list(const Context& ctx = Context()) const;
+  // Cluster.MemberAdd and MemberRemove (etcdctl member add / remove): writes, not retried once
+  // sent. member_add returns the added member (its id; no name until it starts).
+  Result<Member> member_add(const std::vector<std::string>& peer_urls, bool learner = false,
+                            const Context& ctx = Context()) const;
+  Result<void> member_remove(uint64_t id, const Context& ctx = Context()) const;
   // Asks the current leader to hand leadership to `target`; returns the former leader's id.
   Result<uint64_t> move_leader(uint64_t target, const Context& ctx = Context()) const;
   // The endpoint's backup of its state (Maintenance.Snapshot), handed to `sink` blob by blob with

@@ -210,6 +210,7 @@ Expected<void, std::string> Member::start() {
   no.strict_reconfig_check = options_.strict_reconfig_check;
   no.quota_bytes = quota_from_flag(options_.quota_backend_bytes);
   no.lost_entries_up_to = lost_everything ? 1 : 0;
+  no.fault = options_.node_fault;
   // etcd's request timeout: 5 s plus twice the election timeout.
   no.request_timeout = std::chrono::milliseconds(5000) + 2 * options_.election_timeout;
   regentpb::Member self;

@@ -14,6 +14,7 @@
 #include "common/expected.h"
 #include "common/logger.h"
 #include "server/cluster_config.h"
+#include "server/node/fault_points.h"
 #include "tls/tls_flags.h"
 
 namespace regent::server {
@@ -53,6 +54,9 @@ struct ServerOptions {
   // unused) and --bcrypt-cost. --auth-token takes "simple" only.
   std::chrono::seconds auth_token_ttl{300};
   int bcrypt_cost = 10;
+  // A broken ordering, for the chaos harness's proof that its checkers catch one: honoured only
+  // by the test variant regentd-faulty; any other member refuses to start with it.
+  NodeFault node_fault = NodeFault::kNone;
 };
 
 class Server {

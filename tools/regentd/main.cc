@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,18 @@ int main(int argc, char** argv) {
     if (!f.text.ends_with('\n')) std::fputc('\n', f.is_help ? stdout : stderr);
     return f.exit_code;
   }
-  const auto& settings = loaded->settings;
+  auto settings = loaded->settings;
+  // The test variant's broken ordering (regentd-faulty; server/node/fault_points.h), named by a
+  // variable no operator sets. A regentd built without the fault points refuses to start with
+  // one (NodeCore::start), so setting it by mistake cannot weaken a real member.
+  if (const char* fault = std::getenv("REGENT_TEST_NODE_FAULT"); fault != nullptr) {
+    auto parsed = regent::server::node_fault_from_string(fault);
+    if (!parsed) {
+      std::fprintf(stderr, "regentd: REGENT_TEST_NODE_FAULT=%s names no fault point\n", fault);
+      return 2;
+    }
+    settings.server.node_fault = *parsed;
+  }
   regent::regentd::MemberLogger logger(settings.server.cluster.name,
                                        regent::regentd::log_level(settings.log_level),
                                        regent::regentd::log_format(settings.logger));
