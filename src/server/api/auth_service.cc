@@ -50,13 +50,18 @@ Reactor* AuthService::propose(Ctx* call, regentpb::AuthChange change, Response* 
   if (auto refused = stamp_caller(ctx_, *call, proposal))
     return finish_now(call, to_grpc(*refused));
   Reactor* reactor = call->DefaultReactor();
+  send(reactor, std::move(proposal), response);
+  return reactor;
+}
+
+template <class Response>
+void AuthService::send(Reactor* reactor, regentpb::InternalRequest proposal, Response* response) {
   ctx_.node->propose(std::move(proposal),
                      [this, reactor, response](Expected<WriteResponse, Failure> outcome) {
                        if (!outcome) return reactor->Finish(to_grpc(outcome.error()));
                        ctx_.fill(response->mutable_header());
                        reactor->Finish(grpc::Status::OK);
                      });
-  return reactor;
 }
 
 template <class Response, class SetHash>
@@ -79,12 +84,7 @@ Reactor* AuthService::propose_hashed(Ctx* call, regentpb::AuthChange change, std
     auto hash = hash_password(password, options_.bcrypt_cost);
     if (!hash) return reactor->Finish(to_grpc(invalid("etcdserver: " + hash.error())));
     set_hash(*proposal.mutable_auth(), std::move(*hash));
-    ctx_.node->propose(std::move(proposal),
-                       [this, reactor, response](Expected<WriteResponse, Failure> outcome) {
-                         if (!outcome) return reactor->Finish(to_grpc(outcome.error()));
-                         ctx_.fill(response->mutable_header());
-                         reactor->Finish(grpc::Status::OK);
-                       });
+    send(reactor, std::move(proposal), response);
   };
   if (!worker_.submit(std::move(job))) reactor->Finish(to_grpc(too_many_requests()));
   return reactor;

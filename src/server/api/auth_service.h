@@ -66,6 +66,9 @@ class AuthService final : public etcdserverpb::Auth::CallbackService {
   // Proposes `change` for the call's caller; answers with a header once applied.
   template <class Response>
   Reactor* propose(Ctx* call, regentpb::AuthChange change, Response* response);
+  // Proposes a stamped `proposal`; finishes `reactor` with a header once applied.
+  template <class Response>
+  void send(Reactor* reactor, regentpb::InternalRequest proposal, Response* response);
   // As propose(), with `password` hashed on the worker first (UserAdd, UserChangePassword).
   template <class Response, class SetHash>
   Reactor* propose_hashed(Ctx* call, regentpb::AuthChange change, std::string password,

@@ -18,35 +18,17 @@ std::string queue_prefix(const std::string& name) { return name + "/"; }
 std::optional<Failure> refuse_on_queue(const ServiceContext& ctx,
                                        const grpc::CallbackServerContext& call,
                                        regentpb::AuthPermissionType need, const std::string& name) {
-  if (!ctx.auth || !ctx.auth->enabled()) return std::nullopt;
-  auto caller = ctx.auth->caller(call);
-  if (!caller) return caller.error();
+  if (!ctx.auth) return std::nullopt;
   const std::string prefix = queue_prefix(name);
-  if (need == regentpb::READWRITE) {  // Both, each possibly from another role.
-    if (auto denied =
-            ctx.auth->check_access(*caller, regentpb::WRITE, prefix, prefix_end(prefix))) {
-      return denied;
-    }
-    need = regentpb::READ;
-  }
-  return ctx.auth->check_access(*caller, need, prefix, prefix_end(prefix));
+  return ctx.auth->access_call(call, need, prefix, prefix_end(prefix));
 }
-
-// An Observe refused before it began: ends at once with `status`.
-class RefusedObserve final : public grpc::ServerWriteReactor<v3electionpb::LeaderResponse> {
- public:
-  explicit RefusedObserve(const grpc::Status& status) { Finish(status); }
-  void OnDone() override { delete this; }
-};
 
 // The same for one candidate's key (resign, proclaim, unlock).
 std::optional<Failure> refuse_on_key(const ServiceContext& ctx,
                                      const grpc::CallbackServerContext& call,
                                      const std::string& key) {
-  if (!ctx.auth || !ctx.auth->enabled()) return std::nullopt;
-  auto caller = ctx.auth->caller(call);
-  if (!caller) return caller.error();
-  return ctx.auth->check_access(*caller, regentpb::WRITE, key);
+  if (!ctx.auth) return std::nullopt;
+  return ctx.auth->access_call(call, regentpb::WRITE, key);
 }
 
 Failure no_election_leader() {
@@ -176,7 +158,7 @@ grpc::ServerUnaryReactor* ElectionService::Leader(grpc::CallbackServerContext* c
 grpc::ServerWriteReactor<v3electionpb::LeaderResponse>* ElectionService::Observe(
     grpc::CallbackServerContext* call, const v3electionpb::LeaderRequest* request) {
   if (auto denied = refuse_on_queue(ctx_, *call, regentpb::READ, request->name())) {
-    return new RefusedObserve(to_grpc(*denied));  // Deletes itself in OnDone.
+    return new RefusedStream<v3electionpb::LeaderResponse>(to_grpc(*denied));
   }
   return new ObserveCall(ctx_, queues_, request->name());  // Deletes itself in OnDone.
 }

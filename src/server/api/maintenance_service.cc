@@ -8,17 +8,6 @@
 
 namespace regent::server {
 
-namespace {
-
-// A Snapshot refused before it began: ends at once with `status`.
-class RefusedSnapshot final : public grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse> {
- public:
-  explicit RefusedSnapshot(const grpc::Status& status) { Finish(status); }
-  void OnDone() override { delete this; }
-};
-
-}  // namespace
-
 // Defragment, Hash, HashKV, MoveLeader and Snapshot need the root role while auth is enabled
 // (etcd's authMaintenanceServer); Status and listing alarms need nothing.
 std::optional<Failure> MaintenanceService::refuse_unless_root(
@@ -135,7 +124,7 @@ grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(
 grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse>* MaintenanceService::Snapshot(
     grpc::CallbackServerContext* call, const etcdserverpb::SnapshotRequest* /*request*/) {
   if (auto denied = refuse_unless_root(*call)) {
-    return new RefusedSnapshot(to_grpc(*denied));  // Deletes itself when done.
+    return new RefusedStream<etcdserverpb::SnapshotResponse>(to_grpc(*denied));
   }
   return new SnapshotStream(ctx_, logger_);  // Deletes itself when done.
 }

@@ -56,6 +56,15 @@ inline std::optional<Failure> stamp_caller(const ServiceContext& ctx,
   return std::nullopt;
 }
 
+// A server-streaming call refused before it began: ends at once with `status`, writing nothing,
+// and deletes itself when gRPC is done with it.
+template <class Response>
+class RefusedStream final : public grpc::ServerWriteReactor<Response> {
+ public:
+  explicit RefusedStream(const grpc::Status& status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
+
 // Answers a call at once (a check failed, or the answer needs no waiting).
 inline grpc::ServerUnaryReactor* finish_now(grpc::CallbackServerContext* call,
                                             const grpc::Status& status) {

@@ -77,15 +77,11 @@ class WatchReactor final : public grpc::ServerBidiReactor<Bytes, Bytes> {
   // Why the caller may not watch what a create request asks for (etcd checks each watcher as it
   // is created, with the stream's credentials as they stand then); empty when it may.
   std::string create_refusal(const etcdserverpb::WatchRequest& request) const {
-    if (!auth_ || !request.has_create_request() || !auth_->enabled()) return {};
-    auto caller = auth_->caller(*call_);
-    if (!caller) return caller.error().message;
+    if (!auth_ || !request.has_create_request()) return {};
     const auto& r = request.create_request();
     const std::string key = r.key().empty() ? std::string(1, '\0') : r.key();
-    if (auto denied = auth_->check_access(*caller, regentpb::READ, key, r.range_end())) {
-      return denied->message;
-    }
-    return {};
+    auto denied = auth_->access_call(*call_, regentpb::READ, key, r.range_end());
+    return denied ? denied->message : std::string();
   }
 
   void OnCancel() override { hub_.cancel_stream(stream_); }

@@ -91,4 +91,14 @@ std::optional<Failure> AuthGate::admin_call(const grpc::ServerContextBase& call)
   return check_admin(*who);
 }
 
+std::optional<Failure> AuthGate::access_call(const grpc::ServerContextBase& call,
+                                             regentpb::AuthPermissionType need,
+                                             std::string_view key,
+                                             std::string_view range_end) const {
+  if (!machine_.auth_enabled()) return std::nullopt;
+  auto who = caller(call);
+  if (!who) return who.error();
+  return check_access(*who, need, key, range_end);
+}
+
 }  // namespace regent::server

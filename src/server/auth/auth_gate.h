@@ -46,6 +46,11 @@ class AuthGate {
   std::optional<Failure> check_known(const regentpb::AuthCaller& caller) const;
   // caller() then check_admin(): the member-wide calls.
   std::optional<Failure> admin_call(const grpc::ServerContextBase& call) const;
+  // caller() then check_access(): a call answered without the log (a watch's creation, an
+  // election's or a lock's keys).
+  std::optional<Failure> access_call(const grpc::ServerContextBase& call,
+                                     regentpb::AuthPermissionType need, std::string_view key,
+                                     std::string_view range_end = {}) const;
 
   bool enabled() const { return machine_.auth_enabled(); }
   // Which client connection `call` came on: its address, or the gateway's HTTP client's, or

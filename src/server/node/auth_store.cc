@@ -240,6 +240,10 @@ bool AuthStore::is_root(std::string_view name) const {
 bool AuthStore::permitted(std::string_view name, regentpb::AuthPermissionType need,
                           std::string_view key, std::string_view range_end) const {
   if (!enabled_) return true;
+  if (need == regentpb::READWRITE) {  // Both, each possibly granted by another role.
+    return permitted(name, regentpb::READ, key, range_end) &&
+           permitted(name, regentpb::WRITE, key, range_end);
+  }
   const regentpb::AuthUser* u = user(name);
   if (!u) return false;
   if (is_root(name)) return true;

@@ -42,8 +42,9 @@ class AuthStore {
   // Whether `user` holds the root role (etcd's hasRootRole): every key, Compact, the auth
   // changes and the member-wide calls.
   bool is_root(std::string_view user) const;
-  // Whether `user` may do `need` on every key of [key, range_end) (auth_ranges.h). Always, while
-  // auth is disabled; never for a user that does not exist.
+  // Whether `user` may do `need` on every key of [key, range_end) (auth_ranges.h); READWRITE
+  // asks for both, which may come from different roles. Always, while auth is disabled; never
+  // for a user that does not exist.
   bool permitted(std::string_view user, regentpb::AuthPermissionType need, std::string_view key,
                  std::string_view range_end) const;
 
