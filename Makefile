@@ -90,16 +90,21 @@ build-tsan: deps
 	cmake --build $(TSAN_DIR) --target regent_server_test
 
 # All suites always run, so one failure does not hide another; the target fails if any did.
+# The names of the failed tests are printed again at the very end, where a log's tail shows them.
 test: deps build build-asan build-fuzz build-tsan
-	@rc=0; \
+	@rc=0; failed=""; \
 	echo "=== ctest: release ($(RELEASE_DIR))"; \
-	ctest --test-dir $(RELEASE_DIR) $(CTEST_FLAGS) || rc=1; \
+	ctest --test-dir $(RELEASE_DIR) $(CTEST_FLAGS) || { rc=1; failed="$$failed $(RELEASE_DIR)"; }; \
 	echo "=== ctest: asan+ubsan ($(ASAN_DIR))"; \
-	$(SANITIZER_ENV) ctest --test-dir $(ASAN_DIR) $(CTEST_FLAGS) -E '$(ASAN_TESTS_EXCLUDED)' || rc=1; \
+	$(SANITIZER_ENV) ctest --test-dir $(ASAN_DIR) $(CTEST_FLAGS) -E '$(ASAN_TESTS_EXCLUDED)' || { rc=1; failed="$$failed $(ASAN_DIR)"; }; \
 	echo "=== ctest: tsan, the server's tests ($(TSAN_DIR))"; \
-	$(TSAN_ENV) ctest --test-dir $(TSAN_DIR) $(CTEST_FLAGS) -R '$(TSAN_TESTS)' || rc=1; \
+	$(TSAN_ENV) ctest --test-dir $(TSAN_DIR) $(CTEST_FLAGS) -R '$(TSAN_TESTS)' || { rc=1; failed="$$failed $(TSAN_DIR)"; }; \
 	echo "=== ctest: fuzz ($(FUZZ_DIR))"; \
-	ctest --test-dir $(FUZZ_DIR) $(CTEST_FLAGS) || rc=1; \
+	ctest --test-dir $(FUZZ_DIR) $(CTEST_FLAGS) || { rc=1; failed="$$failed $(FUZZ_DIR)"; }; \
+	for dir in $$failed; do \
+	  echo "=== failed in $$dir:"; \
+	  sed 's/^/  /' "$$dir/Testing/Temporary/LastTestsFailed.log" 2>/dev/null || echo "  (no list)"; \
+	done; \
 	if (( rc )); then echo "make test: FAILED (see the ctest summaries above)"; fi; \
 	exit $$rc
 

@@ -12,7 +12,7 @@ set -euo pipefail
 
 server="${1:?server}"; seconds="${2:?seconds}"; seed="${3:?seed}"; shift 3
 nemeses=("$@")
-if (( ${#nemeses[@]} == 0 )); then nemeses=(kill pause partition bridge clock disk all); fi
+if (( ${#nemeses[@]} == 0 )); then nemeses=(kill pause partition bridge clock disk power all); fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build/release"
 members="${MEMBERS:-3}"

@@ -88,7 +88,7 @@ class Fs {
   // The names (not paths) of the entries of dir, sorted.
   virtual IoResult<std::vector<std::string>> list(const std::string& dir) = 0;
   virtual IoResult<bool> exists(const std::string& path) = 0;
-  // Creates dir and its missing parents.
+  // Creates dir and its missing parents, durably (each new directory's parent is synced).
   virtual IoStatus create_dirs(const std::string& dir) = 0;
   // Atomically replaces to with from.
   virtual IoStatus rename(const std::string& from, const std::string& to) = 0;

@@ -269,7 +269,14 @@ IoStatus PosixFs::create_dirs(const std::string& dir) {
     if (pos < dir.size() && dir[pos] != '/') continue;
     if (dir[pos - 1] == '/') continue;
     const std::string prefix = dir.substr(0, pos);
-    if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) return errno_error("mkdir", prefix);
+    if (::mkdir(prefix.c_str(), 0755) == 0) {
+      // The new name is durable only once its parent is synced (fs.h promises it is).
+      const size_t slash = prefix.find_last_of('/');
+      const std::string parent = slash == std::string::npos ? "." : prefix.substr(0, slash + 1);
+      if (auto synced = sync_dir(parent); !synced) return synced;
+    } else if (errno != EEXIST) {
+      return errno_error("mkdir", prefix);
+    }
   }
   struct stat st;
   if (::stat(dir.c_str(), &st) != 0) return errno_error("stat", dir);

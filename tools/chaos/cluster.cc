@@ -9,6 +9,7 @@
 #include "client/kv.h"
 #include "client/maintenance.h"
 #include "common/assert.h"
+#include "synced_image.h"
 
 namespace regent::chaos {
 
@@ -56,12 +57,27 @@ Cluster::Cluster(NetWorld& world, ClusterConfig config)
       mc.clock_file = fmt::format("{}/{}.faketime", config_.run_dir, mc.name);
       std::filesystem::create_directories(config_.run_dir);
       std::ofstream(mc.clock_file) << "+0\n";
-      for (std::string v :
-           {"LD_PRELOAD=" + std::string(kLibFaketime), "FAKETIME_TIMESTAMP_FILE=" + mc.clock_file,
-            std::string("FAKETIME_DONT_FAKE_MONOTONIC=1"),
-            std::string("FAKETIME_CACHE_DURATION=1")}) {
+      mc.preload.push_back(kLibFaketime);
+      for (std::string v : {"FAKETIME_TIMESTAMP_FILE=" + mc.clock_file,
+                            std::string("FAKETIME_DONT_FAKE_MONOTONIC=1"),
+                            std::string("FAKETIME_CACHE_DURATION=1")}) {
         mc.extra_env.push_back(v);
       }
+    }
+    if (!config_.unsynced_loss_library.empty()) {
+      // Absolute, as the library compares them with the real paths of the files it sees opened.
+      mc.data_dir = std::filesystem::absolute(mc.data_dir).string();
+      mc.synced_image =
+          std::filesystem::absolute(fmt::format("{}/{}.synced", config_.run_dir, mc.name)).string();
+      mc.preload.push_back(config_.unsynced_loss_library);
+      mc.extra_env.push_back(std::string(synced::kDataDirVariable) + "=" + mc.data_dir);
+      mc.extra_env.push_back(std::string(synced::kImageDirVariable) + "=" + mc.synced_image);
+      mc.sync_delay_file =
+          std::filesystem::absolute(fmt::format("{}/{}.sync-delay", config_.run_dir, mc.name))
+              .string();
+      std::filesystem::create_directories(config_.run_dir);
+      std::ofstream(mc.sync_delay_file) << "0\n";
+      mc.extra_env.push_back(std::string(synced::kSyncDelayVariable) + "=" + mc.sync_delay_file);
     }
     members_.push_back(std::make_unique<MemberProcess>(mc));
     clients_.push_back(connect({members_.back()->client_url()}));

@@ -27,6 +27,9 @@ struct ClusterConfig {
   std::vector<std::string> member_env;
   std::vector<std::string> member_flags;
   bool fake_clock = false;  // Preload libfaketime (the clock nemesis).
+  // Preload this library (synced/unsynced_loss_preload.cc) to keep each member's synced image
+  // (the power nemesis); empty: none.
+  std::string unsynced_loss_library;
 };
 
 class Cluster {

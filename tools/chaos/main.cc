@@ -151,7 +151,8 @@ int run(const Options& o, const std::string& command) {
                                          .member_env = o.member_env,
                                          .member_flags = {"--snapshot-count", "2000"},
                                          .fake_clock = std::find(o.nemeses.begin(), o.nemeses.end(),
-                                                                 "clock") != o.nemeses.end()});
+                                                                 "clock") != o.nemeses.end(),
+                                         .unsynced_loss_library = o.unsynced_loss_library});
   if (auto r = cluster.start(); !r) {
     fmt::print(stderr, "regent-chaos: starting the members: {}\n", r.error());
     return 2;

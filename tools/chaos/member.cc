@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "process.h"
+#include "synced_image.h"
 
 namespace regent::chaos {
 
@@ -37,8 +38,19 @@ Expected<void, std::string> MemberProcess::start() {
                                    "--election-timeout",
                                    "1000"};
   argv.insert(argv.end(), config_.extra_flags.begin(), config_.extra_flags.end());
+  if (!config_.synced_image.empty()) {
+    if (auto r = synced::seed(config_.data_dir, config_.synced_image); !r) {
+      return unexpected("the synced image of " + config_.name + ": " + r.error());
+    }
+  }
+  std::vector<std::string> env = config_.extra_env;
+  if (!config_.preload.empty()) {
+    std::string libs;
+    for (const auto& lib : config_.preload) libs += (libs.empty() ? "" : ":") + lib;
+    env.push_back("LD_PRELOAD=" + libs);
+  }
   auto pid = spawn(SpawnSpec{.argv = std::move(argv),
-                             .extra_env = config_.extra_env,
+                             .extra_env = std::move(env),
                              .netns = config_.netns,
                              .log_path = config_.log_path});
   if (!pid) return unexpected(pid.error());
@@ -52,6 +64,10 @@ void MemberProcess::kill9() {
   kill_and_reap(pid_);
   pid_ = 0;
   paused_ = false;
+}
+
+void MemberProcess::send_kill() {
+  if (pid_ != 0) ::kill(pid_, SIGKILL);
 }
 
 void MemberProcess::pause() {

@@ -30,6 +30,14 @@ struct MemberConfig {
   // With the clock nemesis: the libfaketime offset file this member's wall clock reads (it is
   // started with libfaketime preloaded); empty otherwise.
   std::string clock_file;
+  // Libraries the member is started with (LD_PRELOAD): libfaketime, the unsynced-loss library.
+  std::vector<std::string> preload;
+  // With the power nemesis: the image of what the member synced (synced/synced_image.h),
+  // started afresh from its data directory at every start; empty otherwise.
+  std::string synced_image;
+  // With the power nemesis: the file holding the slow disk's delay (µs; 0: none), which the
+  // preload library reads.
+  std::string sync_delay_file;
 };
 
 class MemberProcess {
@@ -40,7 +48,9 @@ class MemberProcess {
   MemberProcess& operator=(const MemberProcess&) = delete;
 
   Expected<void, std::string> start();
-  void kill9();   // SIGKILL and reap.
+  void kill9();  // SIGKILL and reap.
+  // SIGKILL without waiting, so that several members die at the same moment; kill9() reaps.
+  void send_kill();
   void pause();   // SIGSTOP.
   void resume();  // SIGCONT.
   void stop();    // SIGTERM, then SIGKILL after a bounded wait.

@@ -15,6 +15,11 @@
 //   disk       a member killed, one bit flipped in its newest log segment or snapshot, restarted:
 //              a refusal to start is the right answer (its own data is then given back so it
 //              rejoins); a member that starts must not serve the damage (the checks judge)
+//   power      the disks slowed for a second or two, then every member loses power at once:
+//              killed together, each data directory rolled back to what its member had synced
+//              (synced/synced_image.h), all restarted but one, which comes back at heal (the
+//              leader half of the time, so that the others elect without what only it had);
+//              what a member acknowledged must have been synced
 // Invariants:
 //  - At most one fault is active at a time, and heal() ends it whatever it was: cuts removed,
 //    paused members resumed, killed members restarted. heal_all() is idempotent.
@@ -68,6 +73,9 @@ class Nemesis {
   std::string bridge();
   std::string clock();
   std::string disk();
+  std::string power();
+  // The power nemesis's slow disk, on every member (0: off).
+  void set_sync_delay_us(uint64_t us);
   std::string churn();
   // Adds the member churn() removed back, if any (bounded retries); false if it could not.
   bool add_back_removed();

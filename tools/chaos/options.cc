@@ -41,16 +41,13 @@ Expected<std::vector<std::string>, std::string> resolve(const std::string& list,
   return items;
 }
 
-std::string default_server(const char* argv0) {
-  // The regentd built beside this program (the build tree's), else the one on PATH.
+// A file built beside this program (the build tree's), if there is one.
+std::string sibling_of_self(const std::string& name) {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    auto sibling = self.parent_path() / "regentd";
-    if (std::filesystem::exists(sibling)) return sibling.string();
-  }
-  (void)argv0;
-  return "regentd";
+  if (ec) return {};
+  auto sibling = self.parent_path() / name;
+  return std::filesystem::exists(sibling, ec) ? sibling.string() : std::string();
 }
 
 }  // namespace
@@ -91,6 +88,9 @@ Expected<Options, std::string> parse_options(int argc, char** argv, int* exit_co
   app.add_flag("--expect-violation", o.expect_violation,
                "Invert the verdict: exit 0 only if a violation was found (proof that the checkers "
                "catch a broken build)");
+  app.add_option("--unsynced-loss-library", o.unsynced_loss_library,
+                 "The power nemesis's LD_PRELOAD library (default: the one beside this program)")
+      ->check(CLI::ExistingFile);
   app.add_flag("--keep-data", o.keep_data, "Keep the members' data directories after a pass");
   try {
     app.parse(argc, argv);
@@ -106,11 +106,23 @@ Expected<Options, std::string> parse_options(int argc, char** argv, int* exit_co
   if (w->empty()) return unexpected(std::string("at least one workload is needed"));
   o.nemeses = *n;
   o.workloads = *w;
-  if (o.server.empty()) o.server = default_server(argv[0]);
+  if (o.server.empty()) o.server = sibling_of_self("regentd");
+  if (o.server.empty()) o.server = "regentd";
   if (o.server == "etcd") o.server = "/usr/bin/etcd";
   o.server = std::filesystem::absolute(o.server).string();
   if (::access(o.server.c_str(), X_OK) != 0) {
     return unexpected(fmt::format("--server {} is not an executable file", o.server));
+  }
+  if (std::find(o.nemeses.begin(), o.nemeses.end(), "power") != o.nemeses.end()) {
+    if (o.unsynced_loss_library.empty()) {
+      o.unsynced_loss_library = sibling_of_self("libregent-chaos-unsynced-loss.so");
+    }
+    if (o.unsynced_loss_library.empty()) {
+      return unexpected(
+          std::string("the power nemesis needs --unsynced-loss-library (built as "
+                      "libregent-chaos-unsynced-loss.so beside regent-chaos)"));
+    }
+    o.unsynced_loss_library = std::filesystem::absolute(o.unsynced_loss_library).string();
   }
   if (o.workers == 0) o.workers = 3 * static_cast<int>(o.workloads.size());
   if (o.dir.empty()) {

@@ -21,6 +21,8 @@ struct Options {
   std::vector<std::string> member_env;  // NAME=VALUE for every member (the faulty build's).
   bool expect_violation = false;        // Exit 0 only if a violation was found (checker proofs).
   bool keep_data = false;
+  // With the power nemesis: synced/unsynced_loss_preload.cc, built as a shared library.
+  std::string unsynced_loss_library;
 };
 
 // Parses argv; an error is the message to print (CLI11's, or ours for a bad list item).
