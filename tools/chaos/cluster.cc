@@ -34,6 +34,7 @@ std::shared_ptr<client::Client> connect(std::vector<std::string> endpoints) {
 
 Cluster::Cluster(NetWorld& world, ClusterConfig config)
     : world_(world), config_(std::move(config)) {
+  std::filesystem::create_directories(config_.run_dir);  // For the members' clock and delay files.
   std::string initial;
   for (int i = 0; i < world_.members(); ++i) {
     initial += fmt::format("{}n{}=http://{}:2380", i ? "," : "", i + 1, world_.member(i).ip);
@@ -55,7 +56,6 @@ Cluster::Cluster(NetWorld& world, ClusterConfig config)
       // CLOCK_MONOTONIC. The file is read again every second, so the nemesis moves the clock by
       // rewriting it (clock_fault.h).
       mc.clock_file = fmt::format("{}/{}.faketime", config_.run_dir, mc.name);
-      std::filesystem::create_directories(config_.run_dir);
       std::ofstream(mc.clock_file) << "+0\n";
       mc.preload.push_back(kLibFaketime);
       for (std::string v : {"FAKETIME_TIMESTAMP_FILE=" + mc.clock_file,
@@ -65,17 +65,11 @@ Cluster::Cluster(NetWorld& world, ClusterConfig config)
       }
     }
     if (!config_.unsynced_loss_library.empty()) {
-      // Absolute, as the library compares them with the real paths of the files it sees opened.
-      mc.data_dir = std::filesystem::absolute(mc.data_dir).string();
-      mc.synced_image =
-          std::filesystem::absolute(fmt::format("{}/{}.synced", config_.run_dir, mc.name)).string();
+      mc.synced_image = fmt::format("{}/{}.synced", config_.run_dir, mc.name);
       mc.preload.push_back(config_.unsynced_loss_library);
       mc.extra_env.push_back(std::string(synced::kDataDirVariable) + "=" + mc.data_dir);
       mc.extra_env.push_back(std::string(synced::kImageDirVariable) + "=" + mc.synced_image);
-      mc.sync_delay_file =
-          std::filesystem::absolute(fmt::format("{}/{}.sync-delay", config_.run_dir, mc.name))
-              .string();
-      std::filesystem::create_directories(config_.run_dir);
+      mc.sync_delay_file = fmt::format("{}/{}.sync-delay", config_.run_dir, mc.name);
       std::ofstream(mc.sync_delay_file) << "0\n";
       mc.extra_env.push_back(std::string(synced::kSyncDelayVariable) + "=" + mc.sync_delay_file);
     }
@@ -90,7 +84,6 @@ Cluster::~Cluster() { stop_all(); }
 
 Expected<void, std::string> Cluster::start() {
   for (auto& m : members_) {
-    std::filesystem::create_directories(config_.run_dir);
     if (auto r = m->start(); !r) return r;
   }
   return {};

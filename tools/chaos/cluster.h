@@ -23,6 +23,8 @@ namespace regent::chaos {
 
 struct ClusterConfig {
   std::string server;
+  // Absolute (options.cc makes it so): the unsynced-loss library compares the data
+  // directories made under it with the real paths of the files it sees opened.
   std::string run_dir;
   std::vector<std::string> member_env;
   std::vector<std::string> member_flags;

@@ -301,7 +301,10 @@ std::string Nemesis::power() {
   // write and its sync, which is where a power loss finds what was acknowledged too early.
   set_sync_delay_us(20'000);
   std::this_thread::sleep_for(milliseconds(rng_.between(1000, 2000)));
-  const std::optional<int> leader = cluster_.leader();
+  // The member held back until heal: the leader half of the time, so that the others elect
+  // without what only it had.
+  std::string last_label;
+  const int last = pick_target(&last_label);
   for (int i = 0; i < cluster_.size(); ++i) cluster_.member(i).send_kill();
   set_sync_delay_us(0);
   std::string rolled_back;
@@ -329,18 +332,14 @@ std::string Nemesis::power() {
     }
     rolled_back += (rolled_back.empty() ? "" : ",") + name_of(i);
   }
-  const int last = leader && rng_.chance(1, 2)
-                       ? *leader
-                       : static_cast<int>(rng_.uniform(static_cast<uint64_t>(cluster_.size())));
   for (int i = 0; i < cluster_.size(); ++i) {
     if (i == last) continue;
     if (auto r = cluster_.member(i).start(); !r) {
       harness_failure(fmt::format("power: restart {}: {}", name_of(i), r.error()));
     }
   }
-  return fmt::format("all members; rolled back to their last sync: {}; {}{} back last",
-                     rolled_back.empty() ? "none" : rolled_back, name_of(last),
-                     leader && *leader == last ? " (leader)" : "");
+  return fmt::format("all members; rolled back to their last sync: {}; {} back last",
+                     rolled_back.empty() ? "none" : rolled_back, last_label);
 }
 
 }  // namespace regent::chaos

@@ -83,8 +83,8 @@ int copy_sparse(int from, int to, uint64_t size) {
   return 0;
 }
 
-int record_file_sync(const std::string& image_dir, int fd, uint64_t ino,
-                     const std::vector<Range>& dirty, uint64_t shortest) {
+int record_file_sync(const std::string& image_dir, int fd, uint64_t ino, const Ranges& dirty,
+                     uint64_t shortest) {
   // Read through a descriptor of our own: the member's may be write-only.
   ScopedFd from(::open(("/proc/self/fd/" + std::to_string(fd)).c_str(), O_RDONLY | O_CLOEXEC));
   if (from.fd < 0) return errno;
@@ -95,9 +95,9 @@ int record_file_sync(const std::string& image_dir, int fd, uint64_t ino,
   if (to.fd < 0) return errno;
   if (::ftruncate(to.fd, static_cast<off_t>(std::min(shortest, size))) != 0) return errno;
   if (::ftruncate(to.fd, static_cast<off_t>(size)) != 0) return errno;
-  for (const Range& r : dirty) {
-    if (r.begin >= size) continue;
-    if (int e = copy_range(from.fd, to.fd, r.begin, std::min(r.end, size)); e != 0) return e;
+  for (const auto& [begin, end] : dirty) {
+    if (begin >= size) continue;
+    if (int e = copy_range(from.fd, to.fd, begin, std::min(end, size)); e != 0) return e;
   }
   return 0;
 }

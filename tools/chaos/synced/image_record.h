@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
-#include <vector>
 
 namespace regent::chaos::synced {
 
@@ -22,18 +22,16 @@ struct ScopedFd {
   ScopedFd& operator=(const ScopedFd&) = delete;
 };
 
-struct Range {
-  uint64_t begin = 0;
-  uint64_t end = 0;
-};
+// Byte ranges of a file, disjoint and merged: begin -> end.
+using Ranges = std::map<uint64_t, uint64_t>;
 
 // Each returns 0 or an errno value; the caller serialises them.
 //
 // A sync of regular file `fd` (inode `ino`): `dirty` (written since its last sync) is copied
 // into the image and the image's size set to the file's; `shortest` is the least size the file
 // had since its last sync (ftruncate), so that bytes cut off and grown back read as zeros.
-int record_file_sync(const std::string& image_dir, int fd, uint64_t ino,
-                     const std::vector<Range>& dirty, uint64_t shortest);
+int record_file_sync(const std::string& image_dir, int fd, uint64_t ino, const Ranges& dirty,
+                     uint64_t shortest);
 // An fsync of directory `fd` (inode `ino`): its entries as they are now.
 int record_dir_sync(const std::string& image_dir, int fd, uint64_t ino);
 void mark_observed(const std::string& image_dir);

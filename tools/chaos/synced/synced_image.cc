@@ -14,23 +14,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string errno_text(int e) { return std::strerror(e); }
-
 Expected<uint64_t, std::string> inode_of(const std::string& path) {
   struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) return unexpected(path + ": " + errno_text(errno));
+  if (::lstat(path.c_str(), &st) != 0) return unexpected(path + ": " + std::strerror(errno));
   return static_cast<uint64_t>(st.st_ino);
 }
 
 Expected<void, std::string> copy_file_sparse(const std::string& from, const std::string& to) {
   ScopedFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
-  if (in.fd < 0) return unexpected(from + ": " + errno_text(errno));
+  if (in.fd < 0) return unexpected(from + ": " + std::strerror(errno));
   struct stat st;
-  if (::fstat(in.fd, &st) != 0) return unexpected(from + ": " + errno_text(errno));
+  if (::fstat(in.fd, &st) != 0) return unexpected(from + ": " + std::strerror(errno));
   ScopedFd out(::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (out.fd < 0) return unexpected(to + ": " + errno_text(errno));
+  if (out.fd < 0) return unexpected(to + ": " + std::strerror(errno));
   if (int e = copy_sparse(in.fd, out.fd, static_cast<uint64_t>(st.st_size)); e != 0) {
-    return unexpected("copy " + from + " to " + to + ": " + errno_text(e));
+    return unexpected("copy " + from + " to " + to + ": " + std::strerror(e));
   }
   return {};
 }

@@ -37,13 +37,10 @@
 
 namespace {
 
-using regent::chaos::synced::Range;
-
 constexpr int kMaxTrackedFd = 1 << 16;
 
 struct Written {
-  // Disjoint, merged ranges: begin -> end.
-  std::map<uint64_t, uint64_t> ranges;
+  regent::chaos::synced::Ranges ranges;
   uint64_t shortest = UINT64_MAX;  // The least size set by ftruncate since the last sync.
 
   void add(uint64_t begin, uint64_t end) {
@@ -115,6 +112,12 @@ F real(const char* name) {
 
 bool is_tracked(int fd) { return fd >= 0 && fd < kMaxTrackedFd && tracked_[fd].load(); }
 
+// What `fd` is, if tracked; call with s.mu held.
+const Tracked* find_tracked(State& s, int fd) {
+  auto it = s.fds.find(fd);
+  return it == s.fds.end() ? nullptr : &it->second;
+}
+
 void on_open(int fd, int flags) {
   if (fd < 0 || inside_ > 0) return;
   State& s = state();
@@ -150,13 +153,13 @@ void on_duplicated(int from, int to) {
   State& s = state();
   if (!s.active) return;
   std::lock_guard lock(s.mu);
-  auto it = is_tracked(from) ? s.fds.find(from) : s.fds.end();
-  if (it == s.fds.end()) {
+  const Tracked* t = is_tracked(from) ? find_tracked(s, from) : nullptr;
+  if (t == nullptr) {
     s.fds.erase(to);
     tracked_[to].store(false);
     return;
   }
-  s.fds[to] = it->second;
+  s.fds[to] = *t;
   tracked_[to].store(true);
 }
 
@@ -172,19 +175,19 @@ void on_written(int fd, uint64_t offset, ssize_t n) {
   if (n <= 0 || !is_tracked(fd)) return;
   State& s = state();
   std::lock_guard lock(s.mu);
-  auto it = s.fds.find(fd);
-  if (it == s.fds.end()) return;
-  s.written[it->second.ino].add(offset, offset + static_cast<uint64_t>(n));
+  if (const Tracked* t = find_tracked(s, fd)) {
+    s.written[t->ino].add(offset, offset + static_cast<uint64_t>(n));
+  }
 }
 
 void on_resized(int fd, uint64_t size) {
   if (!is_tracked(fd)) return;
   State& s = state();
   std::lock_guard lock(s.mu);
-  auto it = s.fds.find(fd);
-  if (it == s.fds.end()) return;
-  Written& w = s.written[it->second.ino];
-  w.shortest = std::min(w.shortest, size);
+  if (const Tracked* t = find_tracked(s, fd)) {
+    Written& w = s.written[t->ino];
+    w.shortest = std::min(w.shortest, size);
+  }
 }
 
 // Where a write() (no offset of its own) will land.
@@ -207,19 +210,16 @@ void on_synced(int fd) {
   if (!is_tracked(fd)) return;
   State& s = state();
   std::lock_guard lock(s.mu);
-  auto it = s.fds.find(fd);
-  if (it == s.fds.end()) return;
-  const Tracked t = it->second;
+  const Tracked* found = find_tracked(s, fd);
+  if (found == nullptr) return;
+  const Tracked t = *found;
   ++inside_;
   int e = 0;
   if (t.is_dir) {
     e = regent::chaos::synced::record_dir_sync(s.image, fd, t.ino);
   } else {
-    Written& w = s.written[t.ino];
-    std::vector<Range> dirty;
-    dirty.reserve(w.ranges.size());
-    for (const auto& [b, end] : w.ranges) dirty.push_back(Range{b, end});
-    e = regent::chaos::synced::record_file_sync(s.image, fd, t.ino, dirty, w.shortest);
+    const Written& w = s.written[t.ino];
+    e = regent::chaos::synced::record_file_sync(s.image, fd, t.ino, w.ranges, w.shortest);
     if (e == 0) s.written.erase(t.ino);
   }
   if (e == 0 && !s.observed) {
@@ -287,7 +287,7 @@ int open(const char* path, int flags, ...) {
   return fd;
 }
 
-// On 64-bit Linux the *64 calls are the same calls.
+// On 64-bit Linux the *64 calls are the same calls, so each passes to its plain twin.
 int open64(const char* path, int flags, ...) {
   va_list ap;
   va_start(ap, flags);
@@ -370,10 +370,7 @@ ssize_t pwrite(int fd, const void* buf, size_t n, off_t offset) {
 }
 
 ssize_t pwrite64(int fd, const void* buf, size_t n, off64_t offset) {
-  REAL(pwrite64);
-  const ssize_t r = real_pwrite64(fd, buf, n, offset);
-  on_written(fd, static_cast<uint64_t>(offset), r);
-  return r;
+  return pwrite(fd, buf, n, offset);
 }
 
 ssize_t writev(int fd, const struct iovec* iov, int count) {
@@ -393,10 +390,7 @@ ssize_t pwritev(int fd, const struct iovec* iov, int count, off_t offset) {
 }
 
 ssize_t pwritev64(int fd, const struct iovec* iov, int count, off64_t offset) {
-  REAL(pwritev64);
-  const ssize_t r = real_pwritev64(fd, iov, count, offset);
-  on_written(fd, static_cast<uint64_t>(offset), r);
-  return r;
+  return pwritev(fd, iov, count, offset);
 }
 
 int ftruncate(int fd, off_t size) {
@@ -406,12 +400,7 @@ int ftruncate(int fd, off_t size) {
   return r;
 }
 
-int ftruncate64(int fd, off64_t size) {
-  REAL(ftruncate64);
-  const int r = real_ftruncate64(fd, size);
-  if (r == 0) on_resized(fd, static_cast<uint64_t>(size));
-  return r;
-}
+int ftruncate64(int fd, off64_t size) { return ftruncate(fd, size); }
 
 // fallocate and posix_fallocate only grow a file with zeros (or holes): the size is taken at
 // the next sync, and nothing written needs recording.
